@@ -1,0 +1,124 @@
+"""Points and levels with promotion and hysteresis (spec section 2).
+
+Points (0-100) weigh the RFM scores by the settings' recency / frequency / monetary weights. A customer is
+promoted as soon as their points reach a higher level's minimum, and demoted only when they fall more than
+``hysteresis_margin`` below their current level's minimum, so a customer hovering at a boundary keeps
+one level instead of flapping between two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .i18n import Reason, _, reason
+from .ranking import Rfm
+from .settings import Level, Settings
+
+
+def points_from_rfm(rfm: Rfm, settings: Settings) -> float:
+	if not rfm.recency:
+		return 0.0
+	weights = (settings.recency_weight, settings.frequency_weight, settings.monetary_weight)
+	scores = (rfm.recency, rfm.frequency, rfm.monetary)
+	total_weight = sum(weights)
+	earned = sum(w * (s - 1) for w, s in zip(weights, scores, strict=True))
+	return round(100.0 * earned / (4.0 * total_weight), 2)
+
+
+@dataclass(frozen=True)
+class LevelDecision:
+	level: str
+	change: str | None
+	""""promoted", "demoted" or None."""
+	reasons: list[Reason] = field(default_factory=list)
+
+
+def level_for_points(points: float, levels: list[Level]) -> Level:
+	"""The highest level whose minimum the points reach, ignoring history."""
+	ordered = sorted(levels, key=lambda lv: lv.min_points)
+	chosen = ordered[0]
+	for lv in ordered:
+		if points >= lv.min_points:
+			chosen = lv
+	return chosen
+
+
+def decide_level(points: float, previous: str | None, settings: Settings) -> LevelDecision:
+	levels = settings.sorted_levels
+	names = [lv.name for lv in levels]
+	reached = level_for_points(points, levels)
+	if previous not in names:
+		return LevelDecision(
+			reached.name,
+			None,
+			[
+				reason(
+					_("{points:.0f} points: level {level} (from {minimum:.0f} points)"),
+					points=points,
+					level=reached.name,
+					minimum=reached.min_points,
+				)
+			],
+		)
+	current_index = names.index(previous)
+	reached_index = names.index(reached.name)
+	if reached_index > current_index:
+		return LevelDecision(
+			reached.name,
+			"promoted",
+			[
+				reason(
+					_(
+						"Promoted from {old} to {new}: {points:.0f} points reached the threshold of {minimum:.0f}"
+					),
+					old=previous,
+					new=reached.name,
+					points=points,
+					minimum=reached.min_points,
+				)
+			],
+		)
+	margin = settings.hysteresis_margin
+	if points >= levels[current_index].min_points - margin:
+		why = (
+			_("{points:.0f} points: stays {level}")
+			if reached_index == current_index
+			else _(
+				"{points:.0f} points: stays {level} (within the {margin:.0f}-point margin below {minimum:.0f})"
+			)
+		)
+		return LevelDecision(
+			previous,
+			None,
+			[
+				reason(
+					why,
+					points=points,
+					level=previous,
+					margin=margin,
+					minimum=levels[current_index].min_points,
+				)
+			],
+		)
+	# Demote to the highest level below whose own keep-threshold the points still meet.
+	new_index = 0
+	for index in range(current_index - 1, -1, -1):
+		if points >= levels[index].min_points - margin:
+			new_index = index
+			break
+	return LevelDecision(
+		names[new_index],
+		"demoted",
+		[
+			reason(
+				_(
+					"Demoted from {old} to {new}: {points:.0f} points fell more than {margin:.0f} below {minimum:.0f}"
+				),
+				old=previous,
+				new=names[new_index],
+				points=points,
+				margin=margin,
+				minimum=levels[current_index].min_points,
+			)
+		],
+	)

@@ -1,0 +1,168 @@
+"""One customer's full standing, and the whole population's, from aggregates.
+
+``standing_for`` is the single path from facts to decisions; the full recompute (``compute_all``), the
+Sales Order hook (one customer, against stored cut-offs) and the CLI all go through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from .i18n import Reason, _, reason
+from .keyaccount import PotentialProfile, decide_key_account, decide_relationship_level, potential_score
+from .levels import decide_level, points_from_rfm
+from .ranking import Aggregate, Ranked, RfmCutoffs, rank, rfm_cutoffs, score_rfm
+from .roles import decide_lifecycle
+from .settings import Settings
+from .tiers import Relationship, RequestFacts, decide_request_tier
+
+CHURN_SEGMENTS = ("At Risk", "Cannot Lose")
+
+
+@dataclass
+class Standing:
+	customer: str
+	aggregate: Aggregate
+	rank: int | None = None
+	percentile: float = 0.0
+	share: float = 0.0
+	cumulative_share: float = 0.0
+	abc: str = "C"
+	rfm_code: str = ""
+	segment: str = "No Orders"
+	points: float = 0.0
+	level: str = ""
+	level_change: str | None = None
+	lifecycle: str = "Prospect"
+	is_key: bool = False
+	key_source: str | None = None
+	relationship_level: str = "Lead"
+	potential_score: float = 0.0
+	tier: str = "Low"
+	tier_rule: int = 0
+	reasons: dict[str, list[Reason]] = field(default_factory=dict)
+	"""Reasons per decision: "tier", "level", "rank", "lifecycle", "key", "relationship"."""
+
+	def why(self, topic: str = "tier") -> list[Reason]:
+		return self.reasons.get(topic, [])
+
+
+def customer_request_facts(standing: Standing, settings: Settings) -> RequestFacts:
+	"""The facts of an ordinary request from this customer; a key account's requests count as important."""
+	if standing.lifecycle == "Prospect":
+		relationship = Relationship.PROSPECT
+	elif standing.lifecycle == "Lapsed":
+		relationship = Relationship.FORMER
+	else:
+		relationship = Relationship.CURRENT
+	key_potential = (standing.abc in ("A", "B") and standing.aggregate.window_value > 0) or (
+		standing.potential_score >= settings.key_potential_min_score
+	)
+	return RequestFacts(
+		relationship=relationship,
+		is_key_account=standing.is_key,
+		important=standing.is_key,
+		churn_risk=standing.segment in CHURN_SEGMENTS,
+		key_potential=key_potential,
+		# A customer record with no order and no potential profile is as unknown as a first contact.
+		gave_details=relationship is not Relationship.PROSPECT or standing.potential_score > 0,
+	)
+
+
+def standing_for(
+	agg: Aggregate,
+	ranked: Ranked | None,
+	cutoffs: RfmCutoffs,
+	as_of: date,
+	settings: Settings,
+	previous_level: str | None = None,
+	profile: PotentialProfile | None = None,
+	is_internal: bool = False,
+) -> Standing:
+	st = Standing(agg.customer, agg)
+	if ranked is not None:
+		st.rank, st.percentile, st.share = ranked.rank, ranked.percentile, ranked.share
+		st.cumulative_share, st.abc = ranked.cumulative_share, ranked.abc
+		st.reasons["rank"] = ranked.reasons
+	rfm = score_rfm(agg, cutoffs, as_of)
+	st.rfm_code, st.segment = (rfm.code if rfm.recency else ""), rfm.segment
+	st.points = points_from_rfm(rfm, settings)
+	level = decide_level(st.points, previous_level, settings)
+	st.level, st.level_change, st.reasons["level"] = level.level, level.change, level.reasons
+	life = decide_lifecycle(agg, as_of, settings, is_internal=is_internal)
+	st.lifecycle, st.reasons["lifecycle"] = life.role, life.reasons
+	st.potential_score = potential_score(profile, settings) if profile and not profile.is_empty else 0.0
+	key = decide_key_account(
+		None if is_internal else ranked, st.potential_score if profile else None, settings
+	)
+	st.is_key, st.key_source, st.reasons["key"] = key.is_key, key.source, key.reasons
+	st.relationship_level, st.reasons["relationship"] = decide_relationship_level(
+		agg, ranked, st.lifecycle, settings
+	)
+	tier = decide_request_tier(customer_request_facts(st, settings), settings)
+	st.tier, st.tier_rule = tier.tier, tier.rule
+	extra: list[Reason] = []
+	if st.is_key:
+		extra = key.reasons
+	elif rfm.recency:
+		extra = [reason(_("RFM {code}: {segment}"), code=st.rfm_code, segment=st.segment)]
+	st.reasons["tier"] = tier.reasons + extra
+	return st
+
+
+def compute_all(
+	aggregates: dict[str, Aggregate],
+	as_of: date,
+	settings: Settings,
+	customers: Iterable[str] = (),
+	previous_levels: dict[str, str] | None = None,
+	profiles: dict[str, PotentialProfile] | None = None,
+	internal: set[str] | None = None,
+) -> tuple[list[Standing], RfmCutoffs]:
+	"""Standing of every customer, best ranked first; customers without orders are included at the end.
+
+	Internal customers are not ranked (they are our own company) and come last.
+	"""
+	previous_levels = previous_levels or {}
+	profiles = profiles or {}
+	internal = internal or set()
+	everyone = dict(aggregates)
+	for name in customers:
+		everyone.setdefault(name, Aggregate(name))
+	ranked_list = rank(
+		{
+			name: (agg.window_value, agg.lifetime_value)
+			for name, agg in everyone.items()
+			if name not in internal
+		},
+		settings,
+	)
+	cutoffs = rfm_cutoffs((agg for name, agg in everyone.items() if name not in internal), as_of)
+	out = [
+		standing_for(
+			everyone[r.customer],
+			r,
+			cutoffs,
+			as_of,
+			settings,
+			previous_levels.get(r.customer),
+			profiles.get(r.customer),
+		)
+		for r in ranked_list
+	]
+	out.extend(
+		standing_for(
+			everyone[name],
+			None,
+			cutoffs,
+			as_of,
+			settings,
+			previous_levels.get(name),
+			profiles.get(name),
+			is_internal=True,
+		)
+		for name in sorted(internal & set(everyone))
+	)
+	return out, cutoffs

@@ -1,0 +1,279 @@
+"""Ranking by value (spec section 2): aggregates, rank, percentile, Pareto/ABC class and RFM scores.
+
+Everything here works on plain values so the same functions rank a CSV in the CLI and a 100k-customer
+table in the scheduled job (which aggregates in SQL, then hands the per-customer rows to ``rank``).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from .i18n import Reason, _, reason
+from .settings import Settings
+
+
+@dataclass
+class Aggregate:
+	"""One customer's purchase history, summed over submitted orders (amounts in company currency)."""
+
+	customer: str
+	lifetime_value: float = 0.0
+	order_count: int = 0
+	window_value: float = 0.0
+	window_order_count: int = 0
+	first_order: date | None = None
+	last_order: date | None = None
+	reborn_on: date | None = None
+	"""Date of the latest order that came after a gap longer than the lapse period (see roles)."""
+
+	@property
+	def average_order_value(self) -> float:
+		return self.lifetime_value / self.order_count if self.order_count else 0.0
+
+	@property
+	def usual_interval_days(self) -> float | None:
+		"""Average days between orders, once there are two."""
+		if self.order_count < 2 or not self.first_order or not self.last_order:
+			return None
+		return (self.last_order - self.first_order).days / (self.order_count - 1)
+
+
+class Order(NamedTuple):
+	customer: str
+	day: date
+	amount: float
+	docstatus: int = 1
+
+
+def window_start(as_of: date, settings: Settings) -> date:
+	"""First day inside the look-back window (inclusive); the window ends at ``as_of``."""
+	return as_of - timedelta(days=settings.lookback_days - 1)
+
+
+def aggregate_orders(orders: Iterable[Order], as_of: date, settings: Settings) -> dict[str, Aggregate]:
+	"""Per-customer aggregates of submitted orders; drafts and cancelled orders are ignored.
+
+	Written as one tight loop over plain tuples: the CLI feeds it a million CSV rows.
+	"""
+	from .roles import reborn_on_from_dates
+
+	start = window_start(as_of, settings)
+	out: dict[str, Aggregate] = {}
+	days: dict[str, list[date]] = {}
+	for customer, day, amount, docstatus in orders:
+		if docstatus != 1:
+			continue
+		agg = out.get(customer)
+		if agg is None:
+			agg = out[customer] = Aggregate(customer, first_order=day, last_order=day)
+			days[customer] = []
+		agg.lifetime_value += amount
+		agg.order_count += 1
+		if start <= day <= as_of:
+			agg.window_value += amount
+			agg.window_order_count += 1
+		if day < agg.first_order:
+			agg.first_order = day
+		elif day > agg.last_order:
+			agg.last_order = day
+		days[customer].append(day)
+	for name, agg in out.items():
+		agg.reborn_on = reborn_on_from_dates(days[name], settings)
+	return out
+
+
+@dataclass
+class Ranked:
+	customer: str
+	value: float
+	rank: int
+	percentile: float
+	"""100 for the top customer, falling towards 0; equal values share the better percentile."""
+	share: float
+	cumulative_share: float
+	abc: str
+	reasons: list[Reason] = field(default_factory=list)
+
+
+def rank(values: dict[str, tuple[float, float]], settings: Settings) -> list[Ranked]:
+	"""Rank customers by (window value, lifetime value), best first, and give each its ABC class.
+
+	``values`` maps customer -> (window value, lifetime value). Ties keep a deterministic order (by name),
+	so the ranking does not depend on the order rows arrive in. A customer is class A when the value
+	ranked above it is still below the A cut-off: the customer who crosses the 80% line is in A.
+	"""
+	ordered = sorted(values.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+	total = sum(max(v[0], 0.0) for _name, v in ordered)
+	n = len(ordered)
+	out: list[Ranked] = []
+	running = 0.0
+	previous_value: float | None = None
+	tie_rank = 0
+	for position, (name, (value, _lifetime)) in enumerate(ordered, start=1):
+		positive = max(value, 0.0)
+		before = 100.0 * running / total if total else 100.0
+		running += positive
+		share = 100.0 * positive / total if total else 0.0
+		cumulative = 100.0 * running / total if total else 0.0
+		if value != previous_value:
+			tie_rank = position
+			previous_value = value
+		percentile = 100.0 * (n - tie_rank + 1) / n
+		if positive <= 0:
+			abc = "C"
+		elif before < settings.abc_a_cutoff:
+			abc = "A"
+		elif before < settings.abc_b_cutoff:
+			abc = "B"
+		else:
+			abc = "C"
+		why = reason(
+			_(
+				"Rank {rank} of {count} by value in the last {days} days; {share:.1f}% of value, "
+				"class {abc} (cumulative {cumulative:.1f}%)"
+			),
+			rank=position,
+			count=n,
+			days=settings.lookback_days,
+			share=share,
+			abc=abc,
+			cumulative=cumulative,
+		)
+		out.append(Ranked(name, value, position, round(percentile, 4), share, cumulative, abc, [why]))
+	return out
+
+
+def pareto_summary(ranked: list[Ranked], share_of_value: float = 80.0) -> tuple[int, float]:
+	"""How many top customers bring ``share_of_value`` percent of the value, and what percent of customers they are."""
+	if not ranked:
+		return 0, 0.0
+	for r in ranked:
+		if r.cumulative_share >= share_of_value - 1e-9:
+			return r.rank, 100.0 * r.rank / len(ranked)
+	return len(ranked), 100.0
+
+
+# ---------------------------------------------------------------------- RFM
+
+
+@dataclass(frozen=True)
+class RfmCutoffs:
+	"""Quintile boundaries of the customer population, stored so hooks can score one customer alone."""
+
+	recency_days: tuple[float, ...] = ()
+	frequency: tuple[float, ...] = ()
+	monetary: tuple[float, ...] = ()
+
+	def to_dict(self) -> dict[str, list[float]]:
+		return {
+			"recency_days": list(self.recency_days),
+			"frequency": list(self.frequency),
+			"monetary": list(self.monetary),
+		}
+
+	@classmethod
+	def from_dict(cls, data: dict | None) -> RfmCutoffs:
+		data = data or {}
+		return cls(
+			tuple(data.get("recency_days", ())),
+			tuple(data.get("frequency", ())),
+			tuple(data.get("monetary", ())),
+		)
+
+
+def quintile_cutoffs(values: list[float]) -> tuple[float, ...]:
+	"""The 20th, 40th, 60th and 80th percentile values (nearest rank) of a population."""
+	if not values:
+		return ()
+	ordered = sorted(values)
+	n = len(ordered)
+	return tuple(ordered[max(0, -(-n * q // 5) - 1)] for q in (1, 2, 3, 4))
+
+
+def rfm_cutoffs(aggregates: Iterable[Aggregate], as_of: date) -> RfmCutoffs:
+	recency, frequency, monetary = [], [], []
+	for agg in aggregates:
+		if not agg.order_count or agg.last_order is None:
+			continue
+		recency.append(float((as_of - agg.last_order).days))
+		frequency.append(float(agg.window_order_count))
+		monetary.append(float(agg.window_value))
+	return RfmCutoffs(quintile_cutoffs(recency), quintile_cutoffs(frequency), quintile_cutoffs(monetary))
+
+
+def score_higher_better(value: float, cutoffs: tuple[float, ...]) -> int:
+	"""1..5: one point plus one for every quintile boundary the value is above; equal values score alike."""
+	if not cutoffs:
+		return 3
+	return 1 + bisect.bisect_left(cutoffs, value)
+
+
+def score_lower_better(value: float, cutoffs: tuple[float, ...]) -> int:
+	"""1..5 for measures where less is better (days since the last order)."""
+	if not cutoffs:
+		return 3
+	return 5 - bisect.bisect_left(cutoffs, value)
+
+
+@dataclass(frozen=True)
+class Rfm:
+	recency: int
+	frequency: int
+	monetary: int
+	segment: str
+
+	@property
+	def code(self) -> str:
+		return f"{self.recency}{self.frequency}{self.monetary}"
+
+
+SEGMENTS: dict[str, str] = {
+	"Champions": _("bought recently, buys often and spends the most"),
+	"Cannot Lose": _("among the biggest, most frequent buyers, but not lately"),
+	"At Risk": _("bought often, but not lately"),
+	"Lost": _("lowest recency and frequency"),
+	"Hibernating": _("few orders, long ago"),
+	"Loyal": _("buys often"),
+	"New": _("first order was recent"),
+	"Potential Loyalist": _("recent, with a few orders"),
+	"Promising": _("recent, low spend so far"),
+	"Need Attention": _("middle of the road on every measure"),
+	"No Orders": _("has not bought yet"),
+}
+
+
+def segment_for(r: int, f: int, m: int) -> str:
+	"""Named RFM segment, from a fixed table (first match wins, in the order of ``SEGMENTS``)."""
+	if r >= 4 and f >= 4 and m >= 4:
+		return "Champions"
+	if r <= 2 and m == 5 and f >= 4:
+		return "Cannot Lose"
+	if r <= 2 and f >= 3:
+		return "At Risk"
+	if r == 1 and f == 1:
+		return "Lost"
+	if r <= 2:
+		return "Hibernating"
+	if f >= 4:
+		return "Loyal"
+	if r >= 4 and f == 1:
+		return "New"
+	if r >= 4 and f >= 2:
+		return "Potential Loyalist"
+	if r >= 4:
+		return "Promising"
+	return "Need Attention"
+
+
+def score_rfm(agg: Aggregate, cutoffs: RfmCutoffs, as_of: date) -> Rfm:
+	if not agg.order_count or agg.last_order is None:
+		return Rfm(0, 0, 0, "No Orders")
+	recency_days = float((as_of - agg.last_order).days)
+	r = score_lower_better(recency_days, cutoffs.recency_days)
+	f = score_higher_better(float(agg.window_order_count), cutoffs.frequency)
+	m = score_higher_better(float(agg.window_value), cutoffs.monetary)
+	return Rfm(r, f, m, segment_for(r, f, m))

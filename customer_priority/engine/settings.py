@@ -1,0 +1,376 @@
+"""The one settings object every rule reads, with its defaults and its validation.
+
+The Frappe single doctype "Customer Priority Settings" and the CLI's ``--settings FILE`` both become a
+``Settings``; ``validate()`` is the only place that decides what a bad value is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .i18n import Reason, _, reason
+
+TIERS: tuple[str, ...] = ("First", "High", "Medium", "Low")
+"""Request tiers, most urgent first (spec section 1)."""
+
+POTENTIAL_FACTORS: tuple[str, ...] = (
+	"brand_strength",
+	"production_volume",
+	"sales_network",
+	"staff_count",
+	"years_in_business",
+	"purchase_potential",
+)
+"""The six things that make an account key by potential (spec section 4)."""
+
+
+@dataclass(frozen=True)
+class Level:
+	name: str
+	min_points: float
+	colour: str = "gray"
+
+
+def default_levels() -> list[Level]:
+	return [
+		Level("Bronze", 0, "orange"),
+		Level("Silver", 40, "gray"),
+		Level("Gold", 65, "yellow"),
+		Level("Platinum", 85, "purple"),
+	]
+
+
+def default_potential_weights() -> dict[str, float]:
+	# "above all, purchase potential" (spec section 4): it weighs three times any other factor.
+	return {
+		"brand_strength": 1.0,
+		"production_volume": 1.0,
+		"sales_network": 1.0,
+		"staff_count": 1.0,
+		"years_in_business": 1.0,
+		"purchase_potential": 3.0,
+	}
+
+
+def default_evaluation_weights() -> dict[str, float]:
+	return {f"q{i}": 1.0 for i in range(1, 8)}
+
+
+@dataclass(frozen=True)
+class Settings:
+	# Value ranking (spec section 2)
+	lookback_days: int = 365
+	abc_a_cutoff: float = 80.0
+	"""Customers whose cumulative share of value starts below this percentage are class A."""
+	abc_b_cutoff: float = 95.0
+	"""... and below this one, class B; the rest are C."""
+	recency_weight: float = 1.0
+	frequency_weight: float = 1.0
+	monetary_weight: float = 1.0
+	levels: list[Level] = field(default_factory=default_levels)
+	hysteresis_margin: float = 5.0
+	"""Points a customer may fall below their level's minimum before being demoted."""
+
+	# Key accounts (spec section 4)
+	key_account_top_percent: float = 5.0
+	"""Customers in this top percentage by value are key accounts; 0 turns the rule off."""
+	key_account_min_window_value: float = 0.0
+	"""A customer buying at least this much in the look-back window is key; 0 turns the rule off."""
+	potential_weights: dict[str, float] = field(default_factory=default_potential_weights)
+	potential_threshold: float = 70.0
+	"""A potential score (0-100) at or above this makes an account key by potential."""
+	staff_count_bands: list[float] = field(default_factory=lambda: [10, 50, 250, 1000, 5000])
+	years_in_business_bands: list[float] = field(default_factory=lambda: [2, 5, 10, 20, 40])
+	key_potential_min_score: float = 50.0
+	"""A customer of class A or B, or with a potential score from here, "could become key" (spec section 1)."""
+	major_buyer_min_window_value: float = 0.0
+	"""Window value from which an account is a major buyer; 0 means "class A by value"."""
+	loyal_min_orders: int = 6
+
+	# Lifecycle (spec section 5)
+	lapse_days: int = 365
+	lapse_interval_multiplier: float = 3.0
+	"""Also lapsed after this many times the customer's own usual gap between orders; 0 turns it off."""
+	lapse_min_days: int = 60
+	"""The interval rule never calls a customer lapsed sooner than this."""
+	reborn_window_days: int = 180
+
+	# Request tiers (spec section 1)
+	important_request_types: list[str] = field(
+		default_factory=lambda: ["Complaint", "Order", "Urgent Problem", "Contract"]
+	)
+	basic_request_types: list[str] = field(default_factory=lambda: ["Catalogue", "Sample", "Price List"])
+	final_sales_stages: list[str] = field(default_factory=lambda: ["Negotiation/Review"])
+	negotiation_sales_stages: list[str] = field(
+		default_factory=lambda: ["Proposal/Price Quote", "Negotiation/Review", "Perception Analysis"]
+	)
+	key_account_routine_tier: str = "High"
+	"""Tier of a key account's request that is not marked important (spec section 4: handle them urgently)."""
+	urgent_current_tier: str = "High"
+	"""Tier of an important request from a current customer who is not key."""
+	churn_without_potential_tier: str = "Medium"
+	new_with_details_tier: str = "Medium"
+	"""Tier of a new contact who is open about volume and details (the spec's Low is for evasive ones)."""
+
+	# Periodic evaluation (spec section 3)
+	review_interval_days: int = 90
+	key_account_review_interval_days: int = 30
+	evaluation_weights: dict[str, float] = field(default_factory=default_evaluation_weights)
+	evaluation_bands: list[tuple[str, float]] = field(
+		default_factory=lambda: [("Strategic", 80.0), ("Strong", 60.0), ("Fair", 40.0), ("Weak", 0.0)]
+	)
+
+	# ------------------------------------------------------------------ helpers
+	@property
+	def sorted_levels(self) -> list[Level]:
+		return sorted(self.levels, key=lambda lv: lv.min_points)
+
+	def tier_rank(self, tier: str) -> int:
+		return TIERS.index(tier)
+
+	def replace(self, **changes: Any) -> Settings:
+		return dataclasses.replace(self, **changes)
+
+	# ------------------------------------------------------------------ (de)serialisation
+	def to_dict(self) -> dict[str, Any]:
+		data = dataclasses.asdict(self)
+		data["evaluation_bands"] = [list(b) for b in self.evaluation_bands]
+		return data
+
+	@classmethod
+	def from_dict(cls, data: dict[str, Any]) -> Settings:
+		"""Build settings from plain data (JSON); unknown keys are an error, missing keys take defaults."""
+		known = {f.name for f in dataclasses.fields(cls)}
+		unknown = sorted(set(data) - known)
+		if unknown:
+			raise SettingsError([reason(_("Unknown setting(s): {names}"), names=", ".join(unknown))])
+		values = dict(data)
+		try:
+			if "levels" in values:
+				values["levels"] = [
+					lv if isinstance(lv, Level) else Level(**lv) if isinstance(lv, dict) else Level(*lv)
+					for lv in values["levels"]
+				]
+			if "evaluation_bands" in values:
+				values["evaluation_bands"] = [(str(b[0]), b[1]) for b in values["evaluation_bands"]]
+		except (TypeError, IndexError) as exc:
+			raise SettingsError([reason(_("Malformed levels or bands: {error}"), error=str(exc))]) from exc
+		return cls(**values)
+
+	# ------------------------------------------------------------------ validation
+	def problems(self) -> list[tuple[str, Reason]]:
+		"""Every bad value as (field name, reason); empty when the settings are usable."""
+		out: list[tuple[str, Reason]] = []
+
+		def bad(name: str, template: str, **params: Any) -> None:
+			out.append((name, reason(template, **params)))
+
+		def number(name: str) -> float | None:
+			value = getattr(self, name)
+			if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+				bad(name, _("{field} must be a number, not {value!r}"), field=name, value=value)
+				return None
+			return float(value)
+
+		def non_negative(name: str) -> None:
+			value = number(name)
+			if value is not None and value < 0:
+				bad(name, _("{field} cannot be negative (got {value})"), field=name, value=value)
+
+		def percent(name: str) -> float | None:
+			value = number(name)
+			if value is not None and not 0 <= value <= 100:
+				bad(name, _("{field} must be between 0 and 100 (got {value})"), field=name, value=value)
+				return None
+			return value
+
+		def whole(name: str, minimum: int) -> None:
+			value = getattr(self, name)
+			if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+				bad(
+					name,
+					_("{field} must be a whole number of at least {minimum} (got {value!r})"),
+					field=name,
+					minimum=minimum,
+					value=value,
+				)
+
+		def tier(name: str) -> None:
+			if getattr(self, name) not in TIERS:
+				bad(
+					name,
+					_("{field} must be one of {tiers} (got {value!r})"),
+					field=name,
+					tiers=", ".join(TIERS),
+					value=getattr(self, name),
+				)
+
+		def weights(name: str, keys: tuple[str, ...] | list[str]) -> None:
+			table = getattr(self, name)
+			if not isinstance(table, dict) or set(table) != set(keys):
+				bad(
+					name,
+					_("{field} must give a weight for exactly: {keys}"),
+					field=name,
+					keys=", ".join(keys),
+				)
+				return
+			for key, value in table.items():
+				if (
+					isinstance(value, bool)
+					or not isinstance(value, int | float)
+					or not math.isfinite(value)
+					or value < 0
+				):
+					bad(
+						name,
+						_("Weight {key} in {field} must be a number of at least 0 (got {value!r})"),
+						field=name,
+						key=key,
+						value=value,
+					)
+			if all(isinstance(v, int | float) and v == 0 for v in table.values()):
+				bad(name, _("{field} needs at least one weight above 0"), field=name)
+
+		def increasing(name: str, values: list[Any]) -> None:
+			if not values or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+				bad(name, _("{field} must be a list of numbers"), field=name)
+			elif any(b <= a for a, b in itertools.pairwise(values)) or values[0] < 0:
+				bad(
+					name,
+					_("{field} must be positive and strictly increasing (got {values})"),
+					field=name,
+					values=values,
+				)
+
+		whole("lookback_days", 1)
+		a, b = percent("abc_a_cutoff"), percent("abc_b_cutoff")
+		if a is not None and b is not None and not a < b:
+			bad("abc_b_cutoff", _("The B cut-off ({b}%) must be above the A cut-off ({a}%)"), a=a, b=b)
+		for name in ("recency_weight", "frequency_weight", "monetary_weight"):
+			non_negative(name)
+		if all(
+			isinstance(getattr(self, n), int | float) and getattr(self, n) == 0
+			for n in ("recency_weight", "frequency_weight", "monetary_weight")
+		):
+			bad(
+				"monetary_weight",
+				_("At least one of the recency, frequency and monetary weights must be above 0"),
+			)
+
+		self._check_levels(bad)
+		non_negative("hysteresis_margin")
+		percent("key_account_top_percent")
+		non_negative("key_account_min_window_value")
+		weights("potential_weights", POTENTIAL_FACTORS)
+		percent("potential_threshold")
+		percent("key_potential_min_score")
+		increasing("staff_count_bands", self.staff_count_bands)
+		increasing("years_in_business_bands", self.years_in_business_bands)
+		for name in ("staff_count_bands", "years_in_business_bands"):
+			if isinstance(getattr(self, name), list) and len(getattr(self, name)) != 5:
+				bad(name, _("{field} needs exactly 5 thresholds, one for each score from 1 to 5"), field=name)
+		non_negative("major_buyer_min_window_value")
+		whole("loyal_min_orders", 1)
+		whole("lapse_days", 1)
+		non_negative("lapse_interval_multiplier")
+		whole("lapse_min_days", 0)
+		whole("reborn_window_days", 0)
+		for name in (
+			"key_account_routine_tier",
+			"urgent_current_tier",
+			"churn_without_potential_tier",
+			"new_with_details_tier",
+		):
+			tier(name)
+		for name in (
+			"important_request_types",
+			"basic_request_types",
+			"final_sales_stages",
+			"negotiation_sales_stages",
+		):
+			value = getattr(self, name)
+			if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+				bad(name, _("{field} must be a list of non-empty names"), field=name)
+		overlap = (
+			set(self.important_request_types) & set(self.basic_request_types)
+			if all(
+				isinstance(getattr(self, n), list) for n in ("important_request_types", "basic_request_types")
+			)
+			else set()
+		)
+		if overlap:
+			bad(
+				"basic_request_types",
+				_("A request type cannot be both important and basic: {names}"),
+				names=", ".join(sorted(overlap)),
+			)
+		whole("review_interval_days", 1)
+		whole("key_account_review_interval_days", 1)
+		weights("evaluation_weights", [f"q{i}" for i in range(1, 8)])
+		self._check_bands(bad)
+		return out
+
+	def _check_levels(self, bad: Any) -> None:
+		levels = self.levels
+		if not isinstance(levels, list) or not levels:
+			bad("levels", _("Define at least one level"))
+			return
+		names = [lv.name for lv in levels]
+		if any(not isinstance(n, str) or not n.strip() for n in names):
+			bad("levels", _("Every level needs a name"))
+		elif len(set(names)) != len(names):
+			bad("levels", _("Level names must be unique"))
+		points = [lv.min_points for lv in levels]
+		if not all(
+			isinstance(p, int | float) and not isinstance(p, bool) and math.isfinite(p) for p in points
+		):
+			bad("levels", _("Every level needs a number of minimum points"))
+			return
+		if any(not 0 <= p <= 100 for p in points):
+			bad("levels", _("Level minimum points must be between 0 and 100"))
+		if any(b <= a for a, b in itertools.pairwise(points)):
+			bad(
+				"levels",
+				_("Level thresholds must increase from one level to the next (got {points})"),
+				points=points,
+			)
+		if min(points) != 0:
+			bad("levels", _("The lowest level must start at 0 points so every customer has a level"))
+
+	def _check_bands(self, bad: Any) -> None:
+		bands = self.evaluation_bands
+		if not isinstance(bands, list) or not bands:
+			bad("evaluation_bands", _("Define at least one evaluation band"))
+			return
+		scores = [b[1] for b in bands]
+		if not all(isinstance(s, int | float) and not isinstance(s, bool) for s in scores):
+			bad("evaluation_bands", _("Every evaluation band needs a minimum score"))
+			return
+		if any(b >= a for a, b in itertools.pairwise(scores)) or scores[-1] != 0:
+			bad(
+				"evaluation_bands",
+				_("Evaluation bands must go from the highest minimum score down to a last band at 0"),
+			)
+
+	def validate(self) -> Settings:
+		problems = self.problems()
+		if problems:
+			raise SettingsError([r for _field, r in problems], fields=[f for f, _r in problems])
+		return self
+
+
+class SettingsError(ValueError):
+	"""Raised with every problem found, so the user can fix them all at once."""
+
+	def __init__(self, reasons: list[Reason], fields: list[str] | None = None):
+		self.reasons = reasons
+		self.fields = fields or []
+		super().__init__("; ".join(str(r) for r in reasons))
+
+
+DEFAULT_SETTINGS = Settings()

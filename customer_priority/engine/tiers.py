@@ -1,0 +1,180 @@
+"""Request priority: First / High / Medium / Low from who the party is and what they ask (spec section 1).
+
+The rules, checked top to bottom; the first that matches decides:
+
+====  =====================================================================  ===========================
+ #    the party and the request                                              tier
+====  =====================================================================  ===========================
+ 1    current key account, important request                                 First
+ 2    current key account, routine request                                   ``key_account_routine_tier``
+ 3    prospect at the final stage who said "yes, this is my last request"    High
+ 4    current customer who may leave if not served, with potential to be key High
+ 5    current customer who may leave, without that potential                 ``churn_without_potential_tier``
+ 6    current customer, important or urgent request                          ``urgent_current_tier``
+ 7    prospect in negotiation (or final stage without a clear yes)           Medium
+ 8    current customer, request that is not urgent                           Medium
+ 9    former customer (bought before, lapsed) asking again                   Medium (a win-back chance)
+10    new contact or prospect who is evasive about volume / details          Low
+11    new contact or prospect open about details, or with key potential      ``new_with_details_tier``
+====  =====================================================================  ===========================
+
+Rows 1, 3, 4, 7, 8 and 10 are the seed's own cases; the rest close the gaps so every combination of facts
+has one defined answer (a test walks every combination).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+from .i18n import Reason, _, reason
+from .settings import TIERS, Settings
+
+
+class Relationship(str, Enum):
+	NEW = "New"
+	"""Not a current or past customer: a first contact."""
+	PROSPECT = "Prospect"
+	"""Known, talking to us, has not bought yet."""
+	CURRENT = "Current"
+	"""Buys from us now."""
+	FORMER = "Former"
+	"""Bought before, has lapsed."""
+
+
+class Stage(str, Enum):
+	NONE = "None"
+	NEGOTIATING = "Negotiating"
+	FINAL = "Final"
+
+
+class LastRequest(str, Enum):
+	"""Answer to "is this your last request before you sign / buy?"."""
+
+	NOT_ASKED = "Not Asked"
+	YES = "Yes"
+	NO = "No"
+	UNCLEAR = "Unclear"
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+	relationship: Relationship = Relationship.NEW
+	is_key_account: bool = False
+	stage: Stage = Stage.NONE
+	last_request: LastRequest = LastRequest.NOT_ASKED
+	important: bool = False
+	"""The request is important or urgent to the party (or its type is listed as important in settings)."""
+	churn_risk: bool = False
+	"""The customer would reconsider the relationship if not served."""
+	key_potential: bool = False
+	"""The party has the potential to become a key account."""
+	gave_details: bool = True
+	"""False when the party is evasive about likely volume and other details."""
+	request_type: str = ""
+
+
+@dataclass(frozen=True)
+class TierDecision:
+	tier: str
+	rule: int
+	reasons: list[Reason] = field(default_factory=list)
+
+
+def facts_with_request_type(facts: RequestFacts, settings: Settings) -> RequestFacts:
+	"""A request type listed as important in settings makes the request important."""
+	if facts.request_type and facts.request_type in settings.important_request_types and not facts.important:
+		return replace(facts, important=True)
+	return facts
+
+
+def decide_request_tier(facts: RequestFacts, settings: Settings) -> TierDecision:
+	facts = facts_with_request_type(facts, settings)
+	rel = facts.relationship
+
+	if rel is Relationship.CURRENT and facts.is_key_account:
+		if facts.important:
+			return TierDecision("First", 1, [reason(_("Key account with an important request: serve first"))])
+		return TierDecision(
+			settings.key_account_routine_tier,
+			2,
+			[reason(_("Key account: its requests are handled urgently even when routine"))],
+		)
+
+	if (
+		rel in (Relationship.PROSPECT, Relationship.NEW, Relationship.FORMER)
+		and facts.stage is Stage.FINAL
+		and facts.last_request is LastRequest.YES
+	):
+		return TierDecision(
+			"High", 3, [reason(_("Final stage of negotiation and this is their last request before buying"))]
+		)
+
+	if rel is Relationship.CURRENT:
+		if facts.churn_risk and facts.key_potential:
+			return TierDecision(
+				"High",
+				4,
+				[reason(_("Current customer who may leave if not served, with the potential to become key"))],
+			)
+		if facts.churn_risk:
+			return TierDecision(
+				settings.churn_without_potential_tier,
+				5,
+				[reason(_("Current customer who may leave if not served, without key-account potential"))],
+			)
+		if facts.important:
+			return TierDecision(
+				settings.urgent_current_tier,
+				6,
+				[reason(_("Current customer with an important or urgent request"))],
+			)
+
+	if facts.stage in (Stage.NEGOTIATING, Stage.FINAL):
+		if facts.stage is Stage.FINAL:
+			answer = facts.last_request.value.lower()
+			why = reason(
+				_('Final stage, but the answer to "is this your last request?" was {answer}'), answer=answer
+			)
+		else:
+			why = reason(_("In negotiation, asking for more without committing"))
+		return TierDecision("Medium", 7, [why])
+
+	if rel is Relationship.CURRENT:
+		return TierDecision("Medium", 8, [reason(_("Current customer with a request that is not urgent"))])
+
+	if rel is Relationship.FORMER:
+		return TierDecision(
+			"Medium", 9, [reason(_("Former customer asking again: a chance to win them back"))]
+		)
+
+	if not facts.gave_details and not facts.key_potential:
+		basic = facts.request_type in settings.basic_request_types
+		what = reason(_("asks for basics ({request})"), request=facts.request_type) if basic else None
+		reasons = [reason(_("New or unknown contact, evasive about volume and details"))]
+		return TierDecision("Low", 10, reasons + ([what] if what else []))
+
+	why = (
+		reason(_("New contact with the potential to become key"))
+		if facts.key_potential
+		else reason(_("New contact who is open about volume and details"))
+	)
+	return TierDecision(settings.new_with_details_tier, 11, [why])
+
+
+def is_final_stage(sales_stage: str | None, settings: Settings) -> bool:
+	return bool(sales_stage) and sales_stage in settings.final_sales_stages
+
+
+def stage_from_sales_stage(sales_stage: str | None, settings: Settings, final_flag: bool = False) -> Stage:
+	"""Map ERPNext's Opportunity sales stage (or the explicit final-stage check) onto the spec's stages."""
+	if final_flag or is_final_stage(sales_stage, settings):
+		return Stage.FINAL
+	if sales_stage and sales_stage in settings.negotiation_sales_stages:
+		return Stage.NEGOTIATING
+	return Stage.NONE
+
+
+def higher_tier(a: str, b: str) -> str:
+	"""The more urgent of two tiers."""
+	return a if TIERS.index(a) <= TIERS.index(b) else b

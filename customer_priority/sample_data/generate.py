@@ -1,0 +1,166 @@
+"""Make the bundled, ERPNext-shaped sample data set (deterministic: the same files every run).
+
+    python -m customer_priority.sample_data.generate [OUT_DIR]
+
+A few hundred customers whose yearly value follows a Pareto curve, some thousands of Sales Orders over three
+years (some customers lapse, some come back), an internal customer, potential profiles for prospects, and
+incoming requests covering the cases of the request-priority article.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+AS_OF = date(2026, 6, 30)
+"""The sample's "today": the demo ranks as of this date so its output never drifts."""
+
+HERE = Path(__file__).parent
+FIRST_WORDS = (
+	"Arian",
+	"Pars",
+	"Zagros",
+	"Caspian",
+	"Alborz",
+	"Kavir",
+	"Sepid",
+	"Tous",
+	"Nima",
+	"Golestan",
+	"Karun",
+	"Damavand",
+	"Hamoon",
+	"Sahand",
+	"Mehr",
+	"Azar",
+	"Bahar",
+	"Dena",
+	"Raha",
+	"Sina",
+)
+SECOND_WORDS = (
+	"Trading",
+	"Industries",
+	"Foods",
+	"Steel",
+	"Textiles",
+	"Pharma",
+	"Logistics",
+	"Builders",
+	"Electric",
+	"Packaging",
+	"Chemicals",
+	"Retail",
+	"Agro",
+	"Motors",
+	"Plastics",
+)
+GROUPS = ("Commercial", "Industrial", "Retail", "Government")
+TERRITORIES = ("Tehran", "Isfahan", "Shiraz", "Tabriz", "Mashhad")
+
+
+def customer_names(count: int, rng: random.Random) -> list[str]:
+	names: list[str] = []
+	seen: set[str] = set()
+	while len(names) < count:
+		name = f"{rng.choice(FIRST_WORDS)} {rng.choice(SECOND_WORDS)}"
+		if name in seen:
+			name = f"{name} {len(names) + 1}"
+		seen.add(name)
+		names.append(name)
+	return names
+
+
+def generate(out_dir: Path = HERE, customers: int = 300, seed: int = 7) -> dict[str, int]:
+	rng = random.Random(seed)
+	names = customer_names(customers, rng)
+	start = AS_OF - timedelta(days=3 * 365)
+	orders: list[tuple[str, str, date, float, str]] = []
+	customer_rows = []
+	for index, name in enumerate(names):
+		# Pareto-shaped size: a few big accounts, a long tail of small ones.
+		size = rng.paretovariate(1.16) * 1_000
+		kind = rng.random()
+		internal = index == 5
+		if kind < 0.12 and not internal:
+			pattern = "prospect"  # never ordered
+		elif kind < 0.22:
+			pattern = "lapsed"
+		elif kind < 0.30:
+			pattern = "reborn"
+		else:
+			pattern = "active"
+		every = max(7, int(rng.expovariate(1 / 45)))
+		day = start + timedelta(days=rng.randrange(0, 400))
+		stop = AS_OF - timedelta(days=rng.randrange(420, 700)) if pattern in ("lapsed", "reborn") else AS_OF
+		while pattern != "prospect" and day <= stop:
+			orders.append((name, day, round(size * rng.uniform(0.4, 1.6), 2)))
+			day += timedelta(days=max(1, int(rng.gauss(every, every / 3))))
+		if pattern == "reborn":
+			day = AS_OF - timedelta(days=rng.randrange(5, 120))
+			for _ in range(rng.randint(1, 3)):
+				if day <= AS_OF:
+					orders.append((name, day, round(size * rng.uniform(0.4, 1.6), 2)))
+				day += timedelta(days=rng.randint(10, 40))
+		profile = [0, 0, 0, 0, 0, 0]
+		if pattern == "prospect" or rng.random() < 0.15:
+			profile = [
+				rng.randint(1, 5),
+				rng.randint(1, 5),
+				rng.randint(1, 5),
+				int(rng.paretovariate(0.8) * 10),
+				rng.randint(1, 60),
+				rng.randint(1, 5),
+			]
+		customer_rows.append([name, rng.choice(GROUPS), rng.choice(TERRITORIES), int(internal), *profile])
+
+	orders.sort(key=lambda o: (o[1], o[0]))
+	with open(out_dir / "sales_orders.csv", "w", newline="", encoding="utf-8") as handle:
+		writer = csv.writer(handle)
+		writer.writerow(["ID", "Customer", "Date", "Net Total (Company Currency)", "Status", "Company"])
+		for number, (name, day, amount) in enumerate(orders, start=1):
+			roll = rng.random()
+			status = (
+				"Draft"
+				if roll < 0.02
+				else "Cancelled"
+				if roll < 0.04
+				else rng.choice(("Completed", "Completed", "To Deliver and Bill", "Closed"))
+			)
+			writer.writerow(
+				[
+					f"SAL-ORD-{day.year}-{number:05d}",
+					name,
+					day.isoformat(),
+					f"{amount:.2f}",
+					status,
+					"Sample Company",
+				]
+			)
+	with open(out_dir / "customers.csv", "w", newline="", encoding="utf-8") as handle:
+		writer = csv.writer(handle)
+		writer.writerow(
+			[
+				"Customer",
+				"Customer Group",
+				"Territory",
+				"Is Internal Customer",
+				"Brand Strength",
+				"Production Volume",
+				"Sales Network",
+				"Staff Count",
+				"Years In Business",
+				"Purchase Potential",
+			]
+		)
+		writer.writerows(customer_rows)
+	return {"customers": len(customer_rows), "orders": len(orders)}
+
+
+if __name__ == "__main__":
+	target = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
+	counts = generate(target)
+	print(f"wrote {counts['customers']} customers and {counts['orders']} orders to {target}")

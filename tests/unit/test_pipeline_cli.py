@@ -1,0 +1,155 @@
+import ast
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from customer_priority import cli
+from customer_priority.engine.pipeline import compute_all
+from customer_priority.engine.ranking import Order, aggregate_orders
+from customer_priority.engine.settings import Settings
+
+ENGINE = Path(cli.__file__).parent / "engine"
+
+
+def test_engine_imports_no_frappe():
+	for path in ENGINE.glob("*.py"):
+		tree = ast.parse(path.read_text())
+		for node in ast.walk(tree):
+			names = (
+				[a.name for a in node.names]
+				if isinstance(node, ast.Import)
+				else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+			)
+			assert not any(n.split(".")[0] in ("frappe", "erpnext") for n in names), path
+
+
+def test_compute_all_orders_and_includes_everyone():
+	s = Settings()
+	orders = [
+		Order("big", date(2026, 6, 1), 9000.0),
+		Order("small", date(2026, 6, 1), 10.0),
+		Order("own", date(2026, 6, 1), 1e6),
+	]
+	aggs = aggregate_orders(orders, date(2026, 6, 30), s)
+	standings, _cutoffs = compute_all(aggs, date(2026, 6, 30), s, customers=["quiet"], internal={"own"})
+	assert [st.customer for st in standings] == ["big", "small", "quiet", "own"]
+	assert standings[0].is_key and standings[0].tier == "First"
+	assert standings[-1].lifecycle == "Internal" and standings[-1].rank is None
+	assert standings[2].lifecycle == "Prospect"
+	assert all(st.why("tier") for st in standings)
+
+
+def run(capsys, *argv):
+	code = cli.main(list(argv))
+	out = capsys.readouterr()
+	return code, out.out, out.err
+
+
+def test_demo_table(capsys):
+	code, out, _err = run(capsys, "demo")
+	assert code == 0
+	assert "bring 80% of it" in out
+	assert "Incoming requests" in out and "First" in out and "Low" in out
+
+
+def test_demo_json_is_deterministic(capsys):
+	_c, first, _e = run(capsys, "demo", "--format", "json")
+	_c, second, _e = run(capsys, "demo", "--format", "json")
+	assert first == second
+	data = json.loads(first)
+	assert data["customers"][0]["rank"] == 1 and len(data["customers"]) == 300
+	assert {r["tier"] for r in data["requests"]} == {"First", "High", "Medium", "Low"}
+
+
+def test_demo_with_settings_file(tmp_path, capsys):
+	path = tmp_path / "s.json"
+	path.write_text(json.dumps({"abc_a_cutoff": 50, "abc_b_cutoff": 90}))
+	_c, out, _e = run(capsys, "demo", "--format", "json", "--settings", str(path))
+	a_count = sum(1 for c in json.loads(out)["customers"] if c["abc"] == "A")
+	_c, out, _e = run(capsys, "demo", "--format", "json")
+	assert a_count < sum(1 for c in json.loads(out)["customers"] if c["abc"] == "A")
+
+
+@pytest.mark.parametrize(
+	("content", "message"),
+	[
+		("{not json", "not valid JSON"),
+		("[1, 2]", "expected a JSON object"),
+		('{"abc_a_cutoff": 300}', "abc_a_cutoff must be between 0 and 100"),
+		('{"no_such": 1}', "Unknown setting"),
+	],
+)
+def test_bad_settings_file(tmp_path, capsys, content, message):
+	path = tmp_path / "s.json"
+	path.write_text(content)
+	code, _out, err = run(capsys, "demo", "--settings", str(path))
+	assert code == 2 and message in err and "Traceback" not in err
+
+
+def write(tmp_path, text):
+	path = tmp_path / "orders.csv"
+	path.write_text(text)
+	return str(path)
+
+
+def test_rank_csv_as_erpnext_exports_it(tmp_path, capsys):
+	path = write(
+		tmp_path,
+		"ID,Customer,Date,Net Total (Company Currency),Status\n"
+		'SO-1,Acme,2026-05-01,"1,000.50",Completed\nSO-2,Beta,2026-05-02,200,To Deliver and Bill\n'
+		"SO-3,Beta,2026-05-03,5000,Cancelled\nSO-4,Beta,03-05-2026,100,Draft\n",
+	)
+	code, out, _e = run(capsys, "rank", path, "--format", "csv")
+	assert code == 0
+	lines = out.strip().splitlines()
+	assert lines[0].startswith("rank,customer,value")
+	assert lines[1].split(",")[1:3] == ["Acme", "1000.5"]
+	assert lines[2].split(",")[1:3] == ["Beta", "200.0"]
+
+
+def test_rank_csv_with_field_names_and_docstatus(tmp_path, capsys):
+	path = write(
+		tmp_path,
+		"name,customer,transaction_date,base_net_total,docstatus\nSO-1,A,2026-01-01,5,1\n"
+		"SO-2,A,2026-01-02,7,2\n",
+	)
+	code, out, _e = run(capsys, "rank", path, "--format", "json")
+	assert code == 0 and json.loads(out)[0]["value"] == 5.0
+
+
+@pytest.mark.parametrize(
+	("text", "message"),
+	[
+		("", "the file is empty"),
+		("ID,Customer,Date\nSO-1,A,2026-01-01\n", "line 1: missing column 'Net Total (Company Currency)'"),
+		("Customer,Date,Net Total (Company Currency)\nA,2026-01-01,abc\n", "line 2: could not convert"),
+		(
+			"Customer,Date,Net Total (Company Currency)\nA,2026-01-01,1\nB,someday,2\n",
+			"line 3: unreadable date",
+		),
+		(
+			"Customer,Date,Net Total (Company Currency)\nA,2026-01-01,1\n,2026-01-01,2\n",
+			"line 3: empty customer",
+		),
+		("Customer,Date,Net Total (Company Currency)\nA,2026-01-01\n", "line 2: expected at least 3 columns"),
+		("Customer,Date,Net Total (Company Currency)\nA,2026-01-01,nan\n", "line 2: amount"),
+	],
+)
+def test_rank_bad_csv_names_the_line(tmp_path, capsys, text, message):
+	code, _out, err = run(capsys, "rank", write(tmp_path, text))
+	assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_rank_missing_file(capsys):
+	code, _out, err = run(capsys, "rank", "/no/such/orders.csv")
+	assert code == 2 and "no such file" in err
+
+
+def test_progress_bar(tmp_path, capsys):
+	from customer_priority.order_csv import read_orders
+
+	path = write(tmp_path, "Customer,Date,Net Total (Company Currency)\n" + "A,2026-01-01,1\n" * 50)
+	assert len(list(read_orders(path, progress=True))) == 50
+	assert "100%" in capsys.readouterr().err
