@@ -1,0 +1,133 @@
+"""Actions a Sales Manager takes by hand: override a tier (with a reason), clear it, mark a key account."""
+
+import frappe
+from frappe import _
+from frappe.utils import cint, now_datetime
+
+from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+from customer_priority.engine.settings import TIERS
+
+OVERRIDABLE = ("Customer", "Lead", "Opportunity")
+MANAGERS = ("Sales Manager", "System Manager")
+
+
+def check(doctype: str, name: str) -> None:
+	if doctype not in OVERRIDABLE:
+		frappe.throw(_("Tiers can be set by hand only on {0}").format(", ".join(_(d) for d in OVERRIDABLE)))
+	frappe.only_for(MANAGERS)
+	if not frappe.db.exists(doctype, name):
+		frappe.throw(_("{0} {1} does not exist").format(_(doctype), name), frappe.DoesNotExistError)
+	frappe.get_doc(doctype, name).check_permission("write")
+
+
+@frappe.whitelist(methods=["POST"])
+def set_tier_override(doctype: str, name: str, tier: str, reason: str) -> dict:
+	check(doctype, name)
+	if tier not in TIERS:
+		frappe.throw(_("Tier must be one of {0}").format(", ".join(_(t) for t in TIERS)))
+	if not (reason or "").strip():
+		frappe.throw(_("Say why the tier is set by hand"), title=_("Reason Needed"))
+	old = frappe.db.get_value(doctype, name, ["cp_priority_tier", "cp_rule_tier"], as_dict=True)
+	frappe.db.set_value(
+		doctype,
+		name,
+		{
+			"cp_tier_override": 1,
+			"cp_override_tier": tier,
+			"cp_override_reason": reason.strip(),
+			"cp_override_by": frappe.session.user,
+			"cp_override_on": now_datetime(),
+			"cp_priority_tier": tier,
+			"cp_rule_tier": old.cp_rule_tier or old.cp_priority_tier,
+			"cp_tier_reason": _("Set by hand: {0}").format(reason.strip()),
+		},
+	)
+	write_log(
+		[
+			{
+				"party_type": doctype,
+				"party": name,
+				"field": "Override",
+				"old_value": old.cp_priority_tier or "",
+				"new_value": tier,
+				"reason": reason.strip(),
+				"source": "Manual",
+			}
+		]
+	)
+	return {"tier": tier}
+
+
+@frappe.whitelist(methods=["POST"])
+def clear_tier_override(doctype: str, name: str) -> dict:
+	check(doctype, name)
+	row = frappe.db.get_value(
+		doctype, name, ["cp_priority_tier", "cp_rule_tier", "cp_tier_override"], as_dict=True
+	)
+	if not cint(row.cp_tier_override):
+		return {"tier": row.cp_priority_tier}
+	frappe.db.set_value(
+		doctype,
+		name,
+		{
+			"cp_tier_override": 0,
+			"cp_override_tier": None,
+			"cp_override_reason": None,
+			"cp_override_by": None,
+			"cp_override_on": None,
+		},
+	)
+	if doctype == "Customer":
+		from customer_priority.standing import retier_customer
+
+		retier_customer(name, "Manual")
+	else:
+		doc = frappe.get_doc(doctype, name)
+		doc.flags.ignore_permissions = True
+		doc.save()
+	tier = frappe.db.get_value(doctype, name, "cp_priority_tier")
+	write_log(
+		[
+			{
+				"party_type": doctype,
+				"party": name,
+				"field": "Override",
+				"old_value": row.cp_priority_tier or "",
+				"new_value": tier or "",
+				"reason": _("Override cleared: the rules decide again"),
+				"source": "Manual",
+			}
+		]
+	)
+	return {"tier": tier}
+
+
+@frappe.whitelist(methods=["POST"])
+def set_key_account(customer: str, is_key: int, reason: str) -> dict:
+	"""Mark (or unmark) a key account by hand; the rules leave a manual mark alone."""
+	check("Customer", customer)
+	if not (reason or "").strip():
+		frappe.throw(_("Say why"), title=_("Reason Needed"))
+	old = cint(frappe.db.get_value("Customer", customer, "cp_key_account"))
+	frappe.db.set_value(
+		"Customer",
+		customer,
+		{"cp_key_account": cint(is_key), "cp_key_account_source": "Manual" if cint(is_key) else ""},
+	)
+	write_log(
+		[
+			{
+				"party_type": "Customer",
+				"party": customer,
+				"field": "Key Account",
+				"old_value": str(old),
+				"new_value": str(cint(is_key)),
+				"reason": reason.strip(),
+				"source": "Manual",
+			}
+		]
+	)
+	from customer_priority.standing import retier_customer
+
+	retier_customer(customer, "Manual")
+	return {"key_account": cint(is_key)}

@@ -1,0 +1,329 @@
+"""Every field this app adds to ERPNext's doctypes, declared once.
+
+Created on install and on migrate (``install.sync_custom_fields``), removed on uninstall. All names start
+with ``cp_``. Computed fields are read-only in the form and guarded on the server (``events.guard``).
+"""
+
+from frappe import _
+
+TIER_OPTIONS = "\nFirst\nHigh\nMedium\nLow"
+RATING_OPTIONS = "\n1\n2\n3\n4\n5"
+REQUEST_TYPES = "\nCatalogue\nSample\nPrice List\nQuotation\nMeeting\nQuestion\nComplaint\nUrgent Problem\nOrder\nContract\nOther"
+
+
+def tier_field(insert_after: str, **extra) -> dict:
+	return {
+		"fieldname": "cp_priority_tier",
+		"label": _("Priority Tier"),
+		"fieldtype": "Select",
+		"options": TIER_OPTIONS,
+		"read_only": 1,
+		"in_standard_filter": 1,
+		"bold": 1,
+		"no_copy": 1,
+		"insert_after": insert_after,
+		"translatable": 1,
+		**extra,
+	}
+
+
+def reason_field(insert_after: str) -> dict:
+	return {
+		"fieldname": "cp_tier_reason",
+		"label": _("Why This Tier"),
+		"fieldtype": "Small Text",
+		"read_only": 1,
+		"no_copy": 1,
+		"insert_after": insert_after,
+	}
+
+
+def computed(fieldname: str, label: str, fieldtype: str, insert_after: str, **extra) -> dict:
+	return {
+		"fieldname": fieldname,
+		"label": label,
+		"fieldtype": fieldtype,
+		"read_only": 1,
+		"no_copy": 1,
+		"insert_after": insert_after,
+		**extra,
+	}
+
+
+def override_fields(insert_after: str) -> list[dict]:
+	return [
+		{
+			"fieldname": "cp_override_section",
+			"label": _("Manual Override"),
+			"fieldtype": "Section Break",
+			"collapsible": 1,
+			"insert_after": insert_after,
+			"depends_on": "eval:doc.cp_tier_override",
+		},
+		computed("cp_tier_override", _("Tier Set by Hand"), "Check", "cp_override_section"),
+		computed("cp_override_tier", _("Override Tier"), "Select", "cp_tier_override", options=TIER_OPTIONS),
+		computed("cp_rule_tier", _("Tier by the Rules"), "Select", "cp_override_tier", options=TIER_OPTIONS),
+		{"fieldname": "cp_override_col", "fieldtype": "Column Break", "insert_after": "cp_rule_tier"},
+		computed("cp_override_reason", _("Override Reason"), "Small Text", "cp_override_col"),
+		computed("cp_override_by", _("Overridden By"), "Link", "cp_override_reason", options="User"),
+		computed("cp_override_on", _("Overridden On"), "Datetime", "cp_override_by"),
+	]
+
+
+def request_fields(first_after: str) -> list[dict]:
+	"""What a salesperson records about a lead's or opportunity's request (spec section 1)."""
+	return [
+		{
+			"fieldname": "cp_request_type",
+			"label": _("Request"),
+			"fieldtype": "Select",
+			"options": REQUEST_TYPES,
+			"insert_after": first_after,
+			"description": _(
+				"What they ask for; types listed as important in Customer Priority Settings raise the tier"
+			),
+		},
+		{
+			"fieldname": "cp_request_important",
+			"label": _("Important or Urgent to Them"),
+			"fieldtype": "Check",
+			"insert_after": "cp_request_type",
+		},
+		{
+			"fieldname": "cp_gave_details",
+			"label": _("Open About Volume and Details"),
+			"fieldtype": "Check",
+			"insert_after": "cp_request_important",
+			"description": _("Leave unticked when they are evasive about likely purchase volume"),
+		},
+		{
+			"fieldname": "cp_key_potential",
+			"label": _("Could Become a Key Account"),
+			"fieldtype": "Check",
+			"insert_after": "cp_gave_details",
+		},
+		{"fieldname": "cp_request_col", "fieldtype": "Column Break", "insert_after": "cp_key_potential"},
+		{
+			"fieldname": "cp_final_stage",
+			"label": _("Final Stage of Negotiation"),
+			"fieldtype": "Check",
+			"insert_after": "cp_request_col",
+			"description": _("Also set by the sales stages listed as final in Customer Priority Settings"),
+		},
+		{
+			"fieldname": "cp_last_request",
+			"label": _("Is This Their Last Request Before Buying?"),
+			"fieldtype": "Select",
+			"options": "Not Asked\nYes\nNo\nUnclear",
+			"default": "Not Asked",
+			"insert_after": "cp_final_stage",
+		},
+	]
+
+
+def get_custom_fields() -> dict[str, list[dict]]:
+	customer = [
+		{
+			"fieldname": "cp_priority_tab",
+			"label": _("Priority"),
+			"fieldtype": "Tab Break",
+			"insert_after": "portal_users",
+		},
+		tier_field("cp_priority_tab", in_list_view=1),
+		reason_field("cp_priority_tier"),
+		computed("cp_level", _("Level"), "Data", "cp_tier_reason", in_standard_filter=1),
+		computed("cp_points", _("Points"), "Float", "cp_level", precision="1"),
+		{"fieldname": "cp_standing_col", "fieldtype": "Column Break", "insert_after": "cp_points"},
+		computed(
+			"cp_lifecycle",
+			_("Lifecycle"),
+			"Select",
+			"cp_standing_col",
+			options="\nProspect\nNew\nRepeat\nLapsed\nReborn\nInternal",
+			in_standard_filter=1,
+		),
+		computed("cp_reborn_on", _("Came Back On"), "Date", "cp_lifecycle"),
+		computed("cp_key_account", _("Key Account"), "Check", "cp_reborn_on", in_standard_filter=1),
+		computed(
+			"cp_key_account_source",
+			_("Key Account By"),
+			"Select",
+			"cp_key_account",
+			options="\nValue\nPotential\nManual",
+		),
+		computed(
+			"cp_relationship_level",
+			_("Relationship Level"),
+			"Select",
+			"cp_key_account_source",
+			options="\nLead\nSmall Buyer\nMajor Buyer (Not Loyal)\nLoyal Major Buyer",
+		),
+		*override_fields("cp_relationship_level"),
+		{
+			"fieldname": "cp_value_section",
+			"label": _("Purchase Value"),
+			"fieldtype": "Section Break",
+			"insert_after": "cp_override_on",
+		},
+		computed("cp_window_value", _("Value in Look-back Window"), "Currency", "cp_value_section"),
+		computed("cp_lifetime_value", _("Lifetime Value"), "Currency", "cp_window_value"),
+		computed("cp_average_order_value", _("Average Order Value"), "Currency", "cp_lifetime_value"),
+		computed("cp_order_count", _("Orders"), "Int", "cp_average_order_value"),
+		computed("cp_window_order_count", _("Orders in Look-back Window"), "Int", "cp_order_count"),
+		{"fieldname": "cp_value_col", "fieldtype": "Column Break", "insert_after": "cp_window_order_count"},
+		computed("cp_rank", _("Rank by Value"), "Int", "cp_value_col"),
+		computed("cp_percentile", _("Percentile"), "Percent", "cp_rank"),
+		computed(
+			"cp_abc_class",
+			_("ABC Class"),
+			"Select",
+			"cp_percentile",
+			options="\nA\nB\nC",
+			in_standard_filter=1,
+		),
+		computed("cp_rfm_score", _("RFM Score"), "Data", "cp_abc_class"),
+		computed("cp_rfm_segment", _("RFM Segment"), "Data", "cp_rfm_score"),
+		computed("cp_first_order_date", _("First Order"), "Date", "cp_rfm_segment"),
+		computed("cp_last_order_date", _("Last Order"), "Date", "cp_first_order_date"),
+		computed("cp_ranked_on", _("Ranked On"), "Datetime", "cp_last_order_date"),
+		{
+			"fieldname": "cp_potential_section",
+			"label": _("Potential Profile"),
+			"fieldtype": "Section Break",
+			"insert_after": "cp_ranked_on",
+			"collapsible": 1,
+			"description": _(
+				"Rate 1 (low) to 5 (leader); an account can be key by potential before it buys from us"
+			),
+		},
+		{
+			"fieldname": "cp_brand_strength",
+			"label": _("Brand Strength"),
+			"fieldtype": "Select",
+			"options": RATING_OPTIONS,
+			"insert_after": "cp_potential_section",
+		},
+		{
+			"fieldname": "cp_production_volume",
+			"label": _("Production Volume"),
+			"fieldtype": "Select",
+			"options": RATING_OPTIONS,
+			"insert_after": "cp_brand_strength",
+		},
+		{
+			"fieldname": "cp_sales_network",
+			"label": _("Sales Network"),
+			"fieldtype": "Select",
+			"options": RATING_OPTIONS,
+			"insert_after": "cp_production_volume",
+		},
+		{"fieldname": "cp_potential_col", "fieldtype": "Column Break", "insert_after": "cp_sales_network"},
+		{
+			"fieldname": "cp_staff_count",
+			"label": _("Staff Count"),
+			"fieldtype": "Int",
+			"insert_after": "cp_potential_col",
+			"non_negative": 1,
+		},
+		{
+			"fieldname": "cp_years_in_business",
+			"label": _("Years in Business"),
+			"fieldtype": "Int",
+			"insert_after": "cp_staff_count",
+			"non_negative": 1,
+		},
+		{
+			"fieldname": "cp_purchase_potential",
+			"label": _("Purchase Potential"),
+			"fieldtype": "Select",
+			"options": RATING_OPTIONS,
+			"insert_after": "cp_years_in_business",
+		},
+		computed("cp_potential_score", _("Potential Score"), "Float", "cp_purchase_potential", precision="1"),
+		{
+			"fieldname": "cp_review_section",
+			"label": _("Periodic Review"),
+			"fieldtype": "Section Break",
+			"insert_after": "cp_potential_score",
+		},
+		computed(
+			"cp_last_evaluation_score", _("Last Scorecard"), "Float", "cp_review_section", precision="1"
+		),
+		computed("cp_last_evaluation_band", _("Scorecard Band"), "Data", "cp_last_evaluation_score"),
+		{
+			"fieldname": "cp_review_col",
+			"fieldtype": "Column Break",
+			"insert_after": "cp_last_evaluation_band",
+		},
+		computed("cp_last_evaluation_date", _("Last Reviewed On"), "Date", "cp_review_col"),
+		computed("cp_next_review_date", _("Next Review Due"), "Date", "cp_last_evaluation_date"),
+	]
+	lead_like = [
+		{
+			"fieldname": "cp_priority_tab",
+			"label": _("Priority"),
+			"fieldtype": "Tab Break",
+			"insert_after": "notes",
+		},
+		tier_field("cp_priority_tab", in_list_view=1),
+		reason_field("cp_priority_tier"),
+		{
+			"fieldname": "cp_request_section",
+			"label": _("The Request"),
+			"fieldtype": "Section Break",
+			"insert_after": "cp_tier_reason",
+		},
+		*request_fields("cp_request_section"),
+	]
+	opportunity = [
+		*lead_like,
+		{
+			"fieldname": "cp_churn_risk",
+			"label": _("Customer May Leave if Not Served"),
+			"fieldtype": "Check",
+			"insert_after": "cp_last_request",
+		},
+	]
+	return {
+		"Customer": customer,
+		"Lead": [*lead_like, *override_fields("cp_last_request")],
+		"Opportunity": [*opportunity, *override_fields("cp_churn_risk")],
+		"Contact": [
+			{
+				"fieldname": "cp_buying_role",
+				"label": _("Buying Role"),
+				"fieldtype": "Select",
+				"options": "Unknown\nWallet\nAlly\nAirbag\nInternal",
+				"default": "Unknown",
+				"insert_after": "designation",
+				"in_list_view": 1,
+				"in_standard_filter": 1,
+				"description": _(
+					"Wallet holds the budget; Ally can veto; Airbag has little say but knows who decides"
+				),
+			},
+			{
+				"fieldname": "cp_buying_role_note",
+				"label": _("Buying Role Note"),
+				"fieldtype": "Small Text",
+				"insert_after": "cp_buying_role",
+			},
+		],
+		"Issue": [
+			computed(
+				"cp_priority_tier",
+				_("Customer Tier"),
+				"Select",
+				"priority",
+				options=TIER_OPTIONS,
+				in_standard_filter=1,
+				description=_("The customer's or lead's tier when the issue came in"),
+			),
+			reason_field("cp_priority_tier"),
+		],
+	}
+
+
+def computed_fieldnames(doctype: str) -> set[str]:
+	"""Fields only the app writes: users change them through the override, never directly."""
+	return {f["fieldname"] for f in get_custom_fields()[doctype] if f.get("read_only")}

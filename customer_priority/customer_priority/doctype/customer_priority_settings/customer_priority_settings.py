@@ -1,0 +1,158 @@
+"""Customer Priority Settings: the admin's page for every threshold; the engine's ``Settings`` decides validity."""
+
+import json
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import cint, flt
+
+from customer_priority.engine.i18n import Reason
+from customer_priority.engine.ranking import RfmCutoffs
+from customer_priority.engine.settings import POTENTIAL_FACTORS, Level, Settings, SettingsError
+
+DOCTYPE = "Customer Priority Settings"
+# Engine settings read straight from a field of the same name.
+PLAIN_FIELDS = {
+	"lookback_days": cint,
+	"abc_a_cutoff": flt,
+	"abc_b_cutoff": flt,
+	"recency_weight": flt,
+	"frequency_weight": flt,
+	"monetary_weight": flt,
+	"hysteresis_margin": flt,
+	"key_account_top_percent": flt,
+	"key_account_min_window_value": flt,
+	"potential_threshold": flt,
+	"key_potential_min_score": flt,
+	"major_buyer_min_window_value": flt,
+	"loyal_min_orders": cint,
+	"lapse_days": cint,
+	"lapse_interval_multiplier": flt,
+	"lapse_min_days": cint,
+	"reborn_window_days": cint,
+	"review_interval_days": cint,
+	"key_account_review_interval_days": cint,
+}
+LINE_LISTS = (
+	"important_request_types",
+	"basic_request_types",
+	"final_sales_stages",
+	"negotiation_sales_stages",
+)
+TIER_CHOICES = (
+	"key_account_routine_tier",
+	"urgent_current_tier",
+	"churn_without_potential_tier",
+	"new_with_details_tier",
+)
+# Where an engine setting lives in the form, for messages that name the field the user sees.
+FORM_FIELD = {
+	"potential_weights": "weight_purchase_potential",
+	"evaluation_weights": "weight_q1",
+	"evaluation_bands": "band_strategic",
+}
+
+
+class BadNumberList(ValueError):
+	def __init__(self, fieldname: str, text: str):
+		self.fieldname, self.text = fieldname, text
+
+
+def number_list(doc, fieldname: str) -> list[float]:
+	text = doc.get(fieldname) or ""
+	try:
+		return [float(part) for part in text.replace(";", ",").split(",") if part.strip()]
+	except ValueError:
+		raise BadNumberList(fieldname, text) from None
+
+
+def lines(text: str | None) -> list[str]:
+	return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class CustomerPrioritySettings(Document):
+	def to_engine_settings(self) -> Settings:
+		values = {name: cast(self.get(name) or 0) for name, cast in PLAIN_FIELDS.items()}
+		values.update({name: lines(self.get(name)) for name in LINE_LISTS})
+		values.update({name: self.get(name) for name in TIER_CHOICES})
+		values["levels"] = [
+			Level(row.level_name, flt(row.min_points), row.colour or "gray") for row in self.levels
+		]
+		values["potential_weights"] = {f: flt(self.get(f"weight_{f}")) for f in POTENTIAL_FACTORS}
+		values["evaluation_weights"] = {f"q{i}": flt(self.get(f"weight_q{i}")) for i in range(1, 8)}
+		values["evaluation_bands"] = [
+			("Strategic", flt(self.band_strategic)),
+			("Strong", flt(self.band_strong)),
+			("Fair", flt(self.band_fair)),
+			("Weak", 0.0),
+		]
+		values["staff_count_bands"] = number_list(self, "staff_count_bands")
+		values["years_in_business_bands"] = number_list(self, "years_in_business_bands")
+		return Settings(**values)
+
+	def validate(self):
+		try:
+			settings = self.to_engine_settings()
+		except BadNumberList as exc:
+			frappe.throw(
+				_("{0}: {1} is not a list of numbers separated by commas").format(
+					_(self.meta.get_label(exc.fieldname)), frappe.bold(exc.text)
+				),
+				title=_("Invalid Settings"),
+			)
+		messages = [self.describe(field, why) for field, why in settings.problems()]
+		messages += self.unknown_sales_stages(settings)
+		if messages:
+			frappe.throw("<br>".join(messages), title=_("Invalid Settings"), exc=frappe.ValidationError)
+
+	def describe(self, field: str, why: Reason) -> str:
+		label = (
+			_(self.meta.get_label(FORM_FIELD.get(field, field)))
+			if self.meta.get_field(FORM_FIELD.get(field, field))
+			else _("Levels")
+		)
+		params = {**why.params, "field": label}
+		return _(why.template).format(**params)
+
+	def unknown_sales_stages(self, settings: Settings) -> list[str]:
+		stages = set(settings.final_sales_stages) | set(settings.negotiation_sales_stages)
+		missing = sorted(s for s in stages if not frappe.db.exists("Sales Stage", s))
+		return [_("Sales Stage {0} does not exist").format(frappe.bold(s)) for s in missing]
+
+	def on_update(self):
+		frappe.cache.delete_value(CACHE_KEY)
+
+
+CACHE_KEY = "customer_priority_engine_settings"
+
+
+def get_engine_settings() -> Settings:
+	"""The validated settings every adapter uses (cached until the settings are saved)."""
+	cached = frappe.cache.get_value(CACHE_KEY)
+	if cached:
+		return Settings.from_dict(cached)
+	try:
+		settings = frappe.get_cached_doc(DOCTYPE).to_engine_settings().validate()
+	except (SettingsError, BadNumberList):
+		# Saved settings are always valid (validate above); this only guards a hand-edited database.
+		settings = Settings()
+	frappe.cache.set_value(CACHE_KEY, settings.to_dict())
+	return settings
+
+
+def get_rfm_cutoffs() -> RfmCutoffs:
+	raw = frappe.db.get_single_value(DOCTYPE, "rfm_cutoffs")
+	return RfmCutoffs.from_dict(json.loads(raw) if raw else None)
+
+
+def issue_priority_for(tier: str) -> str | None:
+	return frappe.db.get_single_value(DOCTYPE, f"issue_priority_{tier.lower()}") if tier else None
+
+
+def value_source() -> str:
+	return frappe.db.get_single_value(DOCTYPE, "value_source") or "Sales Order"
+
+
+def included_companies() -> list[str]:
+	return [row.company for row in frappe.get_cached_doc(DOCTYPE).companies]

@@ -1,0 +1,47 @@
+"""Append-only history of every change of tier, level, key account, relationship level or lifecycle."""
+
+import frappe
+from frappe import _
+from frappe.model.document import Document
+from frappe.utils import now_datetime
+
+LOG_FIELDS = (
+	"party_type",
+	"party",
+	"field",
+	"old_value",
+	"new_value",
+	"reason",
+	"source",
+	"changed_by",
+	"changed_on",
+	"reference_doctype",
+	"reference_name",
+)
+
+
+class CustomerTierLog(Document):
+	def validate(self):
+		if not self.is_new():
+			frappe.throw(
+				_("The tier log is a history: its entries cannot be changed"), frappe.PermissionError
+			)
+
+	def on_trash(self):
+		if "System Manager" not in frappe.get_roles() and not frappe.flags.cp_deleting_party:
+			frappe.throw(_("Only a System Manager can delete tier log entries"), frappe.PermissionError)
+
+
+def write_log(entries: list[dict]) -> None:
+	"""Append entries in one statement (the recompute may log thousands of changes at once)."""
+	if not entries:
+		return
+	now, user = now_datetime(), frappe.session.user
+	rows = []
+	for e in entries:
+		e.setdefault("changed_on", now)
+		e.setdefault("changed_by", user)
+		rows.append(tuple([now, now, user, user] + [e.get(f) for f in LOG_FIELDS]))
+	frappe.db.bulk_insert(
+		"Customer Tier Log", ("creation", "modified", "owner", "modified_by", *LOG_FIELDS), rows
+	)

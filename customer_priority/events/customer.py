@@ -1,0 +1,50 @@
+"""Customer: computed fields are the app's to write, and merges bring their orders' aggregates along."""
+
+import frappe
+from frappe import _
+
+from customer_priority.custom_fields import computed_fieldnames
+
+
+def validate(doc, method=None):
+	protect_computed_fields(doc)
+
+
+def protect_computed_fields(doc) -> None:
+	"""Keep the app's computed fields as stored: users change a tier through the override, never by editing it.
+
+	Silently keeping the stored value (instead of refusing the save) also protects a form opened before a
+	hook updated the customer in the background.
+	"""
+	if doc.flags.cp_allow_computed:
+		return
+	fields = computed_fieldnames(doc.doctype)
+	if doc.is_new():
+		for field in fields:
+			doc.set(field, None)
+		return
+	stored = frappe.db.get_value(doc.doctype, doc.name, list(fields), as_dict=True) or {}
+	changed = [
+		f
+		for f in fields
+		if (doc.get(f) or None) != (stored.get(f) or None)
+		and str(doc.get(f) or "") != str(stored.get(f) or "")
+	]
+	for field in changed:
+		doc.set(field, stored.get(field))
+	if changed and frappe.session.user != "Administrator":
+		frappe.msgprint(
+			_(
+				"Priority fields are computed and were left as they are; a Sales Manager can override the tier."
+			),
+			indicator="orange",
+			alert=True,
+		)
+
+
+def after_rename(doc, method=None, old=None, new=None, merge=False):
+	"""After a merge the surviving customer owns both histories: rebuild its aggregates from its orders."""
+	if merge:
+		from customer_priority.recompute import recompute_customers
+
+		recompute_customers([new])

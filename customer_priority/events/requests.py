@@ -1,0 +1,142 @@
+"""Request tiers for leads and opportunities: gather the facts from the document, let the engine decide."""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.utils import cint
+
+from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	get_engine_settings,
+)
+from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+from customer_priority.engine.i18n import _ as mark
+from customer_priority.engine.i18n import reason, render_reasons
+from customer_priority.engine.pipeline import CHURN_SEGMENTS
+from customer_priority.engine.settings import Settings
+from customer_priority.engine.tiers import (
+	LastRequest,
+	Relationship,
+	RequestFacts,
+	Stage,
+	TierDecision,
+	decide_request_tier,
+	higher_tier,
+	stage_from_sales_stage,
+)
+
+NEGOTIATING_LEAD_STATUSES = ("Opportunity", "Quotation", "Interested")
+PROSPECT_LEAD_STATUSES = ("Replied", "Opportunity", "Quotation", "Interested", "Lost Quotation")
+
+
+def customer_facts(customer: str) -> dict:
+	"""What a customer's stored standing says about who they are."""
+	row = frappe.db.get_value(
+		"Customer",
+		customer,
+		[
+			"cp_lifecycle",
+			"cp_key_account",
+			"cp_rfm_segment",
+			"cp_abc_class",
+			"cp_potential_score",
+			"cp_priority_tier",
+		],
+		as_dict=True,
+	)
+	if not row:
+		return {}
+	settings = get_engine_settings()
+	lifecycle = row.cp_lifecycle or "Prospect"
+	relationship = {"Prospect": Relationship.PROSPECT, "Lapsed": Relationship.FORMER}.get(
+		lifecycle, Relationship.CURRENT
+	)
+	return {
+		"relationship": relationship,
+		"is_key_account": bool(cint(row.cp_key_account)),
+		"churn_risk": row.cp_rfm_segment in CHURN_SEGMENTS,
+		"key_potential": row.cp_abc_class in ("A", "B")
+		or (row.cp_potential_score or 0) >= settings.key_potential_min_score,
+		"standing_tier": row.cp_priority_tier,
+	}
+
+
+def request_facts(
+	doc, settings: Settings, stage: Stage, relationship: Relationship, known: dict
+) -> RequestFacts:
+	return RequestFacts(
+		relationship=known.get("relationship", relationship),
+		is_key_account=known.get("is_key_account", False),
+		stage=stage,
+		last_request=LastRequest(doc.get("cp_last_request") or "Not Asked"),
+		important=bool(cint(doc.get("cp_request_important"))),
+		churn_risk=bool(cint(doc.get("cp_churn_risk"))) or known.get("churn_risk", False),
+		key_potential=bool(cint(doc.get("cp_key_potential"))) or known.get("key_potential", False),
+		gave_details=bool(cint(doc.get("cp_gave_details"))) or bool(known),
+		request_type=doc.get("cp_request_type") or "",
+	)
+
+
+def decide(doc, facts: RequestFacts, settings: Settings, known: dict) -> TierDecision:
+	decision = decide_request_tier(facts, settings)
+	standing = known.get("standing_tier")
+	if standing and higher_tier(standing, decision.tier) != decision.tier:
+		# A request never ranks below the standing of the customer it comes from.
+		return TierDecision(
+			standing,
+			decision.rule,
+			[*decision.reasons, reason(mark("Raised to the customer's own tier, {tier}"), tier=standing)],
+		)
+	return decision
+
+
+def apply_tier(doc, decision: TierDecision) -> None:
+	doc.cp_rule_tier = decision.tier
+	if cint(doc.get("cp_tier_override")) and doc.get("cp_override_tier"):
+		doc.cp_priority_tier = doc.cp_override_tier
+		doc.cp_tier_reason = _("Set by hand: {0}").format(doc.get("cp_override_reason") or "")
+	else:
+		doc.cp_priority_tier = decision.tier
+		doc.cp_tier_reason = render_reasons(decision.reasons, _)
+
+
+def log_tier_change(doc) -> None:
+	before = doc.get_doc_before_save()
+	old = before.get("cp_priority_tier") if before else None
+	if (old or "") == (doc.cp_priority_tier or ""):
+		return
+	write_log(
+		[
+			{
+				"party_type": doc.doctype,
+				"party": doc.name,
+				"field": "Tier",
+				"old_value": old or "",
+				"new_value": doc.cp_priority_tier or "",
+				"reason": doc.cp_tier_reason,
+				"source": "Hook",
+			}
+		]
+	)
+
+
+def lead_stage(doc, settings: Settings) -> Stage:
+	if cint(doc.get("cp_final_stage")):
+		return Stage.FINAL
+	return Stage.NEGOTIATING if doc.get("status") in NEGOTIATING_LEAD_STATUSES else Stage.NONE
+
+
+def settings() -> Settings:
+	return get_engine_settings()
+
+
+__all__ = [
+	"apply_tier",
+	"customer_facts",
+	"decide",
+	"lead_stage",
+	"log_tier_change",
+	"request_facts",
+	"settings",
+	"stage_from_sales_stage",
+]

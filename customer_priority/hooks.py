@@ -1,0 +1,62 @@
+app_name = "customer_priority"
+app_title = "Customer Priority"
+app_publisher = "Customer Priority contributors"
+app_description = (
+	"Which customers and requests come first, and why: tiers, value ranking, key accounts and reviews"
+)
+app_email = "support@customer-priority.example"
+app_license = "MIT"
+# Written as hrms does, so install-app resolves it from the bench without looking anything up online.
+required_apps = ["frappe/erpnext"]
+
+after_install = "customer_priority.install.after_install"
+before_uninstall = "customer_priority.install.before_uninstall"
+
+# Badges and the override action on ERPNext's forms and lists; loaded with each doctype, no build step.
+doctype_js = {
+	"Customer": "public/js/customer.js",
+	"Lead": "public/js/lead.js",
+	"Opportunity": "public/js/opportunity.js",
+	"Issue": "public/js/issue.js",
+}
+doctype_list_js = {
+	"Customer": "public/js/customer_list.js",
+	"Lead": "public/js/lead_list.js",
+	"Opportunity": "public/js/opportunity_list.js",
+}
+
+doc_events = {
+	"Lead": {
+		"validate": "customer_priority.events.lead.validate",
+		"on_update": "customer_priority.events.lead.on_update",
+		"on_trash": "customer_priority.events.party.on_trash",
+	},
+	"Opportunity": {
+		"validate": "customer_priority.events.opportunity.validate",
+		"on_update": "customer_priority.events.opportunity.on_update",
+	},
+	"Sales Order": {
+		"on_submit": "customer_priority.events.orders.on_submit",
+		"on_cancel": "customer_priority.events.orders.on_cancel",
+	},
+	"Sales Invoice": {
+		"on_submit": "customer_priority.events.orders.on_submit",
+		"on_cancel": "customer_priority.events.orders.on_cancel",
+	},
+	"Issue": {
+		"before_insert": "customer_priority.events.issue.before_insert",
+	},
+	"Customer": {
+		"validate": "customer_priority.events.customer.validate",
+		"after_rename": "customer_priority.events.customer.after_rename",
+		"on_trash": "customer_priority.events.party.on_trash",
+	},
+}
+
+# The log is about a party, not part of it: deleting a customer or lead removes its log rows (on_trash above).
+ignore_links_on_delete = ["Customer Tier Log"]
+
+scheduler_events = {
+	"daily_long": ["customer_priority.recompute.scheduled_recompute"],
+	"daily": ["customer_priority.reviews.create_review_todos"],
+}

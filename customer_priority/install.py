@@ -1,0 +1,90 @@
+"""Install and uninstall: the app's fields, index and default records; nothing of ERPNext's is touched."""
+
+import frappe
+from frappe import _
+from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+
+from customer_priority.custom_fields import get_custom_fields
+
+ORDER_INDEX = "cp_customer_value"
+"""Covering index for the per-customer aggregate over submitted orders (docstatus, customer, date, value)."""
+ORDER_INDEX_COLUMNS = {
+	"Sales Order": ("docstatus", "customer", "transaction_date", "base_net_total"),
+	"Sales Invoice": ("docstatus", "customer", "posting_date", "base_net_total"),
+}
+ISSUE_PRIORITIES = {"First": "Urgent", "High": "High", "Medium": "Medium", "Low": "Low"}
+DEFAULT_LEVELS = (
+	("Bronze", 0, "orange"),
+	("Silver", 40, "gray"),
+	("Gold", 65, "yellow"),
+	("Platinum", 85, "purple"),
+)
+
+
+def after_install():
+	sync_custom_fields()
+	add_order_indexes()
+	make_default_records()
+
+
+def sync_custom_fields():
+	create_custom_fields(get_custom_fields(), ignore_validate=True, update=True)
+
+
+def add_order_indexes():
+	for doctype, columns in ORDER_INDEX_COLUMNS.items():
+		table = f"tab{doctype}"
+		if not frappe.db.sql(f"SHOW INDEX FROM `{table}` WHERE Key_name = %s", ORDER_INDEX):
+			frappe.db.sql_ddl(
+				"ALTER TABLE `{}` ADD INDEX `{}` ({})".format(
+					table, ORDER_INDEX, ", ".join(f"`{c}`" for c in columns)
+				)
+			)
+
+
+def drop_order_indexes():
+	for doctype in ORDER_INDEX_COLUMNS:
+		table = f"tab{doctype}"
+		if frappe.db.sql(f"SHOW INDEX FROM `{table}` WHERE Key_name = %s", ORDER_INDEX):
+			frappe.db.sql_ddl(f"ALTER TABLE `{table}` DROP INDEX `{ORDER_INDEX}`")
+
+
+def make_default_records():
+	for priority in ISSUE_PRIORITIES.values():
+		if not frappe.db.exists("Issue Priority", priority):
+			frappe.get_doc(
+				{
+					"doctype": "Issue Priority",
+					"name": priority,
+					"description": _("Added by Customer Priority"),
+				}
+			).insert(ignore_permissions=True)
+	settings = frappe.get_single("Customer Priority Settings")
+	if not settings.levels:
+		for name, points, colour in DEFAULT_LEVELS:
+			settings.append("levels", {"level_name": name, "min_points": points, "colour": colour})
+	for tier, priority in ISSUE_PRIORITIES.items():
+		field = f"issue_priority_{tier.lower()}"
+		if not settings.get(field):
+			settings.set(field, priority)
+	settings.flags.ignore_permissions = True
+	settings.save()
+
+
+def before_uninstall():
+	fields = get_custom_fields()
+	for doctype, docfields in fields.items():
+		names = [f["fieldname"] for f in docfields]
+		frappe.db.delete("Custom Field", {"dt": doctype, "fieldname": ("in", names)})
+		frappe.db.delete("Property Setter", {"doc_type": doctype, "field_name": ("in", names)})
+		frappe.clear_cache(doctype=doctype)
+		table = f"tab{doctype}"
+		columns = [c for c in frappe.db.get_table_columns(doctype) if c in names]
+		if columns:
+			frappe.db.sql_ddl(
+				"ALTER TABLE `{}` {}".format(table, ", ".join(f"DROP COLUMN `{c}`" for c in columns))
+			)
+	drop_order_indexes()
+	frappe.db.delete(
+		"ToDo", {"reference_type": "Customer", "description": ("like", "%[customer-priority-review]%")}
+	)

@@ -1,0 +1,283 @@
+"""The full recompute: every customer's standing from all submitted orders, in a few set-based statements.
+
+1. One GROUP BY over submitted orders (served by the app's covering index) and one window-function pass for
+   the Reborn dates.
+2. The engine ranks and decides for the whole population in memory (plain tuples, O(n log n)).
+3. Results go back in chunks: each chunk is bulk-inserted into a temporary table and applied with one
+   UPDATE ... JOIN, with its log rows, and committed. A job killed half-way leaves every customer either fully
+   old or fully new; running it again finishes the work.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import frappe
+from frappe import _
+from frappe.utils import cint, flt, getdate, now_datetime
+from frappe.utils.background_jobs import is_job_enqueued
+
+from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	DOCTYPE as SETTINGS,
+)
+from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	get_engine_settings,
+	included_companies,
+	value_source,
+)
+from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+from customer_priority.engine.pipeline import compute_all
+from customer_priority.engine.ranking import Aggregate, window_start
+from customer_priority.events.orders import DATE_FIELD
+from customer_priority.standing import PROFILE_FIELDS, changes_to_log, profile_from_row, standing_values
+
+JOB_ID = "customer_priority_recompute"
+LOCK = "customer_priority_recompute"
+CHUNK = 5000
+RESULT_COLUMNS = {
+	"cp_lifetime_value": "decimal(21,9)",
+	"cp_order_count": "int",
+	"cp_window_value": "decimal(21,9)",
+	"cp_window_order_count": "int",
+	"cp_first_order_date": "date",
+	"cp_last_order_date": "date",
+	"cp_reborn_on": "date",
+	"cp_average_order_value": "decimal(21,9)",
+	"cp_rank": "int",
+	"cp_percentile": "decimal(21,9)",
+	"cp_abc_class": "varchar(1)",
+	"cp_rfm_score": "varchar(8)",
+	"cp_rfm_segment": "varchar(40)",
+	"cp_points": "decimal(21,9)",
+	"cp_level": "varchar(140)",
+	"cp_lifecycle": "varchar(20)",
+	"cp_key_account": "int",
+	"cp_key_account_source": "varchar(20)",
+	"cp_relationship_level": "varchar(40)",
+	"cp_potential_score": "decimal(21,9)",
+	"cp_priority_tier": "varchar(10)",
+	"cp_rule_tier": "varchar(10)",
+	"cp_tier_reason": "text",
+	"cp_ranked_on": "datetime",
+}
+
+
+@frappe.whitelist()
+def start_recompute() -> str:
+	"""Settings' "Recompute Now": queue the job unless one is queued or running."""
+	frappe.only_for(("System Manager", "Sales Manager"))
+	if is_job_enqueued(JOB_ID):
+		return _("A recompute is already running; it will finish on its own.")
+	frappe.enqueue(
+		"customer_priority.recompute.recompute_all",
+		queue="long",
+		job_id=JOB_ID,
+		deduplicate=True,
+		timeout=3600,
+		user=frappe.session.user,
+		source="Manual",
+	)
+	return _("Recompute started: progress is shown here; you can leave this page.")
+
+
+def scheduled_recompute():
+	frequency = frappe.db.get_single_value(SETTINGS, "recompute_frequency") or "Daily"
+	if frequency == "Never" or (frequency == "Weekly" and getdate().weekday() != 0):
+		return
+	recompute_all(source="Scheduler")
+
+
+def order_aggregates(as_of: date, settings, customers: list[str] | None = None) -> dict[str, Aggregate]:
+	doctype = value_source()
+	field = DATE_FIELD[doctype]
+	conditions, params = (
+		["docstatus = 1", "customer is not null"],
+		{"start": window_start(as_of, settings), "as_of": as_of, "lapse": settings.lapse_days},
+	)
+	if doctype == "Sales Invoice":
+		conditions.append("is_return = 0")
+	companies = included_companies()
+	if companies:
+		conditions.append("company in %(companies)s")
+		params["companies"] = tuple(companies)
+	if customers is not None:
+		conditions.append("customer in %(customers)s")
+		params["customers"] = tuple(customers) or ("",)
+	where = " and ".join(conditions)
+	rows = frappe.db.sql(
+		f"""select customer, sum(base_net_total), count(*),
+			sum(if(`{field}` between %(start)s and %(as_of)s, base_net_total, 0)),
+			sum(if(`{field}` between %(start)s and %(as_of)s, 1, 0)),
+			min(`{field}`), max(`{field}`)
+		from `tab{doctype}` where {where} group by customer""",
+		params,
+	)
+	out = {
+		r[0]: Aggregate(r[0], flt(r[1]), cint(r[2]), flt(r[3]), cint(r[4]), getdate(r[5]), getdate(r[6]))
+		for r in rows
+	}
+	reborn = frappe.db.sql(
+		f"""select customer, max(d) from (
+			select customer, `{field}` d, lag(`{field}`) over (partition by customer order by `{field}`) prev
+			from `tab{doctype}` where {where}
+		) t where datediff(d, prev) > %(lapse)s group by customer""",
+		params,
+	)
+	for customer, day in reborn:
+		if customer in out:
+			out[customer].reborn_on = getdate(day)
+	return out
+
+
+def recompute_all(
+	user: str | None = None,
+	source: str = "Scheduler",
+	as_of: date | None = None,
+	fail_after_chunks: int | None = None,
+) -> dict:
+	"""Recompute every customer. ``fail_after_chunks`` simulates a job killed mid-way (tests only)."""
+	if not frappe.db.sql("select get_lock(%s, 0)", LOCK)[0][0]:
+		return {"skipped": _("Another recompute holds the lock")}
+	try:
+		return _recompute(user, source, as_of or getdate(), fail_after_chunks)
+	finally:
+		frappe.db.sql("select release_lock(%s)", LOCK)
+
+
+def recompute_customers(customers: list[str], source: str = "Hook") -> None:
+	"""Rebuild a few customers' aggregates from their own orders (after a merge) and re-decide them."""
+	from customer_priority.standing import retier_customer
+
+	settings = get_engine_settings()
+	aggregates = order_aggregates(getdate(), settings, customers=customers)
+	for name in customers:
+		agg = aggregates.get(name) or Aggregate(name)
+		frappe.db.set_value(
+			"Customer",
+			name,
+			{
+				"cp_lifetime_value": agg.lifetime_value,
+				"cp_order_count": agg.order_count,
+				"cp_window_value": agg.window_value,
+				"cp_window_order_count": agg.window_order_count,
+				"cp_first_order_date": agg.first_order,
+				"cp_last_order_date": agg.last_order,
+				"cp_reborn_on": agg.reborn_on,
+			},
+			update_modified=False,
+		)
+		retier_customer(name, source, settings=settings)
+
+
+def _recompute(user: str | None, source: str, as_of: date, fail_after_chunks) -> dict:
+	settings = get_engine_settings()
+	started = now_datetime()
+	aggregates = order_aggregates(as_of, settings)
+	state_fields = [
+		"name",
+		"is_internal_customer",
+		"cp_level",
+		"cp_priority_tier",
+		"cp_rule_tier",
+		"cp_key_account",
+		"cp_key_account_source",
+		"cp_relationship_level",
+		"cp_lifecycle",
+		"cp_tier_override",
+		"cp_override_tier",
+		"cp_override_reason",
+		*PROFILE_FIELDS,
+	]
+	customers = {r.name: r for r in frappe.get_all("Customer", fields=state_fields, limit_page_length=0)}
+	internal = {name for name, r in customers.items() if cint(r.is_internal_customer)}
+	profiles = {}
+	for name, r in customers.items():
+		profile = profile_from_row(r)
+		if not profile.is_empty:
+			profiles[name] = profile
+	standings, cutoffs = compute_all(
+		{k: v for k, v in aggregates.items() if k in customers},
+		as_of,
+		settings,
+		customers=customers.keys(),
+		previous_levels={n: r.cp_level for n, r in customers.items() if r.cp_level},
+		profiles=profiles,
+		internal=internal,
+	)
+	frappe.db.set_single_value(SETTINGS, "rfm_cutoffs", json.dumps(cutoffs.to_dict()))
+	frappe.db.commit()
+
+	total, changed_count = len(standings), 0
+	columns = list(RESULT_COLUMNS)
+	frappe.db.sql("drop temporary table if exists cp_recompute")
+	frappe.db.sql(
+		"create temporary table cp_recompute (name varchar(140) primary key, {})".format(
+			", ".join(f"`{c}` {t}" for c, t in RESULT_COLUMNS.items())
+		)
+	)
+	for chunk_no, start in enumerate(range(0, total, CHUNK)):
+		if fail_after_chunks is not None and chunk_no >= fail_after_chunks:
+			raise RuntimeError("recompute interrupted (simulated)")
+		rows, log = [], []
+		for st in standings[start : start + CHUNK]:
+			row = customers[st.customer]
+			values = standing_values(st, row, settings)
+			agg = st.aggregate
+			values.update(
+				{
+					"cp_lifetime_value": agg.lifetime_value,
+					"cp_order_count": agg.order_count,
+					"cp_window_value": agg.window_value,
+					"cp_window_order_count": agg.window_order_count,
+					"cp_first_order_date": agg.first_order,
+					"cp_last_order_date": agg.last_order,
+					"cp_reborn_on": agg.reborn_on,
+					"cp_rank": st.rank or 0,
+					"cp_percentile": st.percentile if st.rank else 0,
+					"cp_abc_class": st.abc if st.rank else "",
+					"cp_ranked_on": started,
+				}
+			)
+			rows.append((st.customer, *(values[c] for c in columns)))
+			log.extend(changes_to_log(st.customer, row, values, st, source))
+		frappe.db.sql("delete from cp_recompute")
+		insert_rows(columns, rows)
+		frappe.db.sql(
+			"update `tabCustomer` c join cp_recompute n on c.name = n.name set {}".format(
+				", ".join(f"c.`{col}` = n.`{col}`" for col in columns)
+			)
+		)
+		write_log(log)
+		changed_count += len(log)
+		frappe.db.commit()
+		done = min(start + CHUNK, total)
+		frappe.publish_realtime(
+			"customer_priority_recompute",
+			{"done": done, "total": total, "description": _("{0} of {1} customers").format(done, total)},
+			user=user,
+		)
+	frappe.db.sql("drop temporary table if exists cp_recompute")
+	summary = _("{0} customers ranked from {1} with orders; {2} changes logged").format(
+		total, len(aggregates), changed_count
+	)
+	frappe.db.set_single_value(SETTINGS, {"last_recompute_on": started, "last_recompute_summary": summary})
+	frappe.db.commit()
+	frappe.publish_realtime(
+		"customer_priority_recompute",
+		{"done": total or 1, "total": total or 1, "description": summary},
+		user=user,
+	)
+	return {"customers": total, "with_orders": len(aggregates), "changes": changed_count}
+
+
+def insert_rows(columns: list[str], rows: list[tuple]) -> None:
+	"""Multi-row INSERTs of at most 1000 rows into the temporary table."""
+	names = ", ".join(["name", *(f"`{c}`" for c in columns)])
+	placeholders = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+	for start in range(0, len(rows), 1000):
+		batch = rows[start : start + 1000]
+		frappe.db.sql(
+			f"insert into cp_recompute ({names}) values " + ", ".join([placeholders] * len(batch)),
+			[value for row in batch for value in row],
+		)

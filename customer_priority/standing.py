@@ -1,0 +1,205 @@
+"""One customer's stored standing: read the stored facts, ask the engine, write back what changed, log it.
+
+Used by the order hooks (after the customer's aggregates moved by one order) and by the override actions.
+The full recompute does the same for every customer at once, in SQL batches (``recompute.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import frappe
+from frappe import _
+from frappe.utils import cint, flt, getdate
+
+from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	get_engine_settings,
+	get_rfm_cutoffs,
+)
+from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+from customer_priority.engine.i18n import render_reasons
+from customer_priority.engine.keyaccount import PotentialProfile
+from customer_priority.engine.pipeline import Standing, standing_for
+from customer_priority.engine.ranking import Aggregate, Ranked
+from customer_priority.engine.settings import Settings
+
+AGGREGATE_FIELDS = (
+	"cp_lifetime_value",
+	"cp_order_count",
+	"cp_window_value",
+	"cp_window_order_count",
+	"cp_first_order_date",
+	"cp_last_order_date",
+	"cp_reborn_on",
+)
+PROFILE_FIELDS = (
+	"cp_brand_strength",
+	"cp_production_volume",
+	"cp_sales_network",
+	"cp_staff_count",
+	"cp_years_in_business",
+	"cp_purchase_potential",
+)
+STATE_FIELDS = (
+	"cp_priority_tier",
+	"cp_rule_tier",
+	"cp_level",
+	"cp_key_account",
+	"cp_key_account_source",
+	"cp_relationship_level",
+	"cp_lifecycle",
+	"cp_tier_override",
+	"cp_override_tier",
+	"cp_rank",
+	"cp_percentile",
+	"cp_abc_class",
+	"is_internal_customer",
+)
+# Log label for each tracked decision, with the stored field it lives in.
+LOGGED = (
+	("Tier", "cp_priority_tier"),
+	("Level", "cp_level"),
+	("Key Account", "cp_key_account"),
+	("Relationship Level", "cp_relationship_level"),
+	("Lifecycle", "cp_lifecycle"),
+)
+
+
+def aggregate_from_row(name: str, row) -> Aggregate:
+	return Aggregate(
+		name,
+		lifetime_value=flt(row.cp_lifetime_value),
+		order_count=cint(row.cp_order_count),
+		window_value=flt(row.cp_window_value),
+		window_order_count=cint(row.cp_window_order_count),
+		first_order=getdate(row.cp_first_order_date) if row.cp_first_order_date else None,
+		last_order=getdate(row.cp_last_order_date) if row.cp_last_order_date else None,
+		reborn_on=getdate(row.cp_reborn_on) if row.cp_reborn_on else None,
+	)
+
+
+def profile_from_row(row) -> PotentialProfile:
+	return PotentialProfile(
+		cint(row.cp_brand_strength),
+		cint(row.cp_production_volume),
+		cint(row.cp_sales_network),
+		cint(row.cp_staff_count),
+		flt(row.cp_years_in_business),
+		cint(row.cp_purchase_potential),
+	)
+
+
+def standing_values(st: Standing, row, settings: Settings) -> dict:
+	"""The stored fields for a standing; a manual override keeps the visible tier."""
+	agg = st.aggregate
+	values = {
+		"cp_rule_tier": st.tier,
+		"cp_priority_tier": row.cp_override_tier if cint(row.cp_tier_override) else st.tier,
+		"cp_tier_reason": render_reasons(st.why("tier"), _),
+		"cp_level": st.level,
+		"cp_points": st.points,
+		"cp_lifecycle": st.lifecycle,
+		"cp_key_account": 1
+		if st.is_key or (row.cp_key_account_source == "Manual" and cint(row.cp_key_account))
+		else 0,
+		"cp_key_account_source": "Manual" if row.cp_key_account_source == "Manual" else (st.key_source or ""),
+		"cp_relationship_level": st.relationship_level,
+		"cp_potential_score": st.potential_score,
+		"cp_rfm_score": st.rfm_code,
+		"cp_rfm_segment": st.segment,
+		"cp_average_order_value": agg.average_order_value,
+	}
+	if cint(row.cp_tier_override):
+		values["cp_tier_reason"] = _("Set by hand: {0}").format(row.get("cp_override_reason") or "")
+	return values
+
+
+def changes_to_log(party: str, before, after: dict, st: Standing, source: str, reference=None) -> list[dict]:
+	entries = []
+	topic = {
+		"Tier": "tier",
+		"Level": "level",
+		"Key Account": "key",
+		"Relationship Level": "relationship",
+		"Lifecycle": "lifecycle",
+	}
+	for label, field in LOGGED:
+		old, new = before.get(field), after.get(field)
+		if field == "cp_key_account":
+			old, new = cint(old), cint(new)
+		if (old or "") == (new or ""):
+			continue
+		entries.append(
+			{
+				"party_type": "Customer",
+				"party": party,
+				"field": label,
+				"old_value": str(old or ""),
+				"new_value": str(new or ""),
+				"reason": render_reasons(st.why(topic[label]), _),
+				"source": source,
+				"reference_doctype": reference.doctype if reference else None,
+				"reference_name": reference.name if reference else None,
+			}
+		)
+	if cint(before.get("cp_tier_override")) and (before.get("cp_rule_tier") or "") != after["cp_rule_tier"]:
+		entries.append(
+			{
+				"party_type": "Customer",
+				"party": party,
+				"field": "Tier",
+				"old_value": before.get("cp_rule_tier") or "",
+				"new_value": after["cp_rule_tier"],
+				"source": source,
+				"reason": _("Rules now say {0}; the manual override keeps {1}. {2}").format(
+					after["cp_rule_tier"], before.get("cp_override_tier"), render_reasons(st.why("tier"), _)
+				),
+				"reference_doctype": reference.doctype if reference else None,
+				"reference_name": reference.name if reference else None,
+			}
+		)
+	return entries
+
+
+def retier_customer(
+	customer: str,
+	source: str = "Hook",
+	reference=None,
+	as_of: date | None = None,
+	settings: Settings | None = None,
+) -> Standing:
+	"""Re-decide one customer from its stored aggregates, against the population cut-offs of the last recompute.
+
+	Rank, percentile and ABC class stay as the last recompute left them (they depend on everyone); the value
+	rules for key accounts use the customer's current value.
+	"""
+	settings = settings or get_engine_settings()
+	fields = ["name", *AGGREGATE_FIELDS, *PROFILE_FIELDS, *STATE_FIELDS, "cp_override_reason"]
+	row = frappe.db.get_value("Customer", customer, fields, as_dict=True)
+	agg = aggregate_from_row(customer, row)
+	ranked = None
+	if cint(row.cp_rank) and not cint(row.is_internal_customer):
+		ranked = Ranked(
+			customer,
+			agg.window_value,
+			cint(row.cp_rank),
+			flt(row.cp_percentile),
+			0.0,
+			0.0,
+			row.cp_abc_class or "C",
+		)
+	profile = profile_from_row(row)
+	st = standing_for(
+		agg,
+		ranked,
+		get_rfm_cutoffs(),
+		as_of or getdate(),
+		settings,
+		row.cp_level or None,
+		None if profile.is_empty else profile,
+		is_internal=bool(cint(row.is_internal_customer)),
+	)
+	values = standing_values(st, row, settings)
+	frappe.db.set_value("Customer", customer, values, update_modified=False)
+	write_log(changes_to_log(customer, row, values, st, source, reference))
+	return st

@@ -1,0 +1,33 @@
+"""Connect pytest to the bench's test site; each test runs as Administrator and is rolled back afterwards."""
+
+import os
+
+import pytest
+
+import frappe
+
+SITE = os.environ.get("CP_TEST_SITE", "cp-test.localhost")
+
+
+def pytest_configure(config):
+	frappe.init(site=SITE, sites_path=os.path.join(os.environ["FRAPPE_BENCH_PATH"], "sites"))
+	frappe.connect()
+	frappe.flags.in_test = True
+	frappe.local.flags.in_test = True
+	frappe.set_user("Administrator")
+
+
+def pytest_unconfigure(config):
+	if getattr(frappe.local, "db", None):
+		frappe.db.rollback()
+	frappe.destroy()
+
+
+@pytest.fixture(autouse=True)
+def rollback():
+	"""Whatever a test writes is undone (tests that must commit clean up after themselves)."""
+	frappe.set_user("Administrator")
+	frappe.db.rollback()
+	yield
+	frappe.set_user("Administrator")
+	frappe.db.rollback()
