@@ -18,6 +18,7 @@ from frappe import _
 from frappe.utils import cint, flt, getdate, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
+from customer_priority.api import require_manager
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	DOCTYPE as SETTINGS,
 )
@@ -66,7 +67,7 @@ RESULT_COLUMNS = {
 @frappe.whitelist()
 def start_recompute() -> str:
 	"""Settings' "Recompute Now": queue the job unless one is queued or running."""
-	frappe.only_for(("System Manager", "Sales Manager"))
+	require_manager()
 	if is_job_enqueued(JOB_ID):
 		return _("A recompute is already running; it will finish on its own.")
 	frappe.enqueue(

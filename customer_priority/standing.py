@@ -178,7 +178,8 @@ def retier_customer(
 	row = frappe.db.get_value("Customer", customer, fields, as_dict=True)
 	agg = aggregate_from_row(customer, row)
 	ranked = None
-	if cint(row.cp_rank) and not cint(row.is_internal_customer):
+	if not cint(row.is_internal_customer):
+		# Before the first recompute a customer has no rank yet (0): the value rules still see its value.
 		ranked = Ranked(
 			customer,
 			agg.window_value,

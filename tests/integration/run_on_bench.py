@@ -187,7 +187,9 @@ def main() -> int:
 		ensure_site()
 		env = {**os.environ, **OFFLINE, "CP_TEST_SITE": SITE, "FRAPPE_BENCH_PATH": str(BENCH)}
 		tests = BENCH / "apps" / APP / "tests" / "integration"
-		args = sys.argv[1:] or [str(tests)]
+		args = sys.argv[1:]
+		if not any(not a.startswith("-") for a in args):
+			args.append(str(tests))
 		say(f"running the integration suite on {SITE}")
 		result = subprocess.run(
 			[

@@ -41,7 +41,7 @@ def write_log(entries: list[dict]) -> None:
 	for e in entries:
 		e.setdefault("changed_on", now)
 		e.setdefault("changed_by", user)
-		rows.append(tuple([now, now, user, user] + [e.get(f) for f in LOG_FIELDS]))
-	frappe.db.bulk_insert(
-		"Customer Tier Log", ("creation", "modified", "owner", "modified_by", *LOG_FIELDS), rows
-	)
+		name = frappe.generate_hash(length=12)
+		rows.append(tuple([name, now, now, user, user] + [e.get(f) for f in LOG_FIELDS]))
+	columns = ("name", "creation", "modified", "owner", "modified_by", *LOG_FIELDS)
+	frappe.db.bulk_insert("Customer Tier Log", columns, rows)

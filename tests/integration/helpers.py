@@ -1,0 +1,95 @@
+"""Records for the integration tests, made through ERPNext's own documents (never by writing its tables)."""
+
+import random
+import string
+
+import frappe
+from frappe.utils import add_days, getdate
+
+ITEM = "CP Test Service"
+
+
+def unique(prefix: str) -> str:
+	return f"{prefix} {''.join(random.choices(string.ascii_uppercase, k=6))}"
+
+
+def company() -> str:
+	return frappe.db.get_value("Company", {}, "name")
+
+
+def ensure_item() -> str:
+	if not frappe.db.exists("Item", ITEM):
+		frappe.get_doc(
+			{
+				"doctype": "Item",
+				"item_code": ITEM,
+				"item_name": ITEM,
+				"item_group": "All Item Groups",
+				"stock_uom": "Nos",
+				"is_stock_item": 0,
+				"is_sales_item": 1,
+			}
+		).insert(ignore_permissions=True)
+	return ITEM
+
+
+def make_customer(name: str | None = None, **fields) -> str:
+	doc = frappe.get_doc(
+		{
+			"doctype": "Customer",
+			"customer_name": name or unique("CP Customer"),
+			"customer_group": "All Customer Groups",
+			"territory": "All Territories",
+			**fields,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	return doc.name
+
+
+def make_order(customer: str, amount: float, day=None, submit: bool = True):
+	day = getdate(day) if day else getdate()
+	doc = frappe.get_doc(
+		{
+			"doctype": "Sales Order",
+			"customer": customer,
+			"company": company(),
+			"transaction_date": day,
+			"delivery_date": add_days(max(day, getdate()), 7),
+			"items": [
+				{
+					"item_code": ensure_item(),
+					"qty": 1,
+					"rate": amount,
+					"delivery_date": add_days(max(day, getdate()), 7),
+				}
+			],
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	if submit:
+		doc.submit()
+	return doc
+
+
+def customer_row(name: str, *fields):
+	return frappe.db.get_value("Customer", name, list(fields), as_dict=True)
+
+
+def make_user(email: str, roles: list[str]) -> str:
+	if not frappe.db.exists("User", email):
+		user = frappe.get_doc(
+			{
+				"doctype": "User",
+				"email": email,
+				"first_name": email.split("@")[0],
+				"send_welcome_email": 0,
+				"user_type": "System User",
+			}
+		)
+		user.flags.no_welcome_mail = True
+		user.insert(ignore_permissions=True)
+	user = frappe.get_doc("User", email)
+	user.flags.ignore_permissions = True
+	user.add_roles(*roles)
+	return email

@@ -1,0 +1,115 @@
+"""The set-based recompute agrees with the hooks, survives being killed, and refuses to run twice at once."""
+
+import random
+
+import pytest
+
+import frappe
+from frappe.utils import add_days, getdate
+
+from customer_priority import recompute
+from tests.integration.helpers import customer_row, make_customer, make_order
+
+AGG = (
+	"cp_lifetime_value",
+	"cp_order_count",
+	"cp_window_value",
+	"cp_window_order_count",
+	"cp_first_order_date",
+	"cp_last_order_date",
+	"cp_reborn_on",
+)
+
+
+@pytest.fixture
+def committed_customers():
+	"""Recompute commits, so these tests commit their records and delete them afterwards."""
+	made = []
+	yield made
+	frappe.db.rollback()
+	for name in made:
+		for so in frappe.get_all("Sales Order", filters={"customer": name}, fields=["name", "docstatus"]):
+			if so.docstatus == 1:
+				frappe.get_doc("Sales Order", so.name).cancel()
+		frappe.db.delete(
+			"Sales Order Item",
+			{"parent": ("in", frappe.get_all("Sales Order", {"customer": name}, pluck="name") or [""])},
+		)
+		frappe.db.delete("Sales Order", {"customer": name})
+		frappe.db.delete("Customer Tier Log", {"party": name})
+		frappe.db.delete("Customer", name)
+	frappe.db.commit()
+
+
+def snapshot(names):
+	return {
+		n: tuple(str(v) if not isinstance(v, float) else round(v, 2) for v in customer_row(n, *AGG).values())
+		for n in names
+	}
+
+
+def test_hooks_and_recompute_agree_after_random_submits_and_cancels(committed_customers):
+	rng = random.Random(11)
+	names = [make_customer() for _ in range(3)]
+	committed_customers.extend(names)
+	live = []
+	for _step in range(14):
+		if live and rng.random() < 0.3:
+			live.pop(rng.randrange(len(live))).cancel()
+		else:
+			day = add_days(getdate(), -rng.choice([0, 3, 40, 200, 380, 420, 800]))
+			live.append(make_order(rng.choice(names), rng.choice([100, 250.5, 1000]), day))
+	frappe.db.commit()
+	by_hooks = snapshot(names)
+	recompute.recompute_all(source="Manual")
+	assert snapshot(names) == by_hooks
+	for name in names:
+		row = customer_row(name, "cp_rank", "cp_abc_class", "cp_order_count")
+		assert row.cp_rank > 0 and (row.cp_abc_class or row.cp_order_count == 0)
+
+
+def test_killed_recompute_leaves_customers_whole_and_a_rerun_finishes(committed_customers, monkeypatch):
+	names = [make_customer() for _ in range(3)]
+	committed_customers.extend(names)
+	for i, name in enumerate(names):
+		make_order(name, 100 * (i + 1))
+	frappe.db.commit()
+	frappe.db.sql("update tabCustomer set cp_rank = 0, cp_ranked_on = null where name in %s", [tuple(names)])
+	frappe.db.commit()
+	monkeypatch.setattr(recompute, "CHUNK", 1)
+	with pytest.raises(RuntimeError):
+		recompute.recompute_all(source="Manual", fail_after_chunks=1)
+	frappe.db.rollback()
+	frappe.db.sql("select release_lock(%s)", recompute.LOCK)
+	rows = [customer_row(n, "cp_rank", "cp_ranked_on", "cp_abc_class") for n in names]
+	for row in rows:
+		assert (row.cp_rank and row.cp_ranked_on and row.cp_abc_class) or (
+			not row.cp_rank and not row.cp_ranked_on
+		)
+	monkeypatch.setattr(recompute, "CHUNK", 5000)
+	recompute.recompute_all(source="Manual")
+	assert all(customer_row(n, "cp_rank").cp_rank for n in names)
+
+
+def test_second_recompute_is_refused_while_one_runs():
+	other = frappe.db.__class__  # a second connection holds the lock as a running job would
+	from frappe.database import get_db
+
+	second = get_db(host=frappe.conf.db_host, user=frappe.conf.db_name, password=frappe.conf.db_password)
+	second.connect()
+	try:
+		assert second.sql("select get_lock(%s, 0)", recompute.LOCK)[0][0] == 1
+		assert "skipped" in recompute.recompute_all(source="Manual")
+	finally:
+		second.sql("select release_lock(%s)", recompute.LOCK)
+		second.close()
+	assert other
+
+
+def test_start_recompute_needs_a_manager_and_queues_once():
+	from tests.integration.helpers import make_user
+
+	make_user("cp-sales-user@example.com", ["Sales User"])
+	frappe.set_user("cp-sales-user@example.com")
+	with pytest.raises(frappe.PermissionError):
+		recompute.start_recompute()
