@@ -180,7 +180,7 @@ def rank_orders(
 	if as_of is None:
 		# Rank as of the newest order in the file, so an old export is not all "Lapsed".
 		orders = list(orders)
-		as_of = max((o.day for o in orders), default=date.today())
+		as_of = max((o[1] for o in orders), default=date.today())
 	aggregates = aggregate_orders(orders, as_of, settings)
 	names, profiles, internal = load_customers(customers_path) if customers_path else ([], {}, set())
 	standings, _cutoffs = compute_all(

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO
 
-from .engine.ranking import Order
 
 CUSTOMER_COLUMNS = ("Customer", "customer")
 DATE_COLUMNS = ("Date", "transaction_date", "Transaction Date")
@@ -85,8 +84,8 @@ class _ProgressLines:
 		self.stream.write("\n")
 
 
-def read_orders(path: str, date_format: str | None = None, progress: bool | None = None) -> Iterator[Order]:
-	"""Yield one ``Order`` per row. ``progress`` defaults to on for files over 20 MB when stderr is a terminal."""
+def read_orders(path: str, date_format: str | None = None, progress: bool | None = None) -> Iterator[tuple]:
+	"""Yield one (customer, day, amount, docstatus) tuple per row, the shape of an ``Order``. ``progress`` defaults to on for files over 20 MB when stderr is a terminal."""
 	size = os.path.getsize(path)
 	if progress is None:
 		progress = size > 20_000_000 and sys.stderr.isatty()
@@ -112,30 +111,29 @@ def read_orders(path: str, date_format: str | None = None, progress: bool | None
 		ci, di, ai = columns["customer"], columns["date"], columns["amount"]
 		si, dsi = _pick(header, STATUS_COLUMNS), _pick(header, DOCSTATUS_COLUMNS)
 		width = max(i for i in (ci, di, ai, si, dsi) if i is not None) + 1
-		fromiso = date.fromisoformat
+		parsed: dict[str, date] = {}  # an export repeats few distinct dates: parse each once
 		for line_no, row in enumerate(reader, start=2):
-			if not row:
-				continue
 			try:
-				if len(row) < width:
-					raise ValueError(f"expected at least {width} columns, got {len(row)}")
-				customer = row[ci].strip()
-				if not customer:
-					raise ValueError("empty customer")
-				text = row[di]
+				customer = row[ci]
+				day = parsed.get(row[di])
+				if day is None:
+					day = parsed[row[di]] = parse_day(row[di], date_format)
 				try:
-					day = fromiso(text) if date_format is None else parse_day(text, date_format)
+					amount = float(row[ai])
 				except ValueError:
-					day = parse_day(text, date_format)
-				amount = float(row[ai].replace(",", "")) if row[ai] else 0.0
-				if amount != amount or amount in (float("inf"), float("-inf")):
-					raise ValueError(f"amount {row[ai]!r} is not a number")
+					amount = float(row[ai].replace(",", "")) if row[ai] else 0.0
 				if dsi is not None:
 					docstatus = int(row[dsi])
 				elif si is not None:
-					docstatus = STATUS_DOCSTATUS.get(row[si].strip().lower(), 1)
+					docstatus = STATUS_DOCSTATUS.get(row[si].lower(), 1)
 				else:
 					docstatus = 1
+				if not customer or amount - amount != 0:  # empty name, or nan / infinity
+					raise ValueError("empty customer" if not customer else f"amount {row[ai]!r} is not a number")
+			except IndexError:
+				if not row:
+					continue
+				raise OrderFileError(f"{path}: line {line_no}: expected at least {width} columns, got {len(row)}") from None
 			except ValueError as exc:
 				raise OrderFileError(f"{path}: line {line_no}: {exc}") from None
-			yield Order(customer, day, amount, docstatus)
+			yield (customer, day, amount, docstatus)

@@ -61,11 +61,11 @@ def reborn_on_from_dates(days: Iterable[date], settings: Settings) -> date | Non
 	a whole history, which the recompute uses, so both always agree.
 	"""
 	ordered = sorted(set(days))
-	found = None
-	for before, after in itertools.pairwise(ordered):
-		if (after - before).days > settings.lapse_days:
-			found = after
-	return found
+	gap = settings.lapse_days
+	for index in range(len(ordered) - 1, 0, -1):
+		if (ordered[index] - ordered[index - 1]).days > gap:
+			return ordered[index]
+	return None
 
 
 @dataclass(frozen=True)
