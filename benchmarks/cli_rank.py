@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from customer_priority.cli import rank_orders  # noqa: E402
-from customer_priority.engine.settings import Settings  # noqa: E402
+from customer_priority.cli import rank_orders
+from customer_priority.engine.settings import Settings
 
 OUT = Path(__file__).parent / "out"
 
@@ -34,8 +34,15 @@ def make_csv(rows: int, customers: int) -> Path:
 		for i in range(rows):
 			customer = f"CUST-{int(customers * rng.random() ** 2):06d}"  # skewed: a few buy most
 			day = start + timedelta(days=rng.randrange(1096))
-			writer.writerow([f"SO-{i:07d}", customer, day.isoformat(), f"{rng.uniform(10, 5000):.2f}",
-				"Completed" if rng.random() > 0.03 else "Cancelled"])
+			writer.writerow(
+				[
+					f"SO-{i:07d}",
+					customer,
+					day.isoformat(),
+					f"{rng.uniform(10, 5000):.2f}",
+					"Completed" if rng.random() > 0.03 else "Cancelled",
+				]
+			)
 	return path
 
 

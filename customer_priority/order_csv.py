@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO
 
-
 CUSTOMER_COLUMNS = ("Customer", "customer")
 DATE_COLUMNS = ("Date", "transaction_date", "Transaction Date")
 AMOUNT_COLUMNS = (
@@ -129,11 +128,15 @@ def read_orders(path: str, date_format: str | None = None, progress: bool | None
 				else:
 					docstatus = 1
 				if not customer or amount - amount != 0:  # empty name, or nan / infinity
-					raise ValueError("empty customer" if not customer else f"amount {row[ai]!r} is not a number")
+					raise ValueError(
+						"empty customer" if not customer else f"amount {row[ai]!r} is not a number"
+					)
 			except IndexError:
 				if not row:
 					continue
-				raise OrderFileError(f"{path}: line {line_no}: expected at least {width} columns, got {len(row)}") from None
+				raise OrderFileError(
+					f"{path}: line {line_no}: expected at least {width} columns, got {len(row)}"
+				) from None
 			except ValueError as exc:
 				raise OrderFileError(f"{path}: line {line_no}: {exc}") from None
 			yield (customer, day, amount, docstatus)

@@ -54,7 +54,9 @@ def window_start(as_of: date, settings: Settings) -> date:
 	return as_of - timedelta(days=settings.lookback_days - 1)
 
 
-def aggregate_orders(orders: Iterable[Order | tuple], as_of: date, settings: Settings) -> dict[str, Aggregate]:
+def aggregate_orders(
+	orders: Iterable[Order | tuple], as_of: date, settings: Settings
+) -> dict[str, Aggregate]:
 	"""Per-customer aggregates of submitted orders; drafts and cancelled orders are ignored.
 
 	Written as one tight loop over plain (customer, day, amount, docstatus) tuples: the CLI feeds it a
@@ -84,7 +86,9 @@ def aggregate_orders(orders: Iterable[Order | tuple], as_of: date, settings: Set
 			acc[5] = day
 		days[customer].append(day)
 	return {
-		name: Aggregate(name, acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], reborn_on_from_dates(days[name], settings))
+		name: Aggregate(
+			name, acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], reborn_on_from_dates(days[name], settings)
+		)
 		for name, acc in sums.items()
 	}
 

@@ -8,7 +8,6 @@ Wallet / Ally / Airbag / Internal.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
