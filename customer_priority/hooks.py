@@ -11,6 +11,8 @@ required_apps = ["frappe/erpnext"]
 
 after_install = "customer_priority.install.after_install"
 before_uninstall = "customer_priority.install.before_uninstall"
+# Fields and index are re-asserted on every migrate, so a site repaired by hand or restored from an old backup heals.
+after_migrate = ["customer_priority.install.after_migrate"]
 
 # Badges and the override action on ERPNext's forms and lists; loaded with each doctype, no build step.
 doctype_js = {

@@ -27,6 +27,11 @@ def after_install():
 	make_default_records()
 
 
+def after_migrate():
+	sync_custom_fields()
+	add_order_indexes()
+
+
 def sync_custom_fields():
 	create_custom_fields(get_custom_fields(), ignore_validate=True, update=True)
 

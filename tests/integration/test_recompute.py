@@ -113,3 +113,23 @@ def test_start_recompute_needs_a_manager_and_queues_once():
 	frappe.set_user("cp-sales-user@example.com")
 	with pytest.raises(frappe.PermissionError):
 		recompute.start_recompute()
+
+
+def test_review_todo_for_a_key_account_due():
+	from customer_priority.reviews import MARKER, create_review_todos
+
+	customer = make_customer(account_manager="Administrator")
+	frappe.db.set_value(
+		"Customer", customer, {"cp_key_account": 1, "cp_next_review_date": add_days(getdate(), -1)}
+	)
+	create_review_todos()
+	create_review_todos()  # once per due review, not once per run
+	todos = frappe.get_all(
+		"ToDo",
+		filters={
+			"reference_type": "Customer",
+			"reference_name": customer,
+			"description": ("like", f"%{MARKER}%"),
+		},
+	)
+	assert len(todos) == 1
