@@ -1,6 +1,6 @@
 """How much the engine adds to reading a Sales Order export: `customer-priority rank` vs the bare CSV read.
 
-    python benchmarks/cli_rank.py [ROWS]     (default 1,000,000 rows, 100,000 customers)
+    python benchmarks/cli_rank.py [ROWS] [CUSTOMERS]     (default 1,000,000 rows, 10,000 customers)
 
 Both timings run in this process on the same file: the baseline iterates csv.reader over it (the reader the
 CLI uses), the measured run is the CLI's whole ranking (parse, aggregate, rank, RFM, levels, tiers).
@@ -22,7 +22,7 @@ OUT = Path(__file__).parent / "out"
 
 
 def make_csv(rows: int, customers: int) -> Path:
-	path = OUT / f"orders_{rows}.csv"
+	path = OUT / f"orders_{rows}_{customers}.csv"
 	if path.exists():
 		return path
 	OUT.mkdir(exist_ok=True)
@@ -53,7 +53,8 @@ def bare_read(path: Path) -> int:
 
 def main() -> None:
 	rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-	path = make_csv(rows, 100_000)
+	customers = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
+	path = make_csv(rows, customers)
 	bare_read(path)  # warm the page cache for both runs
 	t0 = time.perf_counter()
 	read = bare_read(path)

@@ -31,6 +31,7 @@ from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier
 from customer_priority.engine.pipeline import compute_all
 from customer_priority.engine.ranking import Aggregate, window_start
 from customer_priority.events.orders import DATE_FIELD
+from customer_priority.sql import insert_many
 from customer_priority.standing import PROFILE_FIELDS, changes_to_log, profile_from_row, standing_values
 
 JOB_ID = "customer_priority_recompute"
@@ -243,7 +244,7 @@ def _recompute(user: str | None, source: str, as_of: date, fail_after_chunks) ->
 			rows.append((st.customer, *(values[c] for c in columns)))
 			log.extend(changes_to_log(st.customer, row, values, st, source))
 		frappe.db.sql("delete from cp_recompute")
-		insert_rows(columns, rows)
+		insert_many("cp_recompute", ["name", *columns], rows)
 		frappe.db.sql(
 			"update `tabCustomer` c join cp_recompute n on c.name = n.name set {}".format(
 				", ".join(f"c.`{col}` = n.`{col}`" for col in columns)
@@ -270,15 +271,3 @@ def _recompute(user: str | None, source: str, as_of: date, fail_after_chunks) ->
 		user=user,
 	)
 	return {"customers": total, "with_orders": len(aggregates), "changes": changed_count}
-
-
-def insert_rows(columns: list[str], rows: list[tuple]) -> None:
-	"""Multi-row INSERTs of at most 1000 rows into the temporary table."""
-	names = ", ".join(["name", *(f"`{c}`" for c in columns)])
-	placeholders = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
-	for start in range(0, len(rows), 1000):
-		batch = rows[start : start + 1000]
-		frappe.db.sql(
-			f"insert into cp_recompute ({names}) values " + ", ".join([placeholders] * len(batch)),
-			[value for row in batch for value in row],
-		)

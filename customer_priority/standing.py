@@ -6,6 +6,7 @@ The full recompute does the same for every customer at once, in SQL batches (``r
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import frappe
@@ -65,6 +66,16 @@ LOGGED = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
+def _translated(template: str, lang: str) -> str:
+	return _(template)
+
+
+def translate(template: str) -> str:
+	"""``frappe._`` once per template and language: the recompute renders the same few templates 100k times."""
+	return _translated(template, frappe.local.lang)
+
+
 def aggregate_from_row(name: str, row) -> Aggregate:
 	return Aggregate(
 		name,
@@ -95,7 +106,7 @@ def standing_values(st: Standing, row, settings: Settings) -> dict:
 	values = {
 		"cp_rule_tier": st.tier,
 		"cp_priority_tier": row.cp_override_tier if cint(row.cp_tier_override) else st.tier,
-		"cp_tier_reason": render_reasons(st.why("tier"), _),
+		"cp_tier_reason": render_reasons(st.why("tier"), translate),
 		"cp_level": st.level,
 		"cp_points": st.points,
 		"cp_lifecycle": st.lifecycle,
@@ -136,7 +147,7 @@ def changes_to_log(party: str, before, after: dict, st: Standing, source: str, r
 				"field": label,
 				"old_value": str(old or ""),
 				"new_value": str(new or ""),
-				"reason": render_reasons(st.why(topic[label]), _),
+				"reason": render_reasons(st.why(topic[label]), translate),
 				"source": source,
 				"reference_doctype": reference.doctype if reference else None,
 				"reference_name": reference.name if reference else None,
@@ -152,7 +163,9 @@ def changes_to_log(party: str, before, after: dict, st: Standing, source: str, r
 				"new_value": after["cp_rule_tier"],
 				"source": source,
 				"reason": _("Rules now say {0}; the manual override keeps {1}. {2}").format(
-					after["cp_rule_tier"], before.get("cp_override_tier"), render_reasons(st.why("tier"), _)
+					after["cp_rule_tier"],
+					before.get("cp_override_tier"),
+					render_reasons(st.why("tier"), translate),
 				),
 				"reference_doctype": reference.doctype if reference else None,
 				"reference_name": reference.name if reference else None,

@@ -188,7 +188,7 @@ def main() -> int:
 		env = {**os.environ, **OFFLINE, "CP_TEST_SITE": SITE, "FRAPPE_BENCH_PATH": str(BENCH)}
 		tests = BENCH / "apps" / APP / "tests" / "integration"
 		args = sys.argv[1:]
-		if not any(not a.startswith("-") for a in args):
+		if not any(os.path.exists(a) for a in args):
 			args.append(str(tests))
 		say(f"running the integration suite on {SITE}")
 		result = subprocess.run(

@@ -5,7 +5,7 @@ import random
 import pytest
 
 import frappe
-from frappe.utils import add_days, getdate
+from frappe.utils import add_days, flt, getdate
 
 from customer_priority import recompute
 from tests.integration.helpers import customer_row, make_customer, make_order
@@ -133,3 +133,40 @@ def test_review_todo_for_a_key_account_due():
 		},
 	)
 	assert len(todos) == 1
+
+
+def test_concurrent_submits_for_one_customer_lose_nothing(committed_customers):
+	"""Two sessions submit orders for the same customer at once: the row lock queues them, no update is lost."""
+	import threading
+
+	customer = make_customer()
+	committed_customers.append(customer)
+	drafts = [make_order(customer, 100 * (i + 1), submit=False).name for i in range(4)]
+	frappe.db.commit()
+	site, sites_path = frappe.local.site, frappe.local.sites_path
+	errors: list[BaseException] = []
+	barrier = threading.Barrier(2)
+
+	def submit(names):
+		frappe.init(site=site, sites_path=sites_path)
+		frappe.connect()
+		frappe.set_user("Administrator")
+		try:
+			barrier.wait()
+			for name in names:
+				frappe.get_doc("Sales Order", name).submit()
+				frappe.db.commit()
+		except BaseException as exc:
+			errors.append(exc)
+		finally:
+			frappe.destroy()
+
+	threads = [threading.Thread(target=submit, args=(drafts[i::2],)) for i in range(2)]
+	for thread in threads:
+		thread.start()
+	for thread in threads:
+		thread.join(120)
+	assert not errors, errors
+	frappe.db.rollback()
+	row = customer_row(customer, "cp_lifetime_value", "cp_order_count")
+	assert (flt(row.cp_lifetime_value), row.cp_order_count) == (1000, 4)

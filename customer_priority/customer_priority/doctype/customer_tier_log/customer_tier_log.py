@@ -5,6 +5,8 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
+from customer_priority.sql import insert_many
+
 LOG_FIELDS = (
 	"party_type",
 	"party",
@@ -44,4 +46,4 @@ def write_log(entries: list[dict]) -> None:
 		name = frappe.generate_hash(length=12)
 		rows.append(tuple([name, now, now, user, user] + [e.get(f) for f in LOG_FIELDS]))
 	columns = ("name", "creation", "modified", "owner", "modified_by", *LOG_FIELDS)
-	frappe.db.bulk_insert("Customer Tier Log", columns, rows)
+	insert_many("tabCustomer Tier Log", columns, rows)

@@ -1,0 +1,121 @@
+"""Costs on a real ERPNext site, each against a baseline measured in the same run.
+
+    FRAPPE_BENCH_PATH=/opt/frappe-bench /opt/frappe-bench/env/bin/python benchmarks/on_bench.py [SITE] [CUSTOMERS] [ORDERS]
+
+1. Hook cost: Sales Order submits with the app's hook, against the same submits with the hook switched off.
+2. Full recompute, against the bare per-customer GROUP BY over the same submitted orders. The data set is
+   synthetic: BENCH-prefixed customers and submitted orders inserted with set-based SQL (a real submit costs
+   ~200 ms, too slow for 1M rows) and deleted again at the end.
+"""
+
+import os
+import sys
+import time
+
+import frappe
+
+SITE = sys.argv[1] if len(sys.argv) > 1 else "cp-test.localhost"
+CUSTOMERS = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
+ORDERS = int(sys.argv[3]) if len(sys.argv) > 3 else 200_000
+PREFIX = "BENCH-CP-"
+
+
+def connect():
+	os.environ.setdefault("HTTP_PROXY", "http://127.0.0.1:9")
+	os.environ.setdefault("HTTPS_PROXY", "http://127.0.0.1:9")
+	frappe.init(site=SITE, sites_path=os.path.join(os.environ["FRAPPE_BENCH_PATH"], "sites"))
+	frappe.connect()
+	frappe.set_user("Administrator")
+
+
+def hook_cost(n: int = 30) -> None:
+	sys.path.insert(0, os.path.join(os.environ["FRAPPE_BENCH_PATH"], "apps", "customer_priority"))
+	from customer_priority.events import orders
+	from tests.integration.helpers import make_customer, make_order
+
+	customer = make_customer()
+	drafts = [make_order(customer, 100 + i, submit=False) for i in range(2 * n)]
+	real = orders.record_order
+
+	def timed(docs):
+		t0 = time.perf_counter()
+		for doc in docs:
+			doc.submit()
+		return (time.perf_counter() - t0) / len(docs)
+
+	orders.record_order = lambda doc, sign: None
+	bare = timed(drafts[:n])
+	orders.record_order = real
+	with_hook = timed(drafts[n:])
+	frappe.db.rollback()
+	print(
+		f"Sales Order submit, hook off: {bare * 1000:7.1f} ms   with hook: {with_hook * 1000:7.1f} ms   "
+		f"hook adds {100 * (with_hook - bare) / bare:+.1f}% ({(with_hook - bare) * 1000:.1f} ms)"
+	)
+
+
+def make_data() -> None:
+	company = frappe.db.get_value("Company", {}, "name")
+	frappe.db.sql("delete from `tabSales Order` where name like %s", PREFIX + "%")
+	frappe.db.sql("delete from `tabCustomer` where name like %s", PREFIX + "%")
+	frappe.db.sql(
+		f"""insert into `tabCustomer` (name, customer_name, customer_group, territory, creation, modified,
+		owner, modified_by, docstatus, idx)
+		select concat(%(p)s, lpad(seq, 7, '0')), concat('Bench customer ', seq), 'All Customer Groups',
+			'All Territories', now(), now(), 'Administrator', 'Administrator', 0, 0
+		from seq_1_to_{CUSTOMERS}""",
+		{"p": PREFIX},
+	)
+	frappe.db.sql(
+		f"""insert into `tabSales Order` (name, customer, company, transaction_date, base_net_total,
+		docstatus, status, creation, modified, owner, modified_by, idx, currency, conversion_rate, selling_price_list,
+		price_list_currency, plc_conversion_rate)
+		select concat(%(p)s, 'SO-', lpad(seq, 8, '0')),
+			concat(%(p)s, lpad(1 + floor(pow(rand(seq), 2) * {CUSTOMERS}), 7, '0')), %(company)s,
+			date_sub(curdate(), interval floor(rand(seq * 7) * 1095) day), round(10 + rand(seq * 13) * 5000, 2),
+			1, 'Completed', now(), now(), 'Administrator', 'Administrator', 0, 'USD', 1, 'Standard Selling', 'USD', 1
+		from seq_1_to_{ORDERS}""",
+		{"p": PREFIX, "company": company},
+	)
+	frappe.db.commit()
+
+
+def drop_data() -> None:
+	frappe.db.sql("delete from `tabCustomer Tier Log` where party like %s", PREFIX + "%")
+	frappe.db.sql("delete from `tabSales Order` where name like %s", PREFIX + "%")
+	frappe.db.sql("delete from `tabCustomer` where name like %s", PREFIX + "%")
+	frappe.db.commit()
+
+
+def recompute_cost() -> None:
+	from customer_priority import recompute
+
+	make_data()
+	try:
+		t0 = time.perf_counter()
+		frappe.db.sql("""select customer, sum(base_net_total), count(*), min(transaction_date), max(transaction_date)
+			from `tabSales Order` where docstatus = 1 group by customer""")
+		bare = time.perf_counter() - t0
+		t0 = time.perf_counter()
+		result = recompute.recompute_all(source="Manual")
+		full = time.perf_counter() - t0
+		t0 = time.perf_counter()
+		recompute.recompute_all(source="Manual")
+		again = time.perf_counter() - t0
+		total = frappe.db.count("Customer")
+		print(f"{total:,} customers, {frappe.db.count('Sales Order', {'docstatus': 1}):,} submitted orders")
+		print(
+			f"bare GROUP BY: {bare:6.2f} s   full recompute: {full:6.2f} s ({full / bare:.1f}x)   "
+			f"second run (nothing changes): {again:6.2f} s ({again / bare:.1f}x)   {result}"
+		)
+	finally:
+		drop_data()
+
+
+if __name__ == "__main__":
+	connect()
+	try:
+		hook_cost()
+		recompute_cost()
+	finally:
+		frappe.destroy()
