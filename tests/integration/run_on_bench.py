@@ -187,8 +187,12 @@ def main() -> int:
 		ensure_site()
 		env = {**os.environ, **OFFLINE, "CP_TEST_SITE": SITE, "FRAPPE_BENCH_PATH": str(BENCH)}
 		tests = BENCH / "apps" / APP / "tests" / "integration"
-		args = sys.argv[1:]
-		if not any(os.path.exists(a) for a in args):
+		# Paths given on the command line name files of this checkout: run their copies in the bench.
+		args = [
+			str(BENCH / "apps" / APP / Path(a).resolve().relative_to(CHECKOUT)) if Path(a).exists() else a
+			for a in sys.argv[1:]
+		]
+		if not any(Path(a).exists() for a in args):
 			args.append(str(tests))
 		say(f"running the integration suite on {SITE}")
 		result = subprocess.run(

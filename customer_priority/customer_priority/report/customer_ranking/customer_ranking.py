@@ -1,0 +1,197 @@
+"""Customers ranked by purchase value over a period, with Pareto/ABC, and a Pareto chart.
+
+One GROUP BY over submitted orders (the app's covering index serves it); the ranking, shares and ABC classes
+come from the engine, exactly as in the recompute and the CLI.
+"""
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, cint, flt, getdate
+
+from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	get_engine_settings,
+	value_source,
+)
+from customer_priority.engine.ranking import pareto_summary, rank
+from customer_priority.engine.settings import TIERS
+from customer_priority.events.orders import DATE_FIELD
+
+CHART_ROWS = 30
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	settings = get_engine_settings()
+	to_date = getdate(filters.to_date) if filters.to_date else getdate()
+	from_date = (
+		getdate(filters.from_date) if filters.from_date else add_days(to_date, 1 - settings.lookback_days)
+	)
+	if from_date > to_date:
+		frappe.throw(_("From Date must be on or before To Date"))
+	check_filters(filters)
+	rows = fetch(filters, from_date, to_date)
+	ranked = rank({r.customer: (flt(r.value), flt(r.value)) for r in rows}, settings)
+	by_name = {r.customer: r for r in rows}
+	data = []
+	for item in ranked:
+		row = by_name[item.customer]
+		if filters.abc_class and item.abc != filters.abc_class:
+			continue
+		data.append(
+			{
+				"rank": item.rank,
+				"customer": item.customer,
+				"customer_name": row.customer_name,
+				"value": flt(row.value),
+				"share": item.share,
+				"cumulative_share": item.cumulative_share,
+				"abc_class": item.abc,
+				"orders": row.orders,
+				"average_order": flt(row.value) / row.orders if row.orders else 0,
+				"last_order": row.last_order,
+				"rfm_segment": row.cp_rfm_segment,
+				"level": row.cp_level,
+				"tier": row.cp_priority_tier,
+				"key_account": cint(row.cp_key_account),
+				"lifecycle": row.cp_lifecycle,
+			}
+		)
+	limit = cint(filters.top) if filters.top not in (None, "") else 500
+	if limit > 0:
+		data = data[:limit]
+	return columns(), data, None, chart(data), summary(ranked)
+
+
+def check_filters(filters) -> None:
+	"""Refuse values no form could send, with a clear message (they never reach SQL as text anyway)."""
+	for field, doctype in (
+		("company", "Company"),
+		("customer_group", "Customer Group"),
+		("territory", "Territory"),
+	):
+		if filters.get(field) and not frappe.db.exists(doctype, filters.get(field)):
+			frappe.throw(_("{0} {1} does not exist").format(_(doctype), frappe.bold(filters.get(field))))
+	if filters.tier and filters.tier not in TIERS:
+		frappe.throw(_("Tier must be one of {0}").format(", ".join(_(t) for t in TIERS)))
+	if filters.abc_class and filters.abc_class not in ("A", "B", "C"):
+		frappe.throw(_("ABC Class must be A, B or C"))
+
+
+def fetch(filters, from_date, to_date):
+	doctype = value_source()
+	date_field = DATE_FIELD[doctype]
+	conditions = [
+		"o.docstatus = 1",
+		f"o.`{date_field}` between %(from_date)s and %(to_date)s",
+		"ifnull(c.is_internal_customer, 0) = 0",
+	]
+	if doctype == "Sales Invoice":
+		conditions.append("o.is_return = 0")
+	params = {"from_date": from_date, "to_date": to_date}
+	if filters.company:
+		conditions.append("o.company = %(company)s")
+		params["company"] = filters.company
+	for field, doctype_name in (("customer_group", "Customer Group"), ("territory", "Territory")):
+		if filters.get(field):
+			lft, rgt = frappe.db.get_value(doctype_name, filters.get(field), ["lft", "rgt"])
+			conditions.append(f"""c.{field} in (select name from `tab{doctype_name}`
+				where lft >= %({field}_lft)s and rgt <= %({field}_rgt)s)""")
+			params[f"{field}_lft"], params[f"{field}_rgt"] = lft, rgt
+	if filters.level:
+		conditions.append("c.cp_level = %(level)s")
+		params["level"] = filters.level
+	if filters.tier:
+		conditions.append("c.cp_priority_tier = %(tier)s")
+		params["tier"] = filters.tier
+	if cint(filters.key_accounts_only):
+		conditions.append("c.cp_key_account = 1")
+	return frappe.db.sql(
+		f"""select o.customer, sum(o.base_net_total) value, count(*) orders,
+			max(o.`{date_field}`) last_order, max(c.customer_name) customer_name, max(c.cp_rfm_segment) cp_rfm_segment,
+			max(c.cp_level) cp_level, max(c.cp_priority_tier) cp_priority_tier, max(c.cp_key_account) cp_key_account,
+			max(c.cp_lifecycle) cp_lifecycle
+		from `tab{doctype}` o join `tabCustomer` c on c.name = o.customer
+		where {" and ".join(conditions)}
+		group by o.customer""",
+		params,
+		as_dict=True,
+	)
+
+
+def columns():
+	return [
+		{"fieldname": "rank", "label": _("Rank"), "fieldtype": "Int", "width": 70},
+		{
+			"fieldname": "customer",
+			"label": _("Customer"),
+			"fieldtype": "Link",
+			"options": "Customer",
+			"width": 180,
+		},
+		{"fieldname": "customer_name", "label": _("Customer Name"), "fieldtype": "Data", "width": 160},
+		{"fieldname": "value", "label": _("Value"), "fieldtype": "Currency", "width": 130},
+		{"fieldname": "share", "label": _("Share"), "fieldtype": "Percent", "width": 90},
+		{
+			"fieldname": "cumulative_share",
+			"label": _("Cumulative Share"),
+			"fieldtype": "Percent",
+			"width": 110,
+		},
+		{"fieldname": "abc_class", "label": _("ABC Class"), "fieldtype": "Data", "width": 80},
+		{"fieldname": "orders", "label": _("Orders"), "fieldtype": "Int", "width": 80},
+		{"fieldname": "average_order", "label": _("Average Order"), "fieldtype": "Currency", "width": 120},
+		{"fieldname": "last_order", "label": _("Last Order"), "fieldtype": "Date", "width": 100},
+		{"fieldname": "rfm_segment", "label": _("RFM Segment"), "fieldtype": "Data", "width": 120},
+		{"fieldname": "level", "label": _("Level"), "fieldtype": "Data", "width": 90},
+		{"fieldname": "tier", "label": _("Priority Tier"), "fieldtype": "Data", "width": 90},
+		{"fieldname": "key_account", "label": _("Key Account"), "fieldtype": "Check", "width": 90},
+		{"fieldname": "lifecycle", "label": _("Lifecycle"), "fieldtype": "Data", "width": 90},
+	]
+
+
+def chart(data):
+	head = data[:CHART_ROWS]
+	if not head:
+		return None
+	return {
+		"data": {
+			"labels": [r["customer_name"] or r["customer"] for r in head],
+			"datasets": [
+				{
+					"name": _("Share of Value (%)"),
+					"values": [round(r["share"], 2) for r in head],
+					"chartType": "bar",
+				},
+				{
+					"name": _("Cumulative Share (%)"),
+					"values": [round(r["cumulative_share"], 2) for r in head],
+					"chartType": "line",
+				},
+			],
+		},
+		"type": "axis-mixed",
+		"colors": ["#5e64ff", "#ff5858"],
+	}
+
+
+def summary(ranked):
+	if not ranked:
+		return []
+	top, percent = pareto_summary(ranked)
+	total = sum(r.value for r in ranked)
+	return [
+		{"value": len(ranked), "label": _("Customers Who Bought"), "datatype": "Int", "indicator": "Blue"},
+		{"value": total, "label": _("Value"), "datatype": "Currency", "indicator": "Blue"},
+		{
+			"value": top,
+			"label": _("Top Customers Bringing 80% of Value"),
+			"datatype": "Int",
+			"indicator": "Green",
+		},
+		{
+			"value": percent,
+			"label": _("Share of Customers Bringing 80%"),
+			"datatype": "Percent",
+			"indicator": "Green",
+		},
+	]

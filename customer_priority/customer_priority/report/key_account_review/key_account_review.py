@@ -1,0 +1,77 @@
+"""Key accounts and candidates (by value or potential): relationship level, scorecard, reviews overdue first."""
+
+import frappe
+from frappe import _
+from frappe.utils import cint, getdate
+
+from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	get_engine_settings,
+)
+from customer_priority.engine.keyaccount import RELATIONSHIP_PLAYS
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	settings = get_engine_settings()
+	today = getdate()
+	conditions = [
+		"disabled = 0",
+		"(cp_key_account = 1 or cp_potential_score >= %(candidate)s or cp_abc_class = 'A')",
+	]
+	params = {"candidate": settings.key_potential_min_score}
+	if cint(filters.key_accounts_only):
+		conditions[1] = "cp_key_account = 1"
+	rows = frappe.db.sql(
+		f"""select name customer, customer_name, cp_key_account key_account,
+			cp_key_account_source source, cp_relationship_level relationship_level, cp_window_value value,
+			cp_abc_class abc_class, cp_potential_score potential_score, cp_last_evaluation_score last_score,
+			cp_last_evaluation_band last_band, cp_last_evaluation_date last_reviewed, cp_next_review_date next_review,
+			account_manager
+		from `tabCustomer` where {" and ".join(conditions)}""",
+		params,
+		as_dict=True,
+	)
+	for row in rows:
+		row.overdue = (
+			1 if cint(row.key_account) and (not row.next_review or getdate(row.next_review) <= today) else 0
+		)
+		row.play = _(RELATIONSHIP_PLAYS.get(row.relationship_level, "")) if row.relationship_level else ""
+	rows.sort(key=lambda r: (-r.overdue, -cint(r.key_account), str(r.next_review or "0000"), -(r.value or 0)))
+	return columns(), rows
+
+
+def columns():
+	return [
+		{
+			"fieldname": "customer",
+			"label": _("Customer"),
+			"fieldtype": "Link",
+			"options": "Customer",
+			"width": 170,
+		},
+		{"fieldname": "customer_name", "label": _("Customer Name"), "fieldtype": "Data", "width": 160},
+		{"fieldname": "key_account", "label": _("Key Account"), "fieldtype": "Check", "width": 90},
+		{"fieldname": "source", "label": _("Key Account By"), "fieldtype": "Data", "width": 100},
+		{
+			"fieldname": "relationship_level",
+			"label": _("Relationship Level"),
+			"fieldtype": "Data",
+			"width": 160,
+		},
+		{"fieldname": "play", "label": _("Next Play"), "fieldtype": "Data", "width": 240},
+		{"fieldname": "value", "label": _("Value in Window"), "fieldtype": "Currency", "width": 120},
+		{"fieldname": "abc_class", "label": _("ABC Class"), "fieldtype": "Data", "width": 70},
+		{"fieldname": "potential_score", "label": _("Potential Score"), "fieldtype": "Float", "width": 100},
+		{"fieldname": "last_score", "label": _("Last Scorecard"), "fieldtype": "Float", "width": 100},
+		{"fieldname": "last_band", "label": _("Band"), "fieldtype": "Data", "width": 90},
+		{"fieldname": "last_reviewed", "label": _("Last Reviewed On"), "fieldtype": "Date", "width": 110},
+		{"fieldname": "next_review", "label": _("Next Review Due"), "fieldtype": "Date", "width": 110},
+		{"fieldname": "overdue", "label": _("Review Overdue"), "fieldtype": "Check", "width": 100},
+		{
+			"fieldname": "account_manager",
+			"label": _("Account Manager"),
+			"fieldtype": "Link",
+			"options": "User",
+			"width": 140,
+		},
+	]

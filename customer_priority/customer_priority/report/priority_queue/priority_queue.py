@@ -1,0 +1,90 @@
+"""The salesperson's daily worklist: every open Lead, Opportunity and Issue, highest tier first, oldest first."""
+
+import frappe
+from frappe import _
+from frappe.utils import cint, date_diff, getdate
+
+from customer_priority.engine.settings import TIERS
+
+SOURCES = {
+	"Lead": {
+		"title": "coalesce(nullif(company_name, ''), lead_name)",
+		"owner": "lead_owner",
+		"due": "null",
+		"open": "status not in ('Converted', 'Do Not Contact', 'Lost Quotation')",
+	},
+	"Opportunity": {
+		"title": "coalesce(nullif(customer_name, ''), party_name)",
+		"owner": "opportunity_owner",
+		"due": "expected_closing",
+		"open": "status in ('Open', 'Replied', 'Quotation')",
+	},
+	"Issue": {
+		"title": "subject",
+		"owner": "owner",
+		"due": "response_by",
+		"open": "status in ('Open', 'Replied', 'On Hold')",
+	},
+}
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	if filters.document_type and filters.document_type not in SOURCES:
+		frappe.throw(_("Document Type must be one of {0}").format(", ".join(_(d) for d in SOURCES)))
+	if filters.tier and filters.tier not in TIERS:
+		frappe.throw(_("Tier must be one of {0}").format(", ".join(_(t) for t in TIERS)))
+	today = getdate()
+	rows = []
+	for doctype, spec in SOURCES.items():
+		if filters.document_type and filters.document_type != doctype:
+			continue
+		if not frappe.has_permission(doctype, "read"):
+			continue
+		conditions, params = [spec["open"]], {}
+		if filters.tier:
+			conditions.append("cp_priority_tier = %(tier)s")
+			params["tier"] = filters.tier
+		if cint(filters.mine):
+			conditions.append(f"{spec['owner']} = %(user)s")
+			params["user"] = frappe.session.user
+		for row in frappe.db.sql(
+			f"""select name, {spec['title']} title, cp_priority_tier tier,
+				cp_tier_reason reason, {spec['owner']} owner, creation, {spec['due']} due
+			from `tab{doctype}` where {" and ".join(conditions)}""",
+			params,
+			as_dict=True,
+		):
+			row.update(document_type=doctype, age_days=date_diff(today, row.creation))
+			rows.append(row)
+	order = {tier: index for index, tier in enumerate(TIERS)}
+	rows.sort(key=lambda r: (order.get(r.tier, len(TIERS)), str(r.due or "9999"), r.creation))
+	for position, row in enumerate(rows, start=1):
+		row["position"] = position
+	return columns(), rows
+
+
+def columns():
+	return [
+		{"fieldname": "position", "label": _("#"), "fieldtype": "Int", "width": 50},
+		{"fieldname": "tier", "label": _("Priority Tier"), "fieldtype": "Data", "width": 100},
+		{
+			"fieldname": "document_type",
+			"label": _("Type"),
+			"fieldtype": "Link",
+			"options": "DocType",
+			"width": 100,
+		},
+		{
+			"fieldname": "name",
+			"label": _("Document"),
+			"fieldtype": "Dynamic Link",
+			"options": "document_type",
+			"width": 170,
+		},
+		{"fieldname": "title", "label": _("Who / What"), "fieldtype": "Data", "width": 200},
+		{"fieldname": "reason", "label": _("Why This Tier"), "fieldtype": "Data", "width": 320},
+		{"fieldname": "owner", "label": _("Owner"), "fieldtype": "Link", "options": "User", "width": 150},
+		{"fieldname": "age_days", "label": _("Age (Days)"), "fieldtype": "Int", "width": 90},
+		{"fieldname": "due", "label": _("Due"), "fieldtype": "Datetime", "width": 150},
+	]

@@ -1,0 +1,110 @@
+"""The tier log as a report: who moved up or down, when and why, with moves per week."""
+
+import frappe
+from frappe import _
+from frappe.utils import add_days, getdate
+
+from customer_priority.engine.settings import TIERS
+
+FIELDS = ("Tier", "Level", "Key Account", "Relationship Level", "Lifecycle", "Override")
+SOURCES = ("Hook", "Scheduler", "Manual")
+
+
+def direction(row) -> str:
+	if row.field not in ("Tier", "Override") or row.old_value not in TIERS or row.new_value not in TIERS:
+		return ""
+	return "Up" if TIERS.index(row.new_value) < TIERS.index(row.old_value) else "Down"
+
+
+def execute(filters=None):
+	filters = frappe._dict(filters or {})
+	to_date = getdate(filters.to_date) if filters.to_date else getdate()
+	from_date = getdate(filters.from_date) if filters.from_date else add_days(to_date, -90)
+	if from_date > to_date:
+		frappe.throw(_("From Date must be on or before To Date"))
+	if filters.field and filters.field not in FIELDS:
+		frappe.throw(_("What Changed must be one of {0}").format(", ".join(_(f) for f in FIELDS)))
+	if filters.source and filters.source not in SOURCES:
+		frappe.throw(_("Source must be one of {0}").format(", ".join(_(s) for s in SOURCES)))
+	query_filters = {"changed_on": ["between", [from_date, add_days(to_date, 1)]]}
+	for key in ("field", "source", "party_type", "party"):
+		if filters.get(key):
+			query_filters[key] = filters.get(key)
+	rows = frappe.get_all(
+		"Customer Tier Log",
+		filters=query_filters,
+		fields=[
+			"changed_on",
+			"party_type",
+			"party",
+			"field",
+			"old_value",
+			"new_value",
+			"reason",
+			"source",
+			"changed_by",
+		],
+		order_by="changed_on desc",
+		limit_page_length=0,
+	)
+	for row in rows:
+		row.direction = direction(row)
+	return columns(), rows, None, chart(rows)
+
+
+def chart(rows):
+	weeks: dict[str, list[int]] = {}
+	for row in rows:
+		if not row.direction:
+			continue
+		day = getdate(row.changed_on)
+		week = add_days(day, -day.weekday()).isoformat()
+		up_down = weeks.setdefault(week, [0, 0])
+		up_down[0 if row.direction == "Up" else 1] += 1
+	if not weeks:
+		return None
+	labels = sorted(weeks)
+	return {
+		"data": {
+			"labels": labels,
+			"datasets": [
+				{"name": _("Moved Up"), "values": [weeks[w][0] for w in labels]},
+				{"name": _("Moved Down"), "values": [weeks[w][1] for w in labels]},
+			],
+		},
+		"type": "bar",
+		"colors": ["#29cd42", "#ff5858"],
+	}
+
+
+def columns():
+	return [
+		{"fieldname": "changed_on", "label": _("Changed On"), "fieldtype": "Datetime", "width": 160},
+		{
+			"fieldname": "party_type",
+			"label": _("Party Type"),
+			"fieldtype": "Link",
+			"options": "DocType",
+			"width": 100,
+		},
+		{
+			"fieldname": "party",
+			"label": _("Party"),
+			"fieldtype": "Dynamic Link",
+			"options": "party_type",
+			"width": 170,
+		},
+		{"fieldname": "field", "label": _("What Changed"), "fieldtype": "Data", "width": 120},
+		{"fieldname": "old_value", "label": _("From"), "fieldtype": "Data", "width": 100},
+		{"fieldname": "new_value", "label": _("To"), "fieldtype": "Data", "width": 100},
+		{"fieldname": "direction", "label": _("Direction"), "fieldtype": "Data", "width": 80},
+		{"fieldname": "reason", "label": _("Reason"), "fieldtype": "Data", "width": 320},
+		{"fieldname": "source", "label": _("Source"), "fieldtype": "Data", "width": 90},
+		{
+			"fieldname": "changed_by",
+			"label": _("Changed By"),
+			"fieldtype": "Link",
+			"options": "User",
+			"width": 140,
+		},
+	]

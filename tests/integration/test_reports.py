@@ -1,0 +1,123 @@
+"""Reports on known data: rows and totals against the engine, empty results, hostile filter values."""
+
+import pytest
+
+import frappe
+from frappe.utils import add_days, getdate
+
+from customer_priority.customer_priority.report.customer_ranking import customer_ranking
+from customer_priority.customer_priority.report.key_account_review import key_account_review
+from customer_priority.customer_priority.report.priority_queue import priority_queue
+from customer_priority.customer_priority.report.tier_changes import tier_changes
+from customer_priority.engine.ranking import rank
+from customer_priority.engine.settings import Settings
+from tests.integration.helpers import make_customer, make_order, unique
+
+
+@pytest.fixture
+def group():
+	name = unique("CP Group")
+	frappe.get_doc(
+		{
+			"doctype": "Customer Group",
+			"customer_group_name": name,
+			"parent_customer_group": "All Customer Groups",
+		}
+	).insert(ignore_permissions=True)
+	return name
+
+
+def test_customer_ranking_matches_the_engine(group):
+	values = {"big": 8000, "mid": 1500, "small": 400, "tiny": 100}
+	names = {}
+	for label, value in values.items():
+		names[label] = make_customer(customer_group=group)
+		make_order(names[label], value)
+	make_order(names["tiny"], 50, add_days(getdate(), -800))  # outside the period
+	columns, data, _msg, chart, summary = customer_ranking.execute({"customer_group": group})
+	assert [row["customer"] for row in data] == [names[k] for k in ("big", "mid", "small", "tiny")]
+	expected = rank({names[k]: (v, v) for k, v in values.items()}, Settings())
+	assert [(r["abc_class"], round(r["share"], 6)) for r in data] == [
+		(e.abc, round(e.share, 6)) for e in expected
+	]
+	assert abs(sum(r["share"] for r in data) - 100) < 1e-6 and data[-1]["value"] == 100
+	assert {c["fieldname"] for c in columns} >= {
+		"rank",
+		"value",
+		"share",
+		"cumulative_share",
+		"abc_class",
+		"tier",
+	}
+	assert chart["type"] == "axis-mixed" and len(chart["data"]["datasets"]) == 2
+	assert summary[2]["value"] == 1  # 8000 of 10000 is 80%: one customer brings it
+
+
+def test_customer_ranking_empty_and_filtered(group):
+	customer = make_customer(customer_group=group)
+	make_order(customer, 100)
+	_c, data, _m, chart, summary = customer_ranking.execute(
+		{"customer_group": group, "from_date": add_days(getdate(), 10), "to_date": add_days(getdate(), 20)}
+	)
+	assert data == [] and chart is None and summary == []
+	_c, data, *_rest = customer_ranking.execute({"customer_group": group, "abc_class": "B"})
+	assert data == []
+	_c, data, *_rest = customer_ranking.execute({"customer_group": group, "level": "' OR 1=1 --"})
+	assert data == []
+
+
+@pytest.mark.parametrize(
+	"filters",
+	[
+		{"customer_group": "x' OR '1'='1"},
+		{"territory": "'; drop table `tabCustomer`; --"},
+		{"tier": "First' OR 1=1 --"},
+		{"abc_class": "A; delete from tabCustomer"},
+		{"company": '" or ""="'},
+		{"from_date": "2026-12-31", "to_date": "2026-01-01"},
+	],
+)
+def test_customer_ranking_hostile_filters_get_a_clear_error(filters):
+	with pytest.raises(frappe.ValidationError):
+		customer_ranking.execute(filters)
+	assert frappe.db.count("Customer") > 0
+
+
+def make_lead(**fields):
+	return frappe.get_doc({"doctype": "Lead", "first_name": unique("Queue Lead"), **fields}).insert(
+		ignore_permissions=True
+	)
+
+
+def test_priority_queue_orders_by_tier():
+	low = make_lead(cp_gave_details=0)
+	high = make_lead(status="Quotation", cp_final_stage=1, cp_last_request="Yes")
+	_c, rows = priority_queue.execute({"document_type": "Lead"})
+	positions = {r["name"]: r["position"] for r in rows}
+	assert positions[high.name] < positions[low.name]
+	tiers = [r["tier"] for r in rows if r["tier"]]
+	order = ["First", "High", "Medium", "Low"]
+	assert [order.index(t) for t in tiers] == sorted(order.index(t) for t in tiers)
+	with pytest.raises(frappe.ValidationError):
+		priority_queue.execute({"document_type": "User"})
+
+
+def test_key_account_review_puts_overdue_first():
+	customer = make_customer()
+	frappe.db.set_value(
+		"Customer", customer, {"cp_key_account": 1, "cp_next_review_date": add_days(getdate(), -3)}
+	)
+	_c, rows = key_account_review.execute({"key_accounts_only": 1})
+	assert rows[0]["overdue"] == 1
+	assert any(r["customer"] == customer and r["overdue"] for r in rows)
+
+
+def test_tier_changes_shows_moves_up():
+	lead = make_lead(cp_gave_details=0)
+	lead.status, lead.cp_final_stage, lead.cp_last_request = "Quotation", 1, "Yes"
+	lead.save()
+	_c, rows, _m, chart = tier_changes.execute({"party_type": "Lead", "party": lead.name})
+	assert rows and rows[0]["direction"] == "Up"
+	assert chart["data"]["datasets"][0]["values"][-1] >= 1
+	with pytest.raises(frappe.ValidationError):
+		tier_changes.execute({"field": "Tier' OR 1=1"})
