@@ -25,11 +25,21 @@ def after_install():
 	sync_custom_fields()
 	add_order_indexes()
 	make_default_records()
+	compile_translations()
 
 
 def after_migrate():
 	sync_custom_fields()
 	add_order_indexes()
+	compile_translations()
+
+
+def compile_translations():
+	"""Persian (and any other) .po files become the .mo files Frappe reads."""
+	from frappe.gettext.translate import compile_translations as compile_app
+
+	compile_app("customer_priority", force=True)
+	frappe.clear_cache()
 
 
 def sync_custom_fields():

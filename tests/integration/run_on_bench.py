@@ -134,8 +134,8 @@ def install_checkout() -> None:
 		subprocess.run(
 			[python, "-m", "pip", "install", "--quiet", "--no-deps", "-e", str(target)], check=True
 		)
-	for package in ("pytest",):
-		if subprocess.run([python, "-c", f"import {package}"], capture_output=True).returncode != 0:
+	for module, package in (("pytest", "pytest"), ("playwright", "playwright")):
+		if subprocess.run([python, "-c", f"import {module}"], capture_output=True).returncode != 0:
 			subprocess.run([python, "-m", "pip", "install", "--quiet", package], check=True)
 	apps = (BENCH / "sites" / "apps.txt").read_text().split()
 	if APP not in apps:
@@ -144,6 +144,15 @@ def install_checkout() -> None:
 	if not assets.exists():
 		assets.parent.mkdir(parents=True, exist_ok=True)
 		assets.symlink_to(target / APP / "public")
+
+
+def ensure_browser() -> None:
+	"""Debian's Chromium for the browser test (Playwright drives it; it never downloads a browser of its own)."""
+	if Path("/usr/bin/chromium").exists() or not shutil.which("apt-get"):
+		return
+	say("installing Chromium from Debian's packages")
+	subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+	subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, capture_output=True)
 
 
 def ensure_site() -> None:
@@ -184,8 +193,15 @@ def main() -> int:
 	try:
 		ensure_services(started)
 		install_checkout()
+		ensure_browser()
 		ensure_site()
-		env = {**os.environ, **OFFLINE, "CP_TEST_SITE": SITE, "FRAPPE_BENCH_PATH": str(BENCH)}
+		env = {
+			**os.environ,
+			**OFFLINE,
+			"CP_TEST_SITE": SITE,
+			"FRAPPE_BENCH_PATH": str(BENCH),
+			"CP_SCREENSHOTS": str(CHECKOUT / "docs" / "screenshots"),
+		}
 		tests = BENCH / "apps" / APP / "tests" / "integration"
 		# Paths given on the command line name files of this checkout: run their copies in the bench.
 		args = [

@@ -1,0 +1,182 @@
+"""A Sales User in a real browser: the Lead form shows its tier badge, Customer Ranking shows ranked rows, and the
+Lead form renders right-to-left in Persian. Headless Chromium (Debian's) driven by Playwright; screenshots go to
+docs/screenshots/ of the checkout under test."""
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import frappe
+from frappe.utils.password import update_password
+
+from tests.integration.helpers import make_customer, make_order, make_user, unique
+
+BENCH = Path(os.environ["FRAPPE_BENCH_PATH"])
+SITE = os.environ.get("CP_TEST_SITE", "cp-test.localhost")
+PORT = int(os.environ.get("CP_WEB_PORT", "8765"))
+BASE = f"http://127.0.0.1:{PORT}"
+SHOTS = Path(os.environ.get("CP_SCREENSHOTS", BENCH / "apps" / "customer_priority" / "docs" / "screenshots"))
+USER, PASSWORD = "cp-browser-sales@example.com", "Cp-Browser-Pass-2026!"
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+def listening(port: int) -> bool:
+	with socket.socket() as sock:
+		sock.settimeout(0.5)
+		return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module")
+def server():
+	env = {
+		**os.environ,
+		"HTTP_PROXY": "http://127.0.0.1:9",
+		"HTTPS_PROXY": "http://127.0.0.1:9",
+		"NO_PROXY": "127.0.0.1,localhost",
+	}
+	env.pop("CI", None)
+	log = open("/tmp/cp-browser-server.log", "w")
+	process = subprocess.Popen(
+		[
+			str(BENCH / "env" / "bin" / "bench"),
+			"--site",
+			SITE,
+			"serve",
+			"--port",
+			str(PORT),
+			"--noreload",
+			"--nothreading",
+		],
+		cwd=BENCH,
+		env=env,
+		stdout=log,
+		stderr=subprocess.STDOUT,
+	)
+	try:
+		for _ in range(120):
+			if listening(PORT):
+				break
+			time.sleep(0.5)
+		else:
+			pytest.fail("the web server did not start: see /tmp/cp-browser-server.log")
+		yield BASE
+	finally:
+		process.terminate()
+		process.wait(20)
+		log.close()
+
+
+@pytest.fixture(scope="module")
+def records():
+	"""Committed, because the web server reads through its own connection; removed afterwards."""
+	frappe.db.rollback()
+	make_user(USER, ["Sales User"])
+	update_password(USER, PASSWORD)
+	frappe.db.set_value("User", USER, "language", "en")
+	lead = frappe.get_doc(
+		{
+			"doctype": "Lead",
+			"first_name": unique("Browser Lead"),
+			"status": "Quotation",
+			"cp_final_stage": 1,
+			"cp_last_request": "Yes",
+		}
+	).insert(ignore_permissions=True)
+	group = unique("CP Browser Group")
+	frappe.get_doc(
+		{
+			"doctype": "Customer Group",
+			"customer_group_name": group,
+			"parent_customer_group": "All Customer Groups",
+		}
+	).insert(ignore_permissions=True)
+	customers = []
+	for value in (9000, 2500, 600):
+		customers.append(make_customer(customer_group=group))
+		make_order(customers[-1], value)
+	frappe.db.commit()
+	yield frappe._dict(lead=lead.name, group=group, customers=customers)
+	frappe.db.rollback()
+	for so in frappe.get_all("Sales Order", filters={"customer": ("in", customers)}, pluck="name"):
+		doc = frappe.get_doc("Sales Order", so)
+		if doc.docstatus == 1:
+			doc.cancel()
+		frappe.delete_doc("Sales Order", so, force=True)
+	for name in customers:
+		frappe.delete_doc("Customer", name, force=True)
+	frappe.delete_doc("Lead", lead.name, force=True)
+	frappe.delete_doc("Customer Group", group, force=True)
+	frappe.db.set_value("User", USER, "language", "en")
+	frappe.db.commit()
+
+
+@pytest.fixture(scope="module")
+def browser():
+	with playwright_api.sync_playwright() as p:
+		chromium = p.chromium.launch(
+			executable_path="/usr/bin/chromium",
+			headless=True,
+			args=[
+				"--no-sandbox",
+				"--disable-gpu",
+				"--disable-quic",
+				"--no-first-run",
+				"--disable-background-networking",
+				"--disable-component-update",
+				"--disable-sync",
+			],
+		)
+		yield chromium
+		chromium.close()
+
+
+def login(browser, base):
+	page = browser.new_page(viewport={"width": 1400, "height": 900})
+	page.goto(f"{base}/login", wait_until="domcontentloaded")
+	page.fill("#login_email", USER)
+	page.fill("#login_password", PASSWORD)
+	page.click(".btn-login")
+	page.wait_for_url("**/app**", timeout=60_000)
+	return page
+
+
+def test_sales_user_sees_the_lead_badge_and_the_ranking(server, records, browser):
+	SHOTS.mkdir(parents=True, exist_ok=True)
+	page = login(browser, server)
+	page.goto(f"{server}/app/lead/{records.lead}", wait_until="domcontentloaded")
+	badge = page.wait_for_selector(".cp-tier-badge", timeout=60_000)
+	assert badge.get_attribute("data-tier") == "High"
+	assert "High" in badge.inner_text()
+	assert "last request" in page.inner_text(".cp-why").lower()
+	page.screenshot(path=str(SHOTS / "lead-tier-badge.png"))
+
+	page.goto(
+		f"{server}/app/query-report/Customer Ranking?customer_group={records.group}",
+		wait_until="domcontentloaded",
+	)
+	page.wait_for_selector(".dt-scrollable .dt-row", timeout=60_000)
+	page.wait_for_timeout(1500)
+	table = page.inner_text(".dt-scrollable")
+	positions = [table.find(name) for name in records.customers]
+	assert all(p >= 0 for p in positions) and positions == sorted(positions), "ranked by value, biggest first"
+	page.screenshot(path=str(SHOTS / "customer-ranking.png"), full_page=True)
+	page.close()
+
+
+def test_lead_form_in_persian(server, records, browser):
+	frappe.db.set_value("User", USER, "language", "fa")
+	frappe.db.commit()
+	frappe.clear_cache(user=USER)
+	page = login(browser, server)
+	page.goto(f"{server}/app/lead/{records.lead}", wait_until="domcontentloaded")
+	page.wait_for_selector(".cp-tier-badge", timeout=60_000)
+	assert page.get_attribute("html", "dir") == "rtl"
+	badge = page.inner_text(".cp-tier-badge")
+	assert "High" not in badge and badge.strip(), "the tier is shown in Persian"
+	page.screenshot(path=str(SHOTS / "lead-persian.png"))
+	page.close()
