@@ -110,8 +110,9 @@ def read_orders(path: str, date_format: str | None = None, progress: bool | None
 		ci, di, ai = columns["customer"], columns["date"], columns["amount"]
 		si, dsi = _pick(header, STATUS_COLUMNS), _pick(header, DOCSTATUS_COLUMNS)
 		width = max(i for i in (ci, di, ai, si, dsi) if i is not None) + 1
-		parsed: dict[str, date] = {}  # an export repeats few distinct dates: parse each once
-		for line_no, row in enumerate(reader, start=2):
+		parsed: dict[str, date] = {}  # an export repeats few distinct dates and statuses: read each once
+		statuses: dict[str, int] = {}
+		for row in reader:
 			try:
 				customer = row[ci]
 				day = parsed.get(row[di])
@@ -124,7 +125,9 @@ def read_orders(path: str, date_format: str | None = None, progress: bool | None
 				if dsi is not None:
 					docstatus = int(row[dsi])
 				elif si is not None:
-					docstatus = STATUS_DOCSTATUS.get(row[si].lower(), 1)
+					docstatus = statuses.get(row[si])
+					if docstatus is None:
+						docstatus = statuses[row[si]] = STATUS_DOCSTATUS.get(row[si].strip().lower(), 1)
 				else:
 					docstatus = 1
 				if not customer or amount - amount != 0:  # empty name, or nan / infinity
@@ -135,8 +138,8 @@ def read_orders(path: str, date_format: str | None = None, progress: bool | None
 				if not row:
 					continue
 				raise OrderFileError(
-					f"{path}: line {line_no}: expected at least {width} columns, got {len(row)}"
+					f"{path}: line {reader.line_num}: expected at least {width} columns, got {len(row)}"
 				) from None
 			except ValueError as exc:
-				raise OrderFileError(f"{path}: line {line_no}: {exc}") from None
+				raise OrderFileError(f"{path}: line {reader.line_num}: {exc}") from None
 			yield (customer, day, amount, docstatus)

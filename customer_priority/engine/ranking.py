@@ -66,15 +66,13 @@ def aggregate_orders(
 
 	start = window_start(as_of, settings)
 	sums: dict[str, list] = {}
-	days: dict[str, list[date]] = {}
 	for customer, day, amount, docstatus in orders:
 		if docstatus != 1:
 			continue
 		acc = sums.get(customer)
 		if acc is None:
-			# lifetime value, count, window value, window count, first, last
-			acc = sums[customer] = [0.0, 0, 0.0, 0, day, day]
-			days[customer] = []
+			# lifetime value, count, window value, window count, first, last, every order date
+			acc = sums[customer] = [0.0, 0, 0.0, 0, day, day, []]
 		acc[0] += amount
 		acc[1] += 1
 		if start <= day <= as_of:
@@ -84,10 +82,10 @@ def aggregate_orders(
 			acc[4] = day
 		elif day > acc[5]:
 			acc[5] = day
-		days[customer].append(day)
+		acc[6].append(day)
 	return {
 		name: Aggregate(
-			name, acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], reborn_on_from_dates(days[name], settings)
+			name, acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], reborn_on_from_dates(acc[6], settings)
 		)
 		for name, acc in sums.items()
 	}

@@ -59,8 +59,10 @@ def reborn_on_from_dates(days: Iterable[date], settings: Settings) -> date | Non
 	The hooks keep this up to date one order at a time (``is_return_after_lapse``); this is the same rule over
 	a whole history, which the recompute uses, so both always agree.
 	"""
-	ordered = sorted(set(days))
 	gap = settings.lapse_days
+	if len(days) < 2 or (max(days) - min(days)).days <= gap:
+		return None  # no two orders are far enough apart: skip the sort
+	ordered = sorted(set(days))
 	for index in range(len(ordered) - 1, 0, -1):
 		if (ordered[index] - ordered[index - 1]).days > gap:
 			return ordered[index]
