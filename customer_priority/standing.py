@@ -68,12 +68,13 @@ LOGGED = (
 
 @functools.lru_cache(maxsize=4096)
 def _translated(template: str, lang: str) -> str:
-	return _(template)
+	return _(template, lang=lang)
 
 
 def translate(template: str) -> str:
-	"""``frappe._`` once per template and language: the recompute renders the same few templates 100k times."""
-	return _translated(template, frappe.local.lang)
+	"""A reason in the site's language (System Settings), not the session's: the stored text is read by every
+	user, whoever's save or order caused it. Cached per template: the recompute renders a few templates 100k times."""
+	return _translated(template, frappe.get_system_settings("language") or "en")
 
 
 def aggregate_from_row(name: str, row) -> Aggregate:

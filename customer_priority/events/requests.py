@@ -24,6 +24,7 @@ from customer_priority.engine.tiers import (
 	higher_tier,
 	stage_from_sales_stage,
 )
+from customer_priority.standing import translate
 
 NEGOTIATING_LEAD_STATUSES = ("Opportunity", "Quotation", "Interested")
 PROSPECT_LEAD_STATUSES = ("Replied", "Opportunity", "Quotation", "Interested", "Lost Quotation")
@@ -97,7 +98,7 @@ def apply_tier(doc, decision: TierDecision) -> None:
 		doc.cp_tier_reason = _("Set by hand: {0}").format(doc.get("cp_override_reason") or "")
 	else:
 		doc.cp_priority_tier = decision.tier
-		doc.cp_tier_reason = render_reasons(decision.reasons, _)
+		doc.cp_tier_reason = render_reasons(decision.reasons, translate)
 
 
 def log_tier_change(doc) -> None:

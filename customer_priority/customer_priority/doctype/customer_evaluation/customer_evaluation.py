@@ -10,6 +10,7 @@ from customer_priority.customer_priority.doctype.customer_priority_settings.cust
 )
 from customer_priority.engine.evaluation import EvaluationError, next_review_due, score_evaluation
 from customer_priority.engine.i18n import render_reasons
+from customer_priority.standing import translate
 
 NAME_FIELDS = {"Customer": "customer_name", "Lead": "lead_name", "Prospect": "company_name"}
 
@@ -23,7 +24,7 @@ class CustomerEvaluation(Document):
 		except EvaluationError as exc:
 			frappe.throw("<br>".join(r.render(_) for r in exc.reasons), title=_("Incomplete Scorecard"))
 		self.total_score, self.band = result.total, result.band
-		self.summary = render_reasons(result.reasons, _)
+		self.summary = render_reasons(result.reasons, translate)
 		self.party_name = frappe.db.get_value(self.party_type, self.party, NAME_FIELDS[self.party_type])
 		is_key = self.party_type == "Customer" and bool(
 			frappe.db.get_value("Customer", self.party, "cp_key_account")
