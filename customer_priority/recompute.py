@@ -32,7 +32,14 @@ from customer_priority.engine.pipeline import compute_all
 from customer_priority.engine.ranking import Aggregate, window_start
 from customer_priority.events.orders import DATE_FIELD
 from customer_priority.sql import insert_many
-from customer_priority.standing import PROFILE_FIELDS, changes_to_log, profile_from_row, standing_values
+from customer_priority.standing import (
+	PROFILE_FIELDS,
+	STATE_FIELDS,
+	aggregate_values,
+	changes_to_log,
+	profile_from_row,
+	standing_values,
+)
 
 JOB_ID = "customer_priority_recompute"
 LOCK = "customer_priority_recompute"
@@ -155,20 +162,7 @@ def recompute_customers(customers: list[str], source: str = "Hook") -> None:
 	aggregates = order_aggregates(getdate(), settings, customers=customers)
 	for name in customers:
 		agg = aggregates.get(name) or Aggregate(name)
-		frappe.db.set_value(
-			"Customer",
-			name,
-			{
-				"cp_lifetime_value": agg.lifetime_value,
-				"cp_order_count": agg.order_count,
-				"cp_window_value": agg.window_value,
-				"cp_window_order_count": agg.window_order_count,
-				"cp_first_order_date": agg.first_order,
-				"cp_last_order_date": agg.last_order,
-				"cp_reborn_on": agg.reborn_on,
-			},
-			update_modified=False,
-		)
+		frappe.db.set_value("Customer", name, aggregate_values(agg), update_modified=False)
 		retier_customer(name, source, settings=settings)
 
 
@@ -178,16 +172,7 @@ def _recompute(user: str | None, source: str, as_of: date, fail_after_chunks) ->
 	aggregates = order_aggregates(as_of, settings)
 	state_fields = [
 		"name",
-		"is_internal_customer",
-		"cp_level",
-		"cp_priority_tier",
-		"cp_rule_tier",
-		"cp_key_account",
-		"cp_key_account_source",
-		"cp_relationship_level",
-		"cp_lifecycle",
-		"cp_tier_override",
-		"cp_override_tier",
+		*STATE_FIELDS,
 		"cp_override_reason",
 		*PROFILE_FIELDS,
 	]
@@ -226,15 +211,9 @@ def _recompute(user: str | None, source: str, as_of: date, fail_after_chunks) ->
 			row = customers[st.customer]
 			values = standing_values(st, row, settings)
 			agg = st.aggregate
+			values.update(aggregate_values(agg))
 			values.update(
 				{
-					"cp_lifetime_value": agg.lifetime_value,
-					"cp_order_count": agg.order_count,
-					"cp_window_value": agg.window_value,
-					"cp_window_order_count": agg.window_order_count,
-					"cp_first_order_date": agg.first_order,
-					"cp_last_order_date": agg.last_order,
-					"cp_reborn_on": agg.reborn_on,
 					"cp_rank": st.rank or 0,
 					"cp_percentile": st.percentile if st.rank else 0,
 					"cp_abc_class": st.abc if st.rank else "",

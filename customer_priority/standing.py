@@ -77,6 +77,25 @@ def translate(template: str) -> str:
 	return _translated(template, frappe.get_system_settings("language") or "en")
 
 
+def aggregate_values(agg: Aggregate) -> dict:
+	"""The stored form of an aggregate (the inverse of ``aggregate_from_row``)."""
+	return dict(
+		zip(
+			AGGREGATE_FIELDS,
+			(
+				agg.lifetime_value,
+				agg.order_count,
+				agg.window_value,
+				agg.window_order_count,
+				agg.first_order,
+				agg.last_order,
+				agg.reborn_on,
+			),
+			strict=True,
+		)
+	)
+
+
 def aggregate_from_row(name: str, row) -> Aggregate:
 	return Aggregate(
 		name,

@@ -8,17 +8,10 @@ import frappe
 from frappe.utils import add_days, flt, getdate
 
 from customer_priority import recompute
+from customer_priority.standing import AGGREGATE_FIELDS
 from tests.integration.helpers import customer_row, make_customer, make_order
 
-AGG = (
-	"cp_lifetime_value",
-	"cp_order_count",
-	"cp_window_value",
-	"cp_window_order_count",
-	"cp_first_order_date",
-	"cp_last_order_date",
-	"cp_reborn_on",
-)
+AGG = AGGREGATE_FIELDS
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate
 
+from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import LOG_FIELDS
 from customer_priority.engine.settings import TIERS
 
 FIELDS = ("Tier", "Level", "Key Account", "Relationship Level", "Lifecycle", "Override")
@@ -33,17 +34,7 @@ def execute(filters=None):
 	rows = frappe.get_all(
 		"Customer Tier Log",
 		filters=query_filters,
-		fields=[
-			"changed_on",
-			"party_type",
-			"party",
-			"field",
-			"old_value",
-			"new_value",
-			"reason",
-			"source",
-			"changed_by",
-		],
+		fields=list(LOG_FIELDS),
 		order_by="changed_on desc",
 		limit_page_length=0,
 	)
