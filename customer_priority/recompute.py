@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 
 import frappe
 from frappe import _
@@ -97,6 +98,18 @@ def scheduled_recompute():
 	recompute_all(source="Scheduler")
 
 
+def comparable(value):
+	"""Stored and computed values side by side: numbers to 6 places, empty strings as None."""
+	if isinstance(value, float | Decimal):
+		return round(float(value), 6)
+	return value if value not in ("", None) else None
+
+
+def unchanged(row, values: dict) -> bool:
+	"""Whether a customer's stored result already equals the new one; such rows are not written again."""
+	return all(comparable(row.get(c)) == comparable(values[c]) for c in RESULT_COLUMNS if c != "cp_ranked_on")
+
+
 def order_aggregates(as_of: date, settings, customers: list[str] | None = None) -> dict[str, Aggregate]:
 	doctype = value_source()
 	field = DATE_FIELD[doctype]
@@ -176,7 +189,8 @@ def _recompute(user: str | None, source: str, as_of: date, fail_after_chunks) ->
 		"cp_override_reason",
 		*PROFILE_FIELDS,
 	]
-	customers = {r.name: r for r in frappe.get_all("Customer", fields=state_fields, limit_page_length=0)}
+	stored = ", ".join(f"`{f}`" for f in dict.fromkeys([*state_fields, *RESULT_COLUMNS]))
+	customers = {r.name: r for r in frappe.db.sql(f"select {stored} from `tabCustomer`", as_dict=True)}
 	internal = {name for name, r in customers.items() if cint(r.is_internal_customer)}
 	profiles = {}
 	for name, r in customers.items():
@@ -195,7 +209,7 @@ def _recompute(user: str | None, source: str, as_of: date, fail_after_chunks) ->
 	frappe.db.set_single_value(SETTINGS, "rfm_cutoffs", json.dumps(cutoffs.to_dict()))
 	frappe.db.commit()
 
-	total, changed_count = len(standings), 0
+	total, changed_count, written = len(standings), 0, 0
 	columns = list(RESULT_COLUMNS)
 	frappe.db.sql("drop temporary table if exists cp_recompute")
 	frappe.db.sql(
@@ -220,15 +234,19 @@ def _recompute(user: str | None, source: str, as_of: date, fail_after_chunks) ->
 					"cp_ranked_on": started,
 				}
 			)
+			if unchanged(row, values):
+				continue
 			rows.append((st.customer, *(values[c] for c in columns)))
 			log.extend(changes_to_log(st.customer, row, values, st, source))
-		frappe.db.sql("delete from cp_recompute")
-		insert_many("cp_recompute", ["name", *columns], rows)
-		frappe.db.sql(
-			"update `tabCustomer` c join cp_recompute n on c.name = n.name set {}".format(
-				", ".join(f"c.`{col}` = n.`{col}`" for col in columns)
+		if rows:
+			frappe.db.sql("delete from cp_recompute")
+			insert_many("cp_recompute", ["name", *columns], rows)
+			frappe.db.sql(
+				"update `tabCustomer` c join cp_recompute n on c.name = n.name set {}".format(
+					", ".join(f"c.`{col}` = n.`{col}`" for col in columns)
+				)
 			)
-		)
+			written += len(rows)
 		write_log(log)
 		changed_count += len(log)
 		frappe.db.commit()
@@ -239,8 +257,8 @@ def _recompute(user: str | None, source: str, as_of: date, fail_after_chunks) ->
 			user=user,
 		)
 	frappe.db.sql("drop temporary table if exists cp_recompute")
-	summary = _("{0} customers ranked from {1} with orders; {2} changes logged").format(
-		total, len(aggregates), changed_count
+	summary = _("{0} customers ranked from {1} with orders; {2} updated, {3} changes logged").format(
+		total, len(aggregates), written, changed_count
 	)
 	frappe.db.set_single_value(SETTINGS, {"last_recompute_on": started, "last_recompute_summary": summary})
 	frappe.db.commit()
@@ -249,4 +267,4 @@ def _recompute(user: str | None, source: str, as_of: date, fail_after_chunks) ->
 		{"done": total or 1, "total": total or 1, "description": summary},
 		user=user,
 	)
-	return {"customers": total, "with_orders": len(aggregates), "changes": changed_count}
+	return {"customers": total, "with_orders": len(aggregates), "updated": written, "changes": changed_count}
