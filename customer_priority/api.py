@@ -137,3 +137,20 @@ def set_key_account(customer: str, is_key: int, reason: str) -> dict:
 
 	retier_customer(customer, "Manual")
 	return {"key_account": cint(is_key)}
+
+
+@frappe.whitelist()
+def buying_roles(customer: str) -> list[dict]:
+	"""Contacts linked to a customer with their buying role (spec section 5), Wallet first."""
+	frappe.get_doc("Customer", customer).check_permission("read")
+	contacts = frappe.get_list(
+		"Contact",
+		filters=[
+			["Dynamic Link", "link_doctype", "=", "Customer"],
+			["Dynamic Link", "link_name", "=", customer],
+		],
+		fields=["name", "full_name", "cp_buying_role as role", "cp_buying_role_note as note"],
+		limit_page_length=50,
+	)
+	order = {"Wallet": 0, "Ally": 1, "Airbag": 2, "Internal": 3}
+	return sorted(contacts, key=lambda c: (order.get(c.role, 4), c.full_name or c.name))

@@ -99,8 +99,17 @@ def records():
 	for value in (9000, 2500, 600):
 		customers.append(make_customer(customer_group=group))
 		make_order(customers[-1], value)
+	contact = frappe.get_doc(
+		{
+			"doctype": "Contact",
+			"first_name": unique("Wallet"),
+			"cp_buying_role": "Wallet",
+			"links": [{"link_doctype": "Customer", "link_name": customers[0]}],
+		}
+	).insert(ignore_permissions=True)
 	frappe.db.commit()
 	yield frappe._dict(lead=lead.name, group=group, customers=customers)
+	frappe.delete_doc("Contact", contact.name, force=True)
 	frappe.db.rollback()
 	for so in frappe.get_all("Sales Order", filters={"customer": ("in", customers)}, pluck="name"):
 		doc = frappe.get_doc("Sales Order", so)
@@ -165,6 +174,12 @@ def test_sales_user_sees_the_lead_badge_and_the_ranking(server, records, browser
 	positions = [table.find(name) for name in records.customers]
 	assert all(p >= 0 for p in positions) and positions == sorted(positions), "ranked by value, biggest first"
 	page.screenshot(path=str(SHOTS / "customer-ranking.png"), full_page=True)
+
+	page.goto(f"{server}/app/customer/{records.customers[0]}", wait_until="domcontentloaded")
+	page.wait_for_selector(".cp-tier-badge", timeout=60_000)
+	role = page.wait_for_selector(".cp-buying-role", timeout=60_000)
+	assert "Wallet" in role.inner_text()
+	page.screenshot(path=str(SHOTS / "customer-form.png"))
 	page.close()
 
 

@@ -206,3 +206,32 @@ def test_sales_manager_overrides_with_a_reason():
 	assert frappe.db.exists("Customer Tier Log", {"party": customer, "field": "Override", "source": "Manual"})
 	frappe.call("customer_priority.api.clear_tier_override", doctype="Customer", name=customer)
 	assert frappe.db.get_value("Customer", customer, "cp_priority_tier") != "First"
+
+
+def test_sales_user_reads_but_cannot_create_evaluations():
+	customer = make_customer()
+	make_user("cp-sales-user@example.com", ["Sales User"])
+	frappe.set_user("cp-sales-user@example.com")
+	assert frappe.has_permission("Customer Evaluation", "read")
+	with pytest.raises(frappe.PermissionError):
+		scorecard(customer).insert()
+	make_user("cp-sales-manager@example.com", ["Sales Manager", "Sales User"])
+	frappe.set_user("cp-sales-manager@example.com")
+	evaluation = scorecard(customer).insert()
+	evaluation.submit()
+	assert evaluation.docstatus == 1
+
+
+def test_buying_roles_of_a_customers_contacts():
+	customer = make_customer()
+	for first, role in (("Ava", "Airbag"), ("Wes", "Wallet"), ("Al", "Ally")):
+		frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": first,
+				"cp_buying_role": role,
+				"links": [{"link_doctype": "Customer", "link_name": customer}],
+			}
+		).insert(ignore_permissions=True)
+	roles = frappe.call("customer_priority.api.buying_roles", customer=customer)
+	assert [r.role for r in roles] == ["Wallet", "Ally", "Airbag"]

@@ -12,6 +12,7 @@ frappe.ui.form.on("Customer", {
 				{ A: "green", B: "blue", C: "gray" }[frm.doc.cp_abc_class] || "gray"
 			);
 		}
+		customer_priority.buying_roles(frm);
 		frm.add_custom_button(__("Evaluations"), () =>
 			frappe.set_route("List", "Customer Evaluation", { party_type: "Customer", party: frm.doc.name }), __("Priority"));
 		frm.add_custom_button(__("Tier History"), () =>

@@ -2,7 +2,7 @@
 window.customer_priority = window.customer_priority || {
 	colours: { First: "red", High: "orange", Medium: "blue", Low: "gray" },
 
-	badge(frm) {
+	badge(frm, extra = "") {
 		const tier = frm.doc.cp_priority_tier;
 		if (!tier || frm.is_new()) return;
 		const colour = this.colours[tier] || "gray";
@@ -15,9 +15,29 @@ window.customer_priority = window.customer_priority || {
 		if (frm.doc.cp_lifecycle) parts.push(`<span class="indicator-pill gray">${__(frm.doc.cp_lifecycle)}</span>`);
 		if (frm.doc.cp_tier_override) parts.push(`<span class="indicator-pill yellow">${__("Set by hand")}</span>`);
 		const why = frappe.utils.escape_html(frm.doc.cp_tier_reason || "");
+		// Replace our own message only: the form may show other messages of ERPNext's.
+		$(frm.layout.message).find(".cp-priority").closest(".form-message").remove();
 		frm.dashboard.set_headline_alert(
-			`<div class="cp-priority">${parts.join(" ")}<div class="text-muted small cp-why">${__("Why")}: ${why}</div></div>`
+			`<div class="cp-priority">${parts.join(" ")}<div class="text-muted small cp-why">${__("Why")}: ${why}</div>${extra}</div>`
 		);
+	},
+
+	// The people at the account with their buying role: who holds the wallet, who can veto, who is an airbag.
+	buying_roles(frm) {
+		frappe.call({
+			method: "customer_priority.api.buying_roles",
+			args: { customer: frm.doc.name },
+			callback: (r) => {
+				const people = r.message || [];
+				if (!people.length) return;
+				const colours = { Wallet: "green", Ally: "blue", Airbag: "gray", Internal: "purple", Unknown: "orange" };
+				const items = people.map((p) =>
+					`<span class="indicator-pill ${colours[p.role] || "gray"} cp-buying-role" title="${frappe.utils.escape_html(p.note || "")}">
+						${frappe.utils.escape_html(p.full_name || p.name)}: ${__(p.role || "Unknown")}</span>`);
+				// Shown with the badge: ERPNext keeps the Customer dashboard in a tab of its own.
+				this.badge(frm, `<div class="cp-buying-roles small">${__("Buying Roles")}: ${items.join(" ")}</div>`);
+			},
+		});
 	},
 
 	override_actions(frm) {
