@@ -228,3 +228,28 @@ def test_reasons_are_stored_in_the_site_language():
 		frappe.db.rollback()
 		frappe.local.system_settings = None
 		frappe.clear_cache()
+
+
+def test_sales_invoices_count_when_settings_say_so():
+	settings = frappe.get_single("Customer Priority Settings")
+	settings.value_source = "Sales Invoice"
+	settings.save()
+	try:
+		customer = make_customer()
+		make_order(customer, 500)  # a Sales Order no longer counts
+		invoice = frappe.get_doc(
+			{
+				"doctype": "Sales Invoice",
+				"customer": customer,
+				"company": frappe.db.get_value("Company", {}, "name"),
+				"posting_date": getdate(),
+				"due_date": getdate(),
+				"items": [{"item_code": "CP Test Service", "qty": 1, "rate": 700}],
+			}
+		).insert(ignore_permissions=True)
+		invoice.submit()
+		row = customer_row(customer, "cp_lifetime_value", "cp_order_count")
+		assert (flt(row.cp_lifetime_value), row.cp_order_count) == (700, 1)
+	finally:
+		frappe.db.rollback()
+		frappe.cache.delete_value("customer_priority_engine_settings")

@@ -163,3 +163,21 @@ def test_concurrent_submits_for_one_customer_lose_nothing(committed_customers):
 	frappe.db.rollback()
 	row = customer_row(customer, "cp_lifetime_value", "cp_order_count")
 	assert (flt(row.cp_lifetime_value), row.cp_order_count) == (1000, 4)
+
+
+def drop_queued_recompute():
+	from frappe.utils.background_jobs import get_queue
+
+	for job in get_queue("long").jobs:
+		if job.id.endswith(recompute.JOB_ID):
+			job.cancel()
+			job.delete()
+
+
+def test_recompute_now_queues_once():
+	drop_queued_recompute()  # no worker runs here: a job queued earlier would still be waiting
+	try:
+		assert "started" in recompute.start_recompute().lower()
+		assert "already running" in recompute.start_recompute().lower()
+	finally:
+		drop_queued_recompute()
