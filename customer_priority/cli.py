@@ -48,6 +48,25 @@ RANK_COLUMNS = (
 )
 
 
+# The terminal table keeps to what a salesperson reads first; csv and json carry every column.
+TABLE_COLUMNS = (
+	"rank",
+	"customer",
+	"value",
+	"share",
+	"cumulative_share",
+	"abc",
+	"rfm",
+	"segment",
+	"level",
+	"tier",
+	"key_account",
+	"lifecycle",
+	"reason",
+)
+TABLE_HEADERS = {"share": "share%", "cumulative_share": "cum%", "key_account": "key"}
+
+
 class CliError(Exception):
 	pass
 
@@ -124,11 +143,14 @@ def standing_row(st: Standing) -> dict[str, Any]:
 
 
 def format_table(
-	rows: list[dict[str, Any]], columns: Sequence[str], widths: dict[str, int] | None = None
+	rows: list[dict[str, Any]],
+	columns: Sequence[str],
+	widths: dict[str, int] | None = None,
+	headers: dict[str, str] | None = None,
 ) -> str:
 	widths = widths or {}
 	cells = [[_cell(row.get(c, "")) for c in columns] for row in rows]
-	size = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+	size = [max([len((headers or {}).get(c, c))] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
 	size = [min(s, widths.get(c, 1000)) for s, c in zip(size, columns, strict=True)]
 	numeric = {
 		c for c in columns if rows and all(isinstance(r.get(c), int | float) for r in rows if r.get(c) != "")
@@ -141,7 +163,7 @@ def format_table(
 			out.append(value.rjust(width) if column in numeric else value.ljust(width))
 		return "  ".join(out).rstrip()
 
-	head = line(list(columns))
+	head = line([(headers or {}).get(c, c) for c in columns])
 	return "\n".join([head, "-" * len(head)] + [line(c) for c in cells])
 
 
@@ -157,6 +179,7 @@ def emit(
 	fmt: str,
 	out: io.TextIOBase,
 	widths: dict[str, int] | None = None,
+	headers: dict[str, str] | None = None,
 ) -> None:
 	if fmt == "json":
 		json.dump(rows, out, ensure_ascii=False, indent=1)
@@ -166,7 +189,7 @@ def emit(
 		writer.writeheader()
 		writer.writerows(rows)
 	else:
-		out.write(format_table(rows, columns, widths) + "\n")
+		out.write(format_table(rows, columns, widths, headers) + "\n")
 
 
 def rank_orders(
@@ -255,7 +278,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 	print("Customer ranking (sample data)")
 	print(summary_line(standings, settings, as_of))
 	print()
-	emit(rows[: args.limit], RANK_COLUMNS, "table", sys.stdout, {"reason": 70, "customer": 24})
+	emit(
+		rows[: args.limit], TABLE_COLUMNS, "table", sys.stdout, {"reason": 60, "customer": 26}, TABLE_HEADERS
+	)
 	if args.limit < len(rows):
 		print(f"... {len(rows) - args.limit} more (use --limit or --format csv)")
 	print()
@@ -279,7 +304,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
 		print(summary_line(standings, settings, as_of))
 		print()
 		limited = rows[: args.limit] if args.limit else rows
-		emit(limited, RANK_COLUMNS, "table", sys.stdout, {"reason": 70, "customer": 28})
+		emit(limited, TABLE_COLUMNS, "table", sys.stdout, {"reason": 60, "customer": 28}, TABLE_HEADERS)
 		if len(limited) < len(rows):
 			print(f"... {len(rows) - len(limited)} more (use --limit 0 for all, or --format csv)")
 	else:

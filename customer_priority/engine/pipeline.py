@@ -103,12 +103,16 @@ def standing_for(
 	)
 	tier = decide_request_tier(customer_request_facts(st, settings), settings)
 	st.tier, st.tier_rule = tier.tier, tier.rule
-	extra: list[Reason] = []
-	if st.is_key:
-		extra = key.reasons
+	if st.is_key and tier.rule == 1:
+		# The request rule speaks of "an important request"; on the account itself say what it means.
+		st.reasons["tier"] = [reason(_("Key account: its requests come first")), *key.reasons]
 	elif rfm.recency:
-		extra = [reason(_("RFM {code}: {segment}"), code=st.rfm_code, segment=st.segment)]
-	st.reasons["tier"] = tier.reasons + extra
+		st.reasons["tier"] = [
+			*tier.reasons,
+			reason(_("RFM {code}: {segment}"), code=st.rfm_code, segment=st.segment),
+		]
+	else:
+		st.reasons["tier"] = tier.reasons
 	return st
 
 

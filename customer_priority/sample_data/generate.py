@@ -62,13 +62,18 @@ GROUPS = ("Commercial", "Industrial", "Retail", "Government")
 TERRITORIES = ("Tehran", "Isfahan", "Shiraz", "Tabriz", "Mashhad")
 
 
+SUFFIXES = ("Co", "Group", "Holding", "Partners", "International", "Trading House", "Works", "Supply")
+
+
 def customer_names(count: int, rng: random.Random) -> list[str]:
 	names: list[str] = []
 	seen: set[str] = set()
 	while len(names) < count:
 		name = f"{rng.choice(FIRST_WORDS)} {rng.choice(SECOND_WORDS)}"
 		if name in seen:
-			name = f"{name} {len(names) + 1}"
+			name = f"{name} {rng.choice(SUFFIXES)}"
+		if name in seen:
+			continue
 		seen.add(name)
 		names.append(name)
 	return names
