@@ -13,6 +13,7 @@ import pytest
 import frappe
 from frappe.utils.password import update_password
 
+from customer_priority.recompute import recompute_all
 from tests.integration.helpers import make_customer, make_order, make_user, unique
 
 BENCH = Path(os.environ["FRAPPE_BENCH_PATH"])
@@ -108,6 +109,9 @@ def records():
 		}
 	).insert(ignore_permissions=True)
 	frappe.db.commit()
+	recompute_all(
+		source="Manual"
+	)  # ranks, ABC classes and key accounts for the forms and the workspace chart
 	yield frappe._dict(lead=lead.name, group=group, customers=customers)
 	frappe.delete_doc("Contact", contact.name, force=True)
 	frappe.db.rollback()
@@ -178,8 +182,20 @@ def test_sales_user_sees_the_lead_badge_and_the_ranking(server, records, browser
 	page.goto(f"{server}/app/customer/{records.customers[0]}", wait_until="domcontentloaded")
 	page.wait_for_selector(".cp-tier-badge", timeout=60_000)
 	role = page.wait_for_selector(".cp-buying-role", timeout=60_000)
+	assert "Rank 1" in page.inner_text(".cp-rank")
 	assert "Wallet" in role.inner_text()
 	page.screenshot(path=str(SHOTS / "customer-form.png"))
+
+	page.goto(f"{server}/app/customer-priority", wait_until="domcontentloaded")
+	page.wait_for_selector(".number-card, .widget.number-widget-box", timeout=60_000)
+	page.wait_for_timeout(2500)
+	workspace = page.inner_text(".layout-main-section").lower()
+	assert (
+		"key accounts" in workspace
+		and "customers lapsed this month" in workspace
+		and "customer ranking" in workspace
+	)
+	page.screenshot(path=str(SHOTS / "workspace.png"), full_page=True)
 	page.close()
 
 

@@ -121,3 +121,29 @@ def test_tier_changes_shows_moves_up():
 	assert chart["data"]["datasets"][0]["values"][-1] >= 1
 	with pytest.raises(frappe.ValidationError):
 		tier_changes.execute({"field": "Tier' OR 1=1"})
+
+
+def test_workspace_cards_count_from_the_app_fields():
+	from frappe.desk.doctype.number_card.number_card import get_result
+
+	customer = make_customer()
+	frappe.db.set_value("Customer", customer, "cp_key_account", 1)
+	from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+
+	write_log(
+		[
+			{
+				"party_type": "Customer",
+				"party": customer,
+				"field": "Lifecycle",
+				"old_value": "Repeat",
+				"new_value": "Lapsed",
+				"reason": "test",
+				"source": "Scheduler",
+			}
+		]
+	)
+	for card, at_least in (("Key Accounts", 1), ("Lapsed Customers", 1), ("First-Tier Leads Open", 0)):
+		doc = frappe.get_doc("Number Card", card)
+		assert get_result(doc, doc.filters_json) >= at_least, card
+	assert frappe.db.exists("Workspace", "Customer Priority")

@@ -5,13 +5,6 @@ frappe.ui.form.on("Customer", {
 		customer_priority.badge(frm);
 		customer_priority.override_actions(frm);
 		if (frm.is_new()) return;
-		if (frm.doc.cp_rank) {
-			frm.dashboard.add_indicator(
-				__("Rank {0} · Class {1} · {2}", [frm.doc.cp_rank, frm.doc.cp_abc_class || "-",
-					format_currency(frm.doc.cp_window_value || 0)]),
-				{ A: "green", B: "blue", C: "gray" }[frm.doc.cp_abc_class] || "gray"
-			);
-		}
 		customer_priority.buying_roles(frm);
 		frm.add_custom_button(__("Evaluations"), () =>
 			frappe.set_route("List", "Customer Evaluation", { party_type: "Customer", party: frm.doc.name }), __("Priority"));

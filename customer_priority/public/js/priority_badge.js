@@ -11,6 +11,11 @@ window.customer_priority = window.customer_priority || {
 				title="${frappe.utils.escape_html(frm.doc.cp_tier_reason || "")}">${__("Tier")}: ${__(tier)}</span>`,
 		];
 		if (frm.doc.cp_key_account) parts.push(`<span class="indicator-pill purple cp-key">★ ${__("Key Account")}</span>`);
+		if (frm.doc.cp_rank) {
+			parts.push(`<span class="indicator-pill ${{ A: "green", B: "blue" }[frm.doc.cp_abc_class] || "gray"} cp-rank">
+				${__("Rank {0} · Class {1} · {2}", [frm.doc.cp_rank, frm.doc.cp_abc_class || "-",
+					format_currency(frm.doc.cp_window_value || 0)])}</span>`);
+		}
 		if (frm.doc.cp_level) parts.push(`<span class="indicator-pill gray">${__("Level")}: ${__(frm.doc.cp_level)}</span>`);
 		if (frm.doc.cp_lifecycle) parts.push(`<span class="indicator-pill gray">${__(frm.doc.cp_lifecycle)}</span>`);
 		if (frm.doc.cp_tier_override) parts.push(`<span class="indicator-pill yellow">${__("Set by hand")}</span>`);
