@@ -1,7 +1,6 @@
 """Install and uninstall: the app's fields, index and default records; nothing of ERPNext's is touched."""
 
 import frappe
-from frappe import _
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 
 from customer_priority.custom_fields import get_custom_fields
@@ -13,6 +12,7 @@ ORDER_INDEX_COLUMNS = {
 	"Sales Invoice": ("docstatus", "customer", "posting_date", "base_net_total"),
 }
 ISSUE_PRIORITIES = {"First": "Urgent", "High": "High", "Medium": "Medium", "Low": "Low"}
+ADDED_BY_APP = "Added by Customer Priority"
 DEFAULT_LEVELS = (
 	("Bronze", 0, "orange"),
 	("Silver", 40, "gray"),
@@ -71,7 +71,7 @@ def make_default_records():
 				{
 					"doctype": "Issue Priority",
 					"name": priority,
-					"description": _("Added by Customer Priority"),
+					"description": ADDED_BY_APP,
 				}
 			).insert(ignore_permissions=True)
 	settings = frappe.get_single("Customer Priority Settings")
@@ -100,6 +100,17 @@ def before_uninstall():
 				"ALTER TABLE `{}` {}".format(table, ", ".join(f"DROP COLUMN `{c}`" for c in columns))
 			)
 	drop_order_indexes()
+	remove_unused_issue_priorities()
 	frappe.db.delete(
 		"ToDo", {"reference_type": "Customer", "description": ("like", "%[customer-priority-review]%")}
 	)
+
+
+def remove_unused_issue_priorities():
+	"""Issue Priorities this app added and nothing uses; ones in use stay, as ERPNext's data."""
+	for name in frappe.get_all("Issue Priority", filters={"description": ADDED_BY_APP}, pluck="name"):
+		in_use = frappe.db.exists("Issue", {"priority": name}) or frappe.db.exists(
+			"Service Level Priority", {"priority": name}
+		)
+		if not in_use:
+			frappe.delete_doc("Issue Priority", name, force=True, ignore_permissions=True)

@@ -235,3 +235,14 @@ def test_buying_roles_of_a_customers_contacts():
 		).insert(ignore_permissions=True)
 	roles = frappe.call("customer_priority.api.buying_roles", customer=customer)
 	assert [r.role for r in roles] == ["Wallet", "Ally", "Airbag"]
+
+
+def test_sales_manager_edits_the_settings():
+	make_user("cp-sales-manager@example.com", ["Sales Manager", "Sales User"])
+	frappe.set_user("cp-sales-manager@example.com")
+	settings = frappe.get_single(SETTINGS)
+	settings.lapse_days = 200
+	settings.save()
+	assert frappe.db.get_single_value(SETTINGS, "lapse_days") == 200
+	frappe.db.rollback()
+	frappe.cache.delete_value("customer_priority_engine_settings")

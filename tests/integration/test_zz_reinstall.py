@@ -42,6 +42,13 @@ def test_uninstall_and_reinstall_keep_erpnext_data():
 	assert not [c for c in frappe.db.get_table_columns("Customer") if c.startswith("cp_")]
 	assert not frappe.db.sql("show index from `tabSales Order` where Key_name = %s", ORDER_INDEX)
 	assert not frappe.db.exists("DocType", "Customer Tier Log")
+	assert not frappe.db.exists(
+		"Issue Priority",
+		{
+			"description": "Added by Customer Priority",
+			"name": ("not in", frappe.get_all("Issue", pluck="priority", distinct=True) or [""]),
+		},
+	)
 	frappe.db.rollback()
 	bench("install-app", "customer_priority")
 	frappe.db.rollback()
