@@ -3,18 +3,14 @@ that customer's standing."""
 
 from customer_priority.engine.tiers import Relationship
 from customer_priority.events import requests
-from customer_priority.events.customer import protect_computed_fields
 
 
 def validate(doc, method=None):
-	protect_computed_fields(doc)
-	settings = requests.settings()
 	known = requests.customer_facts(doc.customer) if doc.get("customer") else {}
-	relationship = (
+	new_or_prospect = (
 		Relationship.PROSPECT if doc.get("status") in requests.PROSPECT_LEAD_STATUSES else Relationship.NEW
 	)
-	facts = requests.request_facts(doc, settings, requests.lead_stage(doc, settings), relationship, known)
-	requests.apply_tier(doc, requests.decide(doc, facts, settings, known))
+	requests.retier_request(doc, requests.lead_stage(doc), new_or_prospect, known)
 
 
 def on_update(doc, method=None):

@@ -2,9 +2,11 @@
 
 import frappe
 
-from customer_priority.engine.tiers import Relationship
+from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	get_engine_settings,
+)
+from customer_priority.engine.tiers import Relationship, stage_from_sales_stage
 from customer_priority.events import requests
-from customer_priority.events.customer import protect_computed_fields
 
 
 def party_facts(doc) -> tuple[Relationship, dict]:
@@ -19,12 +21,10 @@ def party_facts(doc) -> tuple[Relationship, dict]:
 
 
 def validate(doc, method=None):
-	protect_computed_fields(doc)
-	settings = requests.settings()
 	relationship, known = party_facts(doc)
-	stage = requests.stage_from_sales_stage(doc.get("sales_stage"), settings, bool(doc.get("cp_final_stage")))
-	facts = requests.request_facts(doc, settings, stage, relationship, known)
-	requests.apply_tier(doc, requests.decide(doc, facts, settings, known))
+	final = bool(doc.get("cp_final_stage"))
+	stage = stage_from_sales_stage(doc.get("sales_stage"), get_engine_settings(), final)
+	requests.retier_request(doc, stage, relationship, known)
 
 
 def on_update(doc, method=None):

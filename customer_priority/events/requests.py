@@ -22,8 +22,8 @@ from customer_priority.engine.tiers import (
 	TierDecision,
 	decide_request_tier,
 	higher_tier,
-	stage_from_sales_stage,
 )
+from customer_priority.events.customer import protect_computed_fields
 from customer_priority.standing import translate
 
 NEGOTIATING_LEAD_STATUSES = ("Opportunity", "Quotation", "Interested")
@@ -62,9 +62,7 @@ def customer_facts(customer: str) -> dict:
 	}
 
 
-def request_facts(
-	doc, settings: Settings, stage: Stage, relationship: Relationship, known: dict
-) -> RequestFacts:
+def request_facts(doc, stage: Stage, relationship: Relationship, known: dict) -> RequestFacts:
 	return RequestFacts(
 		relationship=known.get("relationship", relationship),
 		is_key_account=known.get("is_key_account", False),
@@ -78,7 +76,7 @@ def request_facts(
 	)
 
 
-def decide(doc, facts: RequestFacts, settings: Settings, known: dict) -> TierDecision:
+def decide(facts: RequestFacts, settings: Settings, known: dict) -> TierDecision:
 	decision = decide_request_tier(facts, settings)
 	standing = known.get("standing_tier")
 	if standing and higher_tier(standing, decision.tier) != decision.tier:
@@ -121,23 +119,14 @@ def log_tier_change(doc) -> None:
 	)
 
 
-def lead_stage(doc, settings: Settings) -> Stage:
+def retier_request(doc, stage: Stage, relationship: Relationship, known: dict) -> None:
+	"""Decide a lead's or opportunity's tier inside its own save (no extra write)."""
+	protect_computed_fields(doc)
+	facts = request_facts(doc, stage, relationship, known)
+	apply_tier(doc, decide(facts, get_engine_settings(), known))
+
+
+def lead_stage(doc) -> Stage:
 	if cint(doc.get("cp_final_stage")):
 		return Stage.FINAL
 	return Stage.NEGOTIATING if doc.get("status") in NEGOTIATING_LEAD_STATUSES else Stage.NONE
-
-
-def settings() -> Settings:
-	return get_engine_settings()
-
-
-__all__ = [
-	"apply_tier",
-	"customer_facts",
-	"decide",
-	"lead_stage",
-	"log_tier_change",
-	"request_facts",
-	"settings",
-	"stage_from_sales_stage",
-]
