@@ -61,8 +61,20 @@ def override_fields(insert_after: str) -> list[dict]:
 			"depends_on": "eval:doc.cp_tier_override",
 		},
 		computed("cp_tier_override", _("Tier Set by Hand"), "Check", "cp_override_section"),
-		computed("cp_override_tier", _("Override Tier"), "Select", "cp_tier_override", options=TIER_OPTIONS),
-		computed("cp_rule_tier", _("Tier by the Rules"), "Select", "cp_override_tier", options=TIER_OPTIONS),
+		computed(
+			"cp_override_tier",
+			_("Override Tier"),
+			"Select",
+			"cp_tier_override",
+			options=TIER_OPTIONS,
+		),
+		computed(
+			"cp_rule_tier",
+			_("Tier by the Rules"),
+			"Select",
+			"cp_override_tier",
+			options=TIER_OPTIONS,
+		),
 		{"fieldname": "cp_override_col", "fieldtype": "Column Break", "insert_after": "cp_rule_tier"},
 		computed("cp_override_reason", _("Override Reason"), "Small Text", "cp_override_col"),
 		computed("cp_override_by", _("Overridden By"), "Link", "cp_override_reason", options="User"),
@@ -119,6 +131,30 @@ def request_fields(first_after: str) -> list[dict]:
 			"insert_after": "cp_final_stage",
 		},
 	]
+
+
+# Narrow text columns (characters): ERPNext's Customer table is already wide and InnoDB caps a row near 8 KB,
+# so 140-character defaults for one-word values would crowd out a site's own custom fields.
+COLUMN_LENGTHS = {
+	"cp_priority_tier": 10,
+	"cp_rule_tier": 10,
+	"cp_override_tier": 10,
+	"cp_level": 40,
+	"cp_lifecycle": 12,
+	"cp_key_account_source": 12,
+	"cp_relationship_level": 30,
+	"cp_abc_class": 1,
+	"cp_rfm_score": 4,
+	"cp_rfm_segment": 24,
+	"cp_brand_strength": 1,
+	"cp_production_volume": 1,
+	"cp_sales_network": 1,
+	"cp_purchase_potential": 1,
+	"cp_last_evaluation_band": 20,
+	"cp_request_type": 20,
+	"cp_last_request": 10,
+	"cp_buying_role": 10,
+}
 
 
 def get_custom_fields() -> dict[str, list[dict]]:
@@ -284,7 +320,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			"insert_after": "cp_last_request",
 		},
 	]
-	return {
+	fields = {
 		"Customer": customer,
 		"Lead": [*lead_like, *override_fields("cp_last_request")],
 		"Opportunity": [*opportunity, *override_fields("cp_churn_risk")],
@@ -322,6 +358,11 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			reason_field("cp_priority_tier"),
 		],
 	}
+	for docfields in fields.values():
+		for field in docfields:
+			if field["fieldname"] in COLUMN_LENGTHS:
+				field["length"] = COLUMN_LENGTHS[field["fieldname"]]
+	return fields
 
 
 def computed_fieldnames(doctype: str) -> set[str]:

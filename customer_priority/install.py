@@ -93,17 +93,23 @@ def before_uninstall():
 		frappe.db.delete("Custom Field", {"dt": doctype, "fieldname": ("in", names)})
 		frappe.db.delete("Property Setter", {"doc_type": doctype, "field_name": ("in", names)})
 		frappe.clear_cache(doctype=doctype)
-		table = f"tab{doctype}"
-		columns = [c for c in frappe.db.get_table_columns(doctype) if c in names]
-		if columns:
-			frappe.db.sql_ddl(
-				"ALTER TABLE `{}` {}".format(table, ", ".join(f"DROP COLUMN `{c}`" for c in columns))
-			)
+		drop_columns(doctype, [c for c in frappe.db.get_table_columns(doctype) if c in names])
 	drop_order_indexes()
 	remove_unused_issue_priorities()
 	frappe.db.delete(
 		"ToDo", {"reference_type": "Customer", "description": ("like", "%[customer-priority-review]%")}
 	)
+
+
+def drop_columns(doctype: str, columns: list[str]) -> None:
+	"""Drop the app's columns with a full table copy.
+
+	An instant drop would leave the columns hidden in the table, still counted against InnoDB's row size, and a
+	wide table such as Customer could then refuse the columns of a later reinstall.
+	"""
+	if columns:
+		drops = ", ".join(f"DROP COLUMN `{c}`" for c in columns)
+		frappe.db.sql_ddl(f"ALTER TABLE `tab{doctype}` {drops}, ALGORITHM=COPY")
 
 
 def remove_unused_issue_priorities():
