@@ -49,21 +49,7 @@ RANK_COLUMNS = (
 
 
 # The terminal table keeps to what a salesperson reads first; csv and json carry every column.
-TABLE_COLUMNS = (
-	"rank",
-	"customer",
-	"value",
-	"share",
-	"cumulative_share",
-	"abc",
-	"rfm",
-	"segment",
-	"level",
-	"tier",
-	"key_account",
-	"lifecycle",
-	"reason",
-)
+TABLE_COLUMNS = tuple(c for c in RANK_COLUMNS if c not in ("points", "relationship"))
 TABLE_HEADERS = {"share": "share%", "cumulative_share": "cum%", "key_account": "key"}
 
 
