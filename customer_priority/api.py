@@ -6,6 +6,7 @@ from frappe.utils import cint, now_datetime
 
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
 from customer_priority.engine.settings import TIERS
+from customer_priority.standing import override_reason
 
 OVERRIDABLE = ("Customer", "Lead", "Opportunity")
 MANAGERS = ("Sales Manager", "System Manager")
@@ -45,7 +46,7 @@ def set_tier_override(doctype: str, name: str, tier: str, reason: str) -> dict:
 			"cp_override_on": now_datetime(),
 			"cp_priority_tier": tier,
 			"cp_rule_tier": old.cp_rule_tier or old.cp_priority_tier,
-			"cp_tier_reason": _("Set by hand: {0}").format(reason.strip()),
+			"cp_tier_reason": override_reason(reason),
 		},
 	)
 	write_log(

@@ -22,7 +22,7 @@ from typing import Any
 from .engine.i18n import render_reasons
 from .engine.keyaccount import PotentialProfile
 from .engine.pipeline import Standing, compute_all
-from .engine.ranking import aggregate_orders, pareto_summary, rank
+from .engine.ranking import aggregate_orders, pareto_summary
 from .engine.settings import Settings, SettingsError
 from .engine.tiers import LastRequest, Relationship, RequestFacts, Stage, decide_request_tier
 from .order_csv import OrderFileError, read_orders
@@ -199,10 +199,7 @@ def rank_orders(
 
 
 def summary_line(standings: list[Standing], settings: Settings, as_of: date) -> str:
-	ranked = rank(
-		{s.customer: (s.aggregate.window_value, s.aggregate.lifetime_value) for s in standings if s.rank},
-		settings,
-	)
+	ranked = [s for s in standings if s.rank]  # already in rank order; internal customers are not ranked
 	top, percent = pareto_summary(ranked)
 	total = sum(s.aggregate.window_value for s in standings if s.rank)
 	keys = sum(1 for s in standings if s.is_key)

@@ -77,6 +77,11 @@ def translate(template: str) -> str:
 	return _translated(template, frappe.get_system_settings("language") or "en")
 
 
+def override_reason(text: str | None) -> str:
+	"""The "why" shown while a tier is set by hand."""
+	return _("Set by hand: {0}").format((text or "").strip())
+
+
 def aggregate_values(agg: Aggregate) -> dict:
 	"""The stored form of an aggregate (the inverse of ``aggregate_from_row``)."""
 	return dict(
@@ -141,7 +146,7 @@ def standing_values(st: Standing, row, settings: Settings) -> dict:
 		"cp_average_order_value": agg.average_order_value,
 	}
 	if cint(row.cp_tier_override):
-		values["cp_tier_reason"] = _("Set by hand: {0}").format(row.get("cp_override_reason") or "")
+		values["cp_tier_reason"] = override_reason(row.get("cp_override_reason"))
 	return values
 
 

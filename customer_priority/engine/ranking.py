@@ -7,10 +7,10 @@ table in the scheduled job (which aggregates in SQL, then hands the per-customer
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from .i18n import Reason, _, reason
 from .settings import Settings
@@ -152,7 +152,12 @@ def rank(values: dict[str, tuple[float, float]], settings: Settings) -> list[Ran
 	return out
 
 
-def pareto_summary(ranked: list[Ranked], share_of_value: float = 80.0) -> tuple[int, float]:
+class RankedRow(Protocol):
+	rank: int
+	cumulative_share: float
+
+
+def pareto_summary(ranked: Sequence[RankedRow], share_of_value: float = 80.0) -> tuple[int, float]:
 	"""How many top customers bring ``share_of_value`` percent of the value, and what percent of customers they are."""
 	if not ranked:
 		return 0, 0.0

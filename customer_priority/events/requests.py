@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import frappe
-from frappe import _
 from frappe.utils import cint
 
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
@@ -24,7 +23,7 @@ from customer_priority.engine.tiers import (
 	higher_tier,
 )
 from customer_priority.events.customer import protect_computed_fields
-from customer_priority.standing import translate
+from customer_priority.standing import override_reason, translate
 
 NEGOTIATING_LEAD_STATUSES = ("Opportunity", "Quotation", "Interested")
 PROSPECT_LEAD_STATUSES = ("Replied", "Opportunity", "Quotation", "Interested", "Lost Quotation")
@@ -93,7 +92,7 @@ def apply_tier(doc, decision: TierDecision) -> None:
 	doc.cp_rule_tier = decision.tier
 	if cint(doc.get("cp_tier_override")) and doc.get("cp_override_tier"):
 		doc.cp_priority_tier = doc.cp_override_tier
-		doc.cp_tier_reason = _("Set by hand: {0}").format(doc.get("cp_override_reason") or "")
+		doc.cp_tier_reason = override_reason(doc.get("cp_override_reason"))
 	else:
 		doc.cp_priority_tier = decision.tier
 		doc.cp_tier_reason = render_reasons(decision.reasons, translate)
