@@ -22,10 +22,10 @@ from typing import Any
 from .engine.i18n import render_reasons
 from .engine.keyaccount import PotentialProfile
 from .engine.pipeline import Standing, compute_all
-from .engine.ranking import aggregate_orders, pareto_summary
+from .engine.ranking import aggregate_histories, pareto_summary
 from .engine.settings import Settings, SettingsError
 from .engine.tiers import LastRequest, Relationship, RequestFacts, Stage, decide_request_tier
-from .order_csv import OrderFileError, read_orders
+from .order_csv import OrderFileError, read_order_histories
 from .sample_data.generate import AS_OF as SAMPLE_AS_OF
 
 SAMPLE_DIR = Path(__file__).parent / "sample_data"
@@ -185,12 +185,11 @@ def rank_orders(
 	customers_path: Path | None = None,
 	date_format: str | None = None,
 ) -> tuple[list[Standing], date]:
-	orders = read_orders(orders_path, date_format)
+	orders = read_order_histories(orders_path, date_format)
 	if as_of is None:
 		# Rank as of the newest order in the file, so an old export is not all "Lapsed".
-		orders = list(orders)
-		as_of = max((o[1] for o in orders), default=date.today())
-	aggregates = aggregate_orders(orders, as_of, settings)
+		as_of = orders.newest or date.today()
+	aggregates = aggregate_histories(orders.histories, as_of, settings)
 	names, profiles, internal = load_customers(customers_path) if customers_path else ([], {}, set())
 	standings, _cutoffs = compute_all(
 		aggregates, as_of, settings, customers=names, profiles=profiles, internal=internal

@@ -3,6 +3,10 @@
 ERPNext writes column labels ("Customer", "Date", "Net Total (Company Currency)", "Status"); the field
 names (customer, transaction_date, base_net_total, docstatus) are accepted too. A bad row stops the read with
 an error naming its line, because a silently skipped order would make every ranking quietly wrong.
+
+A million-row export is read in one pass that does only what a well-formed row needs (one float, two cached
+lookups, two appends); a row that does not fit (blank, "1,234.50", a bad date) falls to ``RowChecker``, which
+accepts what it can and names the line of anything it cannot.
 """
 
 from __future__ import annotations
@@ -10,9 +14,14 @@ from __future__ import annotations
 import csv
 import os
 import sys
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from typing import IO
+from math import isfinite
+from typing import IO, Any, NamedTuple, TypeVar
+
+from .engine.memory import paused_gc
+from .engine.ranking import OrderHistory
 
 CUSTOMER_COLUMNS = ("Customer", "customer")
 DATE_COLUMNS = ("Date", "transaction_date", "Transaction Date")
@@ -27,6 +36,7 @@ DOCSTATUS_COLUMNS = ("Docstatus", "docstatus", "Document Status")
 
 # ERPNext's Sales Order statuses: Draft is not submitted, Cancelled is docstatus 2, the rest are submitted.
 STATUS_DOCSTATUS = {"draft": 0, "cancelled": 2}
+T = TypeVar("T")
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%m-%d-%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d")
 
 
@@ -58,88 +68,215 @@ def parse_day(text: str, date_format: str | None = None) -> date:
 	raise ValueError(f"unreadable date {text!r}")
 
 
+class _ProgressBar:
+	"""Prints how far through the file we are to stderr."""
+
+	def __init__(self, total_bytes: int, stream: IO[str]):
+		self.total, self.stream, self.shown = max(total_bytes, 1), stream, -1
+
+	def update(self, done_bytes: int) -> None:
+		percent = min(100, 100 * done_bytes // self.total)
+		if percent != self.shown:
+			self.shown = percent
+			self.stream.write(f"\rreading orders [{'#' * (percent // 4):<25}] {percent:3d}%")
+			self.stream.flush()
+
+	def done(self) -> None:
+		self.stream.write("\n")
+
+
 class _ProgressLines:
 	"""Wraps a text file, printing how far through it we are to stderr."""
 
 	def __init__(self, handle: IO[str], total_bytes: int, stream: IO[str]):
-		self.handle, self.total, self.stream, self.done, self.shown = (
-			handle,
-			max(total_bytes, 1),
-			stream,
-			0,
-			-1,
-		)
+		self.handle, self.bar = handle, _ProgressBar(total_bytes, stream)
 
 	def __iter__(self) -> Iterator[str]:
+		done = 0
 		for line in self.handle:
-			self.done += len(line)
-			percent = 100 * self.done // self.total
-			if percent != self.shown:
-				self.shown = percent
-				bar = "#" * (percent // 4)
-				self.stream.write(f"\rreading orders [{bar:<25}] {percent:3d}%")
-				self.stream.flush()
+			done += len(line)
+			self.bar.update(done)
 			yield line
-		self.stream.write("\n")
+		self.bar.done()
 
 
-def read_orders(path: str, date_format: str | None = None, progress: bool | None = None) -> Iterator[tuple]:
-	"""Yield one (customer, day, amount, docstatus) tuple per row, the shape of an ``Order``. ``progress`` defaults to on for files over 20 MB when stderr is a terminal."""
+class OrderColumns(NamedTuple):
+	customer: int
+	day: int
+	amount: int
+	status: int | None
+	docstatus: int | None
+
+	@property
+	def width(self) -> int:
+		return max(i for i in self if i is not None) + 1
+
+
+def order_columns(path: str, header: list[str]) -> OrderColumns:
+	found = []
+	for names in (CUSTOMER_COLUMNS, DATE_COLUMNS, AMOUNT_COLUMNS):
+		index = _pick(header, names)
+		if index is None:
+			raise OrderFileError(
+				f"{path}: line 1: missing column {names[0]!r} (also accepted: {', '.join(names[1:])})"
+			)
+		found.append(index)
+	return OrderColumns(*found, _pick(header, STATUS_COLUMNS), _pick(header, DOCSTATUS_COLUMNS))
+
+
+class _DayCache(dict):
+	"""Date text -> day ordinal, each distinct text parsed once (an export repeats few dates)."""
+
+	def __init__(self, date_format: str | None):
+		super().__init__()
+		self.date_format = date_format
+
+	def __missing__(self, text: str) -> int:
+		day = self[text] = parse_day(text, self.date_format).toordinal()
+		return day
+
+
+class _SubmittedCache(dict):
+	"""Status (or docstatus) text -> whether the row is a submitted order."""
+
+	def __init__(self, docstatus_column: bool):
+		super().__init__()
+		self.docstatus_column = docstatus_column
+
+	def __missing__(self, text: str) -> bool:
+		if self.docstatus_column:
+			submitted = int(text) == 1
+		else:
+			submitted = STATUS_DOCSTATUS.get(text.strip().lower(), 1) == 1
+		self[text] = submitted
+		return submitted
+
+
+class _AlwaysSubmitted(dict):
+	"""For an export without a status column: every row is a submitted order."""
+
+	def __missing__(self, text: str) -> bool:
+		return True
+
+
+class OrderFile(NamedTuple):
+	histories: dict[str, OrderHistory]
+	"""Each customer's submitted orders, in file order (see ``engine.ranking.collect_orders``)."""
+	newest: date | None
+	"""The date of the latest submitted order in the file."""
+	orders: int
+	"""How many submitted orders the histories hold."""
+
+
+def read_order_histories(
+	path: str, date_format: str | None = None, progress: bool | None = None
+) -> OrderFile:
+	"""Read an orders file into per-customer histories. ``progress`` defaults to on for files over 20 MB when
+	stderr is a terminal."""
 	size = os.path.getsize(path)
 	if progress is None:
 		progress = size > 20_000_000 and sys.stderr.isatty()
-	with open(path, newline="", encoding="utf-8-sig") as handle:
-		lines = _ProgressLines(handle, size, sys.stderr) if progress else handle
-		reader = csv.reader(lines)
-		try:
-			header = next(reader)
-		except StopIteration:
-			raise OrderFileError(f"{path}: the file is empty; expected a header row") from None
-		columns = {}
-		for key, names in (
-			("customer", CUSTOMER_COLUMNS),
-			("date", DATE_COLUMNS),
-			("amount", AMOUNT_COLUMNS),
-		):
-			index = _pick(header, names)
-			if index is None:
-				raise OrderFileError(
-					f"{path}: line 1: missing column {names[0]!r} (also accepted: {', '.join(names[1:])})"
-				)
-			columns[key] = index
-		ci, di, ai = columns["customer"], columns["date"], columns["amount"]
-		si, dsi = _pick(header, STATUS_COLUMNS), _pick(header, DOCSTATUS_COLUMNS)
-		width = max(i for i in (ci, di, ai, si, dsi) if i is not None) + 1
-		parsed: dict[str, date] = {}  # an export repeats few distinct dates and statuses: read each once
-		statuses: dict[str, int] = {}
-		for row in reader:
+	days = _DayCache(date_format)
+	with paused_gc():
+		orders = _read(path, size, progress, lambda reader, checker: _collect(reader, checker, days))
+	histories = {name: (flat[0::2], flat[1::2]) for name, flat in orders.items()}
+	if "" in histories or not isfinite(sum(map(sum, (amounts for amounts, _days in histories.values())))):
+		# An empty customer or a nan / infinite amount: read again, row by row, to name the line.
+		_read(path, size, False, lambda reader, checker: _check_every_row(reader, checker, date_format))
+	newest = date.fromordinal(max(days.values())) if days else None
+	return OrderFile(histories, newest, sum(len(amounts) for amounts, _days in histories.values()))
+
+
+def _read(path: str, size: int, progress: bool, collect: Callable[[Any, RowChecker], T]) -> T:
+	try:
+		with open(path, newline="", encoding="utf-8-sig") as handle:
+			reader = csv.reader(_ProgressLines(handle, size, sys.stderr) if progress else handle)
 			try:
-				customer = row[ci]
-				day = parsed.get(row[di])
-				if day is None:
-					day = parsed[row[di]] = parse_day(row[di], date_format)
-				try:
-					amount = float(row[ai])
-				except ValueError:
-					amount = float(row[ai].replace(",", "")) if row[ai] else 0.0
-				if dsi is not None:
-					docstatus = int(row[dsi])
-				elif si is not None:
-					docstatus = statuses.get(row[si])
-					if docstatus is None:
-						docstatus = statuses[row[si]] = STATUS_DOCSTATUS.get(row[si].strip().lower(), 1)
-				else:
-					docstatus = 1
-				if not customer or amount - amount != 0:  # empty name, or nan / infinity
-					raise ValueError(
-						"empty customer" if not customer else f"amount {row[ai]!r} is not a number"
-					)
-			except IndexError:
-				if not row:
-					continue
-				raise OrderFileError(
-					f"{path}: line {reader.line_num}: expected at least {width} columns, got {len(row)}"
-				) from None
-			except ValueError as exc:
+				header = next(reader)
+			except StopIteration:
+				raise OrderFileError(f"{path}: the file is empty; expected a header row") from None
+			try:
+				return collect(reader, RowChecker(path, order_columns(path, header)))
+			except csv.Error as exc:
 				raise OrderFileError(f"{path}: line {reader.line_num}: {exc}") from None
-			yield (customer, day, amount, docstatus)
+	except UnicodeDecodeError:
+		raise OrderFileError(f"{path}: not UTF-8 text; export or save the file as CSV (UTF-8)") from None
+
+
+def _collect(reader: Any, checker: RowChecker, days: _DayCache) -> dict[str, list]:
+	"""Each customer's submitted orders as one flat list: amount, day, amount, day, ..."""
+	ci, di, ai, si, dsi = checker.columns
+	status_index = dsi if dsi is not None else si
+	if status_index is None:
+		status_index, submitted = ci, _AlwaysSubmitted()  # any column will do: every row counts
+	else:
+		submitted = _SubmittedCache(docstatus_column=dsi is not None)
+	orders: defaultdict[str, list] = defaultdict(list)
+	row: list[str] = []
+	while True:
+		try:
+			for row in reader:
+				if submitted[row[status_index]]:
+					amount, day = float(row[ai]), days[row[di]]  # may fail: before touching the history
+					history = orders[row[ci]]
+					history.append(amount)
+					history.append(day)
+			return orders
+		except (ValueError, IndexError):
+			order = checker.check(row, reader.line_num, days)
+			if order is not None:
+				history = orders[order.customer]
+				history.append(order.amount)
+				history.append(order.day)
+
+
+def _check_every_row(reader: Any, checker: RowChecker, date_format: str | None) -> None:
+	days = _DayCache(date_format)
+	for row in reader:
+		checker.check(row, reader.line_num, days)
+
+
+class CheckedRow(NamedTuple):
+	customer: str
+	day: int
+	amount: float
+
+
+class RowChecker:
+	"""The careful reading of one row the fast loop could not take: accept what an export can contain,
+	name the line of anything else."""
+
+	def __init__(self, path: str, columns: OrderColumns):
+		self.path, self.columns = path, columns
+
+	def check(self, row: list[str], line: int, days: _DayCache) -> CheckedRow | None:
+		"""The row's submitted order, or None for a blank line, a draft or a cancelled order; raises
+		``OrderFileError`` naming the line."""
+		if not row:
+			return None
+		ci, di, ai, si, dsi = self.columns
+		if len(row) < self.columns.width:
+			raise OrderFileError(
+				f"{self.path}: line {line}: expected at least {self.columns.width} columns, got {len(row)}"
+			)
+		try:
+			if dsi is not None:
+				submitted = int(row[dsi]) == 1
+			elif si is not None:
+				submitted = STATUS_DOCSTATUS.get(row[si].strip().lower(), 1) == 1
+			else:
+				submitted = True
+			if not submitted:
+				return None  # drafts and cancelled orders do not count, whatever they hold
+			customer, day, text = row[ci], days[row[di]], row[ai]
+			try:
+				amount = float(text)
+			except ValueError:
+				amount = float(text.replace(",", "")) if text.strip() else 0.0  # "1,234.50", or blank
+		except ValueError as exc:
+			raise OrderFileError(f"{self.path}: line {line}: {exc}") from None
+		if not customer:
+			raise OrderFileError(f"{self.path}: line {line}: empty customer")
+		if amount - amount != 0:
+			raise OrderFileError(f"{self.path}: line {line}: amount {text!r} is not a number")
+		return CheckedRow(customer, day, amount)

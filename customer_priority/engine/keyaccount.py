@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from .i18n import Reason, _, reason
 from .ranking import Aggregate, Ranked
@@ -62,12 +63,11 @@ def potential_score(profile: PotentialProfile, settings: Settings) -> float:
 	return round(100.0 * sum(weights[k] * ratings[k] for k in POTENTIAL_FACTORS) / (5.0 * total), 2)
 
 
-@dataclass(frozen=True)
-class KeyDecision:
+class KeyDecision(NamedTuple):
 	is_key: bool
 	source: str | None
 	""""Value", "Potential" or None."""
-	reasons: list[Reason] = field(default_factory=list)
+	reasons: list[Reason]
 
 
 def decide_key_account(ranked: Ranked | None, potential: float | None, settings: Settings) -> KeyDecision:

@@ -8,7 +8,7 @@ one level instead of flapping between two.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .i18n import Reason, _, reason
 from .ranking import Rfm
@@ -18,19 +18,16 @@ from .settings import Level, Settings
 def points_from_rfm(rfm: Rfm, settings: Settings) -> float:
 	if not rfm.recency:
 		return 0.0
-	weights = (settings.recency_weight, settings.frequency_weight, settings.monetary_weight)
-	scores = (rfm.recency, rfm.frequency, rfm.monetary)
-	total_weight = sum(weights)
-	earned = sum(w * (s - 1) for w, s in zip(weights, scores, strict=True))
-	return round(100.0 * earned / (4.0 * total_weight), 2)
+	r, f, m = settings.recency_weight, settings.frequency_weight, settings.monetary_weight
+	earned = r * (rfm.recency - 1) + f * (rfm.frequency - 1) + m * (rfm.monetary - 1)
+	return round(100.0 * earned / (4.0 * (r + f + m)), 2)
 
 
-@dataclass(frozen=True)
-class LevelDecision:
+class LevelDecision(NamedTuple):
 	level: str
 	change: str | None
 	""""promoted", "demoted" or None."""
-	reasons: list[Reason] = field(default_factory=list)
+	reasons: list[Reason]
 
 
 def level_for_points(points: float, levels: list[Level]) -> Level:

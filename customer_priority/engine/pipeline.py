@@ -12,11 +12,12 @@ from datetime import date
 
 from .i18n import Reason, _, reason
 from .keyaccount import PotentialProfile, decide_key_account, decide_relationship_level, potential_score
-from .levels import decide_level, points_from_rfm
+from .levels import LevelDecision, decide_level, points_from_rfm
+from .memory import paused_gc
 from .ranking import Aggregate, Ranked, RfmCutoffs, rank, rfm_cutoffs, score_rfm
 from .roles import decide_lifecycle
 from .settings import Settings
-from .tiers import Relationship, RequestFacts, decide_request_tier
+from .tiers import LastRequest, Relationship, RequestFacts, Stage, TierDecision, decide_request_tier
 
 CHURN_SEGMENTS = ("At Risk", "Cannot Lose")
 
@@ -51,6 +52,13 @@ class Standing:
 
 def customer_request_facts(standing: Standing, settings: Settings) -> RequestFacts:
 	"""The facts of an ordinary request from this customer; a key account's requests count as important."""
+	return RequestFacts(*_request_key(standing, settings))
+
+
+def _request_key(
+	standing: Standing, settings: Settings
+) -> tuple[Relationship, bool, Stage, LastRequest, bool, bool, bool, bool]:
+	"""``RequestFacts`` fields, in order, as a plain tuple: cheap to build and to look up."""
 	if standing.lifecycle == "Prospect":
 		relationship = Relationship.PROSPECT
 	elif standing.lifecycle == "Lapsed":
@@ -60,15 +68,43 @@ def customer_request_facts(standing: Standing, settings: Settings) -> RequestFac
 	key_potential = (standing.abc in ("A", "B") and standing.aggregate.window_value > 0) or (
 		standing.potential_score >= settings.key_potential_min_score
 	)
-	return RequestFacts(
-		relationship=relationship,
-		is_key_account=standing.is_key,
-		important=standing.is_key,
-		churn_risk=standing.segment in CHURN_SEGMENTS,
-		key_potential=key_potential,
+	return (
+		relationship,
+		standing.is_key,
+		Stage.NONE,
+		LastRequest.NOT_ASKED,
+		standing.is_key,  # important
+		standing.segment in CHURN_SEGMENTS,  # churn risk
+		key_potential,
 		# A customer record with no order and no potential profile is as unknown as a first contact.
-		gave_details=relationship is not Relationship.PROSPECT or standing.potential_score > 0,
+		relationship is not Relationship.PROSPECT or standing.potential_score > 0,  # gave details
 	)
+
+
+class DecisionMemo:
+	"""Decisions that depend on a few discrete inputs, made once per run and shared (they are immutable).
+
+	A population of 100,000 customers has a few hundred distinct (points, previous level) pairs and a few dozen
+	request situations, so the ranking job decides each once instead of once per customer.
+	"""
+
+	def __init__(self, settings: Settings):
+		self.settings = settings
+		self.levels: dict[tuple[float, str | None], LevelDecision] = {}
+		self.tiers: dict[tuple, TierDecision] = {}
+
+	def level(self, points: float, previous: str | None) -> LevelDecision:
+		key = (points, previous)
+		decision = self.levels.get(key)
+		if decision is None:
+			decision = self.levels[key] = decide_level(points, previous, self.settings)
+		return decision
+
+	def tier(self, facts_key: tuple) -> TierDecision:
+		decision = self.tiers.get(facts_key)
+		if decision is None:
+			decision = self.tiers[facts_key] = decide_request_tier(RequestFacts(*facts_key), self.settings)
+		return decision
 
 
 def standing_for(
@@ -80,7 +116,9 @@ def standing_for(
 	previous_level: str | None = None,
 	profile: PotentialProfile | None = None,
 	is_internal: bool = False,
+	memo: DecisionMemo | None = None,
 ) -> Standing:
+	memo = memo or DecisionMemo(settings)
 	st = Standing(agg.customer, agg)
 	if ranked is not None:
 		st.rank, st.percentile, st.share = ranked.rank, ranked.percentile, ranked.share
@@ -89,7 +127,7 @@ def standing_for(
 	rfm = score_rfm(agg, cutoffs, as_of)
 	st.rfm_code, st.segment = (rfm.code if rfm.recency else ""), rfm.segment
 	st.points = points_from_rfm(rfm, settings)
-	level = decide_level(st.points, previous_level, settings)
+	level = memo.level(st.points, previous_level)
 	st.level, st.level_change, st.reasons["level"] = level.level, level.change, level.reasons
 	life = decide_lifecycle(agg, as_of, settings, is_internal=is_internal)
 	st.lifecycle, st.reasons["lifecycle"] = life.role, life.reasons
@@ -101,7 +139,7 @@ def standing_for(
 	st.relationship_level, st.reasons["relationship"] = decide_relationship_level(
 		agg, ranked, st.lifecycle, settings
 	)
-	tier = decide_request_tier(customer_request_facts(st, settings), settings)
+	tier = memo.tier(_request_key(st, settings))
 	st.tier, st.tier_rule = tier.tier, tier.rule
 	if st.is_key and tier.rule == 1:
 		# The request rule speaks of "an important request"; on the account itself say what it means.
@@ -129,6 +167,19 @@ def compute_all(
 
 	Internal customers are not ranked (they are our own company) and come last.
 	"""
+	with paused_gc():
+		return _compute_all(aggregates, as_of, settings, customers, previous_levels, profiles, internal)
+
+
+def _compute_all(
+	aggregates: dict[str, Aggregate],
+	as_of: date,
+	settings: Settings,
+	customers: Iterable[str],
+	previous_levels: dict[str, str] | None,
+	profiles: dict[str, PotentialProfile] | None,
+	internal: set[str] | None,
+) -> tuple[list[Standing], RfmCutoffs]:
 	previous_levels = previous_levels or {}
 	profiles = profiles or {}
 	internal = internal or set()
@@ -144,6 +195,7 @@ def compute_all(
 		settings,
 	)
 	cutoffs = rfm_cutoffs((agg for name, agg in everyone.items() if name not in internal), as_of)
+	memo = DecisionMemo(settings)
 	out = [
 		standing_for(
 			everyone[r.customer],
@@ -153,6 +205,7 @@ def compute_all(
 			settings,
 			previous_levels.get(r.customer),
 			profiles.get(r.customer),
+			memo=memo,
 		)
 		for r in ranked_list
 	]
@@ -166,6 +219,7 @@ def compute_all(
 			previous_levels.get(name),
 			profiles.get(name),
 			is_internal=True,
+			memo=memo,
 		)
 		for name in sorted(internal & set(everyone))
 	)

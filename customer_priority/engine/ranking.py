@@ -10,9 +10,12 @@ import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import compress
+from operator import and_
 from typing import NamedTuple, Protocol
 
 from .i18n import Reason, _, reason
+from .memory import paused_gc
 from .settings import Settings
 
 
@@ -54,41 +57,75 @@ def window_start(as_of: date, settings: Settings) -> date:
 	return as_of - timedelta(days=settings.lookback_days - 1)
 
 
-def aggregate_orders(
-	orders: Iterable[Order | tuple], as_of: date, settings: Settings
-) -> dict[str, Aggregate]:
-	"""Per-customer aggregates of submitted orders; drafts and cancelled orders are ignored.
+OrderHistory = tuple[list[float], list[int]]
+"""One customer's submitted orders: amounts (company currency) and days (``date.toordinal()``), in file order."""
 
-	Written as one tight loop over plain (customer, day, amount, docstatus) tuples: the CLI feeds it a
-	million CSV rows, so the running sums live in small lists until the end.
-	"""
-	from .roles import reborn_on_from_dates
 
-	start = window_start(as_of, settings)
-	sums: dict[str, list] = {}
+def collect_orders(orders: Iterable[Order | tuple]) -> dict[str, OrderHistory]:
+	"""Each customer's submitted order history from (customer, day, amount, docstatus) rows; drafts and
+	cancelled orders are left out. The CSV reader builds the same histories column by column."""
+	histories: dict[str, OrderHistory] = {}
 	for customer, day, amount, docstatus in orders:
 		if docstatus != 1:
 			continue
-		acc = sums.get(customer)
-		if acc is None:
-			# lifetime value, count, window value, window count, first, last, every order date
-			acc = sums[customer] = [0.0, 0, 0.0, 0, day, day, []]
-		acc[0] += amount
-		acc[1] += 1
-		if start <= day <= as_of:
-			acc[2] += amount
-			acc[3] += 1
-		if day < acc[4]:
-			acc[4] = day
-		elif day > acc[5]:
-			acc[5] = day
-		acc[6].append(day)
-	return {
-		name: Aggregate(
-			name, acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], reborn_on_from_dates(acc[6], settings)
+		history = histories.get(customer)
+		if history is None:
+			history = histories[customer] = ([], [])
+		history[0].append(amount)
+		history[1].append(day.toordinal())
+	return histories
+
+
+def aggregate_histories(
+	histories: dict[str, OrderHistory], as_of: date, settings: Settings
+) -> dict[str, Aggregate]:
+	"""Per-customer aggregates from order histories.
+
+	Each history is reduced with built-ins over whole lists (sum, min, max, compress), so the cost per order is
+	a few C-level steps and the Python-level work is per customer, not per order.
+	"""
+	with paused_gc():
+		return _aggregate(histories, as_of, settings)
+
+
+def _aggregate(histories: dict[str, OrderHistory], as_of: date, settings: Settings) -> dict[str, Aggregate]:
+	from .roles import reborn_day
+
+	start, end = window_start(as_of, settings).toordinal(), as_of.toordinal()
+	out: dict[str, Aggregate] = {}
+	for name, (amounts, days) in histories.items():
+		if not days:
+			continue
+		first, last = min(days), max(days)
+		lifetime = sum(amounts)
+		if start <= first and last <= end:
+			window_value, window_count = lifetime, len(days)
+		elif last < start or first > end:
+			window_value, window_count = 0.0, 0
+		else:
+			inside = list(map(start.__le__, days))
+			if last > end:
+				inside = list(map(and_, inside, map(end.__ge__, days)))
+			window_value, window_count = sum(compress(amounts, inside)), sum(inside)
+		reborn = reborn_day(days, settings.lapse_days) if last - first > settings.lapse_days else None
+		out[name] = Aggregate(
+			name,
+			lifetime,
+			len(days),
+			window_value,
+			window_count,
+			date.fromordinal(first),
+			date.fromordinal(last),
+			date.fromordinal(reborn) if reborn else None,
 		)
-		for name, acc in sums.items()
-	}
+	return out
+
+
+def aggregate_orders(
+	orders: Iterable[Order | tuple], as_of: date, settings: Settings
+) -> dict[str, Aggregate]:
+	"""Per-customer aggregates of submitted orders; drafts and cancelled orders are ignored."""
+	return aggregate_histories(collect_orders(orders), as_of, settings)
 
 
 @dataclass
@@ -229,8 +266,7 @@ def score_lower_better(value: float, cutoffs: tuple[float, ...]) -> int:
 	return 5 - bisect.bisect_left(cutoffs, value)
 
 
-@dataclass(frozen=True)
-class Rfm:
+class Rfm(NamedTuple):
 	recency: int
 	frequency: int
 	monetary: int

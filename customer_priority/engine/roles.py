@@ -9,9 +9,11 @@ Wallet / Ally / Airbag / Internal.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
+from itertools import compress
+from operator import sub
+from typing import NamedTuple
 
 from .i18n import Reason, _, reason
 from .ranking import Aggregate
@@ -53,26 +55,27 @@ def is_return_after_lapse(previous_last: date | None, new_order: date, settings:
 	return previous_last is not None and (new_order - previous_last).days > settings.lapse_days
 
 
+def reborn_day(days: list[int], gap: int) -> int | None:
+	"""The latest order day (an ordinal) that came more than ``gap`` days after the one before it, if any."""
+	distinct = sorted(set(days))
+	later = distinct[1:]
+	returns = list(compress(later, map(gap.__lt__, map(sub, later, distinct))))
+	return returns[-1] if returns else None
+
+
 def reborn_on_from_dates(days: Iterable[date], settings: Settings) -> date | None:
 	"""The latest order date that followed a gap longer than the lapse period, if any.
 
 	The hooks keep this up to date one order at a time (``is_return_after_lapse``); this is the same rule over
-	a whole history, which the recompute uses, so both always agree.
+	a whole history, which the recompute and the CLI use, so all of them agree.
 	"""
-	gap = settings.lapse_days
-	if len(days) < 2 or (max(days) - min(days)).days <= gap:
-		return None  # no two orders are far enough apart: skip the sort
-	ordered = sorted(set(days))
-	for index in range(len(ordered) - 1, 0, -1):
-		if (ordered[index] - ordered[index - 1]).days > gap:
-			return ordered[index]
-	return None
+	found = reborn_day([day.toordinal() for day in days], settings.lapse_days)
+	return date.fromordinal(found) if found else None
 
 
-@dataclass(frozen=True)
-class LifecycleDecision:
+class LifecycleDecision(NamedTuple):
 	role: str
-	reasons: list[Reason] = field(default_factory=list)
+	reasons: list[Reason]
 
 
 def lapse_threshold_days(agg: Aggregate, settings: Settings) -> float:

@@ -24,8 +24,9 @@ has one defined answer (a test walks every combination).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import Enum
+from typing import NamedTuple
 
 from .i18n import Reason, _, reason
 from .settings import TIERS, Settings
@@ -74,11 +75,10 @@ class RequestFacts:
 	request_type: str = ""
 
 
-@dataclass(frozen=True)
-class TierDecision:
+class TierDecision(NamedTuple):
 	tier: str
 	rule: int
-	reasons: list[Reason] = field(default_factory=list)
+	reasons: list[Reason]
 
 
 def facts_with_request_type(facts: RequestFacts, settings: Settings) -> RequestFacts:

@@ -148,8 +148,8 @@ def test_rank_missing_file(capsys):
 
 
 def test_progress_bar(tmp_path, capsys):
-	from customer_priority.order_csv import read_orders
+	from customer_priority.order_csv import read_order_histories
 
 	path = write(tmp_path, "Customer,Date,Net Total (Company Currency)\n" + "A,2026-01-01,1\n" * 50)
-	assert len(list(read_orders(path, progress=True))) == 50
+	assert read_order_histories(path, progress=True).orders == 50
 	assert "100%" in capsys.readouterr().err
