@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from decimal import Decimal
 
 import frappe
 from frappe import _
@@ -98,16 +97,26 @@ def scheduled_recompute():
 	recompute_all(source="Scheduler")
 
 
-def comparable(value):
-	"""Stored and computed values side by side: numbers to 6 places, empty strings as None."""
-	if isinstance(value, float | Decimal):
-		return round(float(value), 6)
-	return value if value not in ("", None) else None
+DECIMAL_COLUMNS = tuple(c for c, kind in RESULT_COLUMNS.items() if kind.startswith("decimal"))
+OTHER_COLUMNS = tuple(
+	c for c, kind in RESULT_COLUMNS.items() if not kind.startswith("decimal") and c != "cp_ranked_on"
+)
+EMPTY = ("", None)
 
 
 def unchanged(row, values: dict) -> bool:
-	"""Whether a customer's stored result already equals the new one; such rows are not written again."""
-	return all(comparable(row.get(c)) == comparable(values[c]) for c in RESULT_COLUMNS if c != "cp_ranked_on")
+	"""Whether a customer's stored result already equals the new one; such rows are not written again.
+
+	Decimals compare to 6 places, and an empty string equals NULL. Called once per customer on every run, so it
+	stops at the first difference."""
+	for column in DECIMAL_COLUMNS:
+		if round(float(row[column] or 0), 6) != round(float(values[column] or 0), 6):
+			return False
+	for column in OTHER_COLUMNS:
+		stored, new = row[column], values[column]
+		if stored != new and not (stored in EMPTY and new in EMPTY):
+			return False
+	return True
 
 
 def order_aggregates(as_of: date, settings, customers: list[str] | None = None) -> dict[str, Aggregate]:

@@ -22,7 +22,7 @@ from .tiers import LastRequest, Relationship, RequestFacts, Stage, TierDecision,
 CHURN_SEGMENTS = ("At Risk", "Cannot Lose")
 
 
-@dataclass
+@dataclass(slots=True)
 class Standing:
 	customer: str
 	aggregate: Aggregate

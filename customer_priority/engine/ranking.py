@@ -19,7 +19,7 @@ from .memory import paused_gc
 from .settings import Settings
 
 
-@dataclass
+@dataclass(slots=True)
 class Aggregate:
 	"""One customer's purchase history, summed over submitted orders (amounts in company currency)."""
 
@@ -128,7 +128,7 @@ def aggregate_orders(
 	return aggregate_histories(collect_orders(orders), as_of, settings)
 
 
-@dataclass
+@dataclass(slots=True)
 class Ranked:
 	customer: str
 	value: float
