@@ -36,8 +36,8 @@ DOCSTATUS_COLUMNS = ("Docstatus", "docstatus", "Document Status")
 
 # ERPNext's Sales Order statuses: Draft is not submitted, Cancelled is docstatus 2, the rest are submitted.
 STATUS_DOCSTATUS = {"draft": 0, "cancelled": 2}
-T = TypeVar("T")
 DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%m-%d-%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d")
+T = TypeVar("T")
 
 
 class OrderFileError(ValueError):
@@ -68,36 +68,23 @@ def parse_day(text: str, date_format: str | None = None) -> date:
 	raise ValueError(f"unreadable date {text!r}")
 
 
-class _ProgressBar:
-	"""Prints how far through the file we are to stderr."""
-
-	def __init__(self, total_bytes: int, stream: IO[str]):
-		self.total, self.stream, self.shown = max(total_bytes, 1), stream, -1
-
-	def update(self, done_bytes: int) -> None:
-		percent = min(100, 100 * done_bytes // self.total)
-		if percent != self.shown:
-			self.shown = percent
-			self.stream.write(f"\rreading orders [{'#' * (percent // 4):<25}] {percent:3d}%")
-			self.stream.flush()
-
-	def done(self) -> None:
-		self.stream.write("\n")
-
-
 class _ProgressLines:
 	"""Wraps a text file, printing how far through it we are to stderr."""
 
 	def __init__(self, handle: IO[str], total_bytes: int, stream: IO[str]):
-		self.handle, self.bar = handle, _ProgressBar(total_bytes, stream)
+		self.handle, self.total, self.stream = handle, max(total_bytes, 1), stream
 
 	def __iter__(self) -> Iterator[str]:
-		done = 0
+		done, shown = 0, -1
 		for line in self.handle:
 			done += len(line)
-			self.bar.update(done)
+			percent = 100 * done // self.total
+			if percent != shown:
+				shown = percent
+				self.stream.write(f"\rreading orders [{'#' * (percent // 4):<25}] {percent:3d}%")
+				self.stream.flush()
 			yield line
-		self.bar.done()
+		self.stream.write("\n")
 
 
 class OrderColumns(NamedTuple):
@@ -176,18 +163,23 @@ def read_order_histories(
 	size = os.path.getsize(path)
 	if progress is None:
 		progress = size > 20_000_000 and sys.stderr.isatty()
-	days = _DayCache(date_format)
 	with paused_gc():
-		orders = _read(path, size, progress, lambda reader, checker: _collect(reader, checker, days))
+		orders, days = _read(path, size, progress, date_format, _collect)
 	histories = {name: (flat[0::2], flat[1::2]) for name, flat in orders.items()}
 	if "" in histories or not isfinite(sum(map(sum, (amounts for amounts, _days in histories.values())))):
 		# An empty customer or a nan / infinite amount: read again, row by row, to name the line.
-		_read(path, size, False, lambda reader, checker: _check_every_row(reader, checker, date_format))
+		_read(path, size, False, date_format, _check_every_row)
 	newest = date.fromordinal(max(days.values())) if days else None
 	return OrderFile(histories, newest, sum(len(amounts) for amounts, _days in histories.values()))
 
 
-def _read(path: str, size: int, progress: bool, collect: Callable[[Any, RowChecker], T]) -> T:
+def _read(
+	path: str,
+	size: int,
+	progress: bool,
+	date_format: str | None,
+	collect: Callable[[Any, RowChecker], T],
+) -> T:
 	try:
 		with open(path, newline="", encoding="utf-8-sig") as handle:
 			reader = csv.reader(_ProgressLines(handle, size, sys.stderr) if progress else handle)
@@ -196,21 +188,17 @@ def _read(path: str, size: int, progress: bool, collect: Callable[[Any, RowCheck
 			except StopIteration:
 				raise OrderFileError(f"{path}: the file is empty; expected a header row") from None
 			try:
-				return collect(reader, RowChecker(path, order_columns(path, header)))
+				return collect(reader, RowChecker(path, order_columns(path, header), date_format))
 			except csv.Error as exc:
 				raise OrderFileError(f"{path}: line {reader.line_num}: {exc}") from None
 	except UnicodeDecodeError:
 		raise OrderFileError(f"{path}: not UTF-8 text; export or save the file as CSV (UTF-8)") from None
 
 
-def _collect(reader: Any, checker: RowChecker, days: _DayCache) -> dict[str, list]:
-	"""Each customer's submitted orders as one flat list: amount, day, amount, day, ..."""
-	ci, di, ai, si, dsi = checker.columns
-	status_index = dsi if dsi is not None else si
-	if status_index is None:
-		status_index, submitted = ci, _AlwaysSubmitted()  # any column will do: every row counts
-	else:
-		submitted = _SubmittedCache(docstatus_column=dsi is not None)
+def _collect(reader: Any, checker: RowChecker) -> tuple[dict[str, list], _DayCache]:
+	"""Each customer's submitted orders as one flat list (amount, day, amount, day, ...), and the dates read."""
+	ci, di, ai = checker.columns.customer, checker.columns.day, checker.columns.amount
+	status_index, submitted, days = checker.status_index, checker.submitted, checker.days
 	orders: defaultdict[str, list] = defaultdict(list)
 	row: list[str] = []
 	while True:
@@ -221,19 +209,18 @@ def _collect(reader: Any, checker: RowChecker, days: _DayCache) -> dict[str, lis
 					history = orders[row[ci]]
 					history.append(amount)
 					history.append(day)
-			return orders
+			return orders, days
 		except (ValueError, IndexError):
-			order = checker.check(row, reader.line_num, days)
+			order = checker.check(row, reader.line_num)
 			if order is not None:
 				history = orders[order.customer]
 				history.append(order.amount)
 				history.append(order.day)
 
 
-def _check_every_row(reader: Any, checker: RowChecker, date_format: str | None) -> None:
-	days = _DayCache(date_format)
+def _check_every_row(reader: Any, checker: RowChecker) -> None:
 	for row in reader:
-		checker.check(row, reader.line_num, days)
+		checker.check(row, reader.line_num)
 
 
 class CheckedRow(NamedTuple):
@@ -244,31 +231,32 @@ class CheckedRow(NamedTuple):
 
 class RowChecker:
 	"""The careful reading of one row the fast loop could not take: accept what an export can contain,
-	name the line of anything else."""
+	name the line of anything else. It holds the date and status caches both readings share."""
 
-	def __init__(self, path: str, columns: OrderColumns):
-		self.path, self.columns = path, columns
+	def __init__(self, path: str, columns: OrderColumns, date_format: str | None):
+		self.path, self.columns, self.days = path, columns, _DayCache(date_format)
+		if columns.docstatus is not None:
+			self.status_index, self.submitted = columns.docstatus, _SubmittedCache(docstatus_column=True)
+		elif columns.status is not None:
+			self.status_index, self.submitted = columns.status, _SubmittedCache(docstatus_column=False)
+		else:
+			# Any column will do: every row counts.
+			self.status_index, self.submitted = columns.customer, _AlwaysSubmitted()
 
-	def check(self, row: list[str], line: int, days: _DayCache) -> CheckedRow | None:
+	def check(self, row: list[str], line: int) -> CheckedRow | None:
 		"""The row's submitted order, or None for a blank line, a draft or a cancelled order; raises
 		``OrderFileError`` naming the line."""
 		if not row:
 			return None
-		ci, di, ai, si, dsi = self.columns
+		ci, di, ai = self.columns.customer, self.columns.day, self.columns.amount
 		if len(row) < self.columns.width:
 			raise OrderFileError(
 				f"{self.path}: line {line}: expected at least {self.columns.width} columns, got {len(row)}"
 			)
 		try:
-			if dsi is not None:
-				submitted = int(row[dsi]) == 1
-			elif si is not None:
-				submitted = STATUS_DOCSTATUS.get(row[si].strip().lower(), 1) == 1
-			else:
-				submitted = True
-			if not submitted:
+			if not self.submitted[row[self.status_index]]:
 				return None  # drafts and cancelled orders do not count, whatever they hold
-			customer, day, text = row[ci], days[row[di]], row[ai]
+			customer, day, text = row[ci], self.days[row[di]], row[ai]
 			try:
 				amount = float(text)
 			except ValueError:
