@@ -16,9 +16,13 @@ demo: $(BIN)/.installed
 
 test: lint unit integration
 
+PRETTIER := prettier@3.3.3
+
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@if command -v npx >/dev/null; then npx --yes $(PRETTIER) --check 'customer_priority/**/*.js'; \
+	else echo "SKIPPED: no Node.js (npx), the desk JavaScript format was not checked"; fi
 
 unit: $(BIN)/.installed
 	$(BIN)/pytest tests/unit

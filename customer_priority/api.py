@@ -5,8 +5,9 @@ from frappe import _
 from frappe.utils import cint, now_datetime
 
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+from customer_priority.engine.roles import buying_role_play
 from customer_priority.engine.settings import TIERS
-from customer_priority.standing import override_reason
+from customer_priority.standing import override_reason, retier_customer
 
 OVERRIDABLE = ("Customer", "Lead", "Opportunity")
 MANAGERS = ("Sales Manager", "System Manager")
@@ -24,7 +25,7 @@ def check(doctype: str, name: str) -> None:
 	require_manager()
 	if not frappe.db.exists(doctype, name):
 		frappe.throw(_("{0} {1} does not exist").format(_(doctype), name), frappe.DoesNotExistError)
-	frappe.get_doc(doctype, name).check_permission("write")
+	frappe.has_permission(doctype, "write", doc=name, throw=True)
 
 
 @frappe.whitelist(methods=["POST"])
@@ -85,8 +86,6 @@ def clear_tier_override(doctype: str, name: str) -> dict:
 		},
 	)
 	if doctype == "Customer":
-		from customer_priority.standing import retier_customer
-
 		retier_customer(name, "Manual")
 	else:
 		doc = frappe.get_doc(doctype, name)
@@ -134,8 +133,6 @@ def set_key_account(customer: str, is_key: int, reason: str) -> dict:
 			}
 		]
 	)
-	from customer_priority.standing import retier_customer
-
 	retier_customer(customer, "Manual")
 	return {"key_account": cint(is_key)}
 
@@ -143,7 +140,9 @@ def set_key_account(customer: str, is_key: int, reason: str) -> dict:
 @frappe.whitelist()
 def buying_roles(customer: str) -> list[dict]:
 	"""Contacts linked to a customer with their buying role (spec section 5), Wallet first."""
-	frappe.get_doc("Customer", customer).check_permission("read")
+	if not frappe.db.exists("Customer", customer):
+		frappe.throw(_("{0} {1} does not exist").format(_("Customer"), customer), frappe.DoesNotExistError)
+	frappe.has_permission("Customer", "read", doc=customer, throw=True)
 	contacts = frappe.get_list(
 		"Contact",
 		filters=[
@@ -154,4 +153,6 @@ def buying_roles(customer: str) -> list[dict]:
 		limit_page_length=50,
 	)
 	order = {"Wallet": 0, "Ally": 1, "Airbag": 2, "Internal": 3}
+	for contact in contacts:
+		contact.play = _(buying_role_play(contact.role))
 	return sorted(contacts, key=lambda c: (order.get(c.role, 4), c.full_name or c.name))

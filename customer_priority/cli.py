@@ -19,10 +19,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from .engine.history import aggregate_histories
 from .engine.i18n import render_reasons
 from .engine.keyaccount import PotentialProfile
 from .engine.pipeline import Standing, compute_all
-from .engine.ranking import aggregate_histories, pareto_summary
+from .engine.ranking import pareto_summary
 from .engine.settings import Settings, SettingsError
 from .engine.tiers import LastRequest, Relationship, RequestFacts, Stage, decide_request_tier
 from .order_csv import OrderFileError, read_order_histories

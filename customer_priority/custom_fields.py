@@ -1,20 +1,29 @@
 """Every field this app adds to ERPNext's doctypes, declared once.
 
 Created on install and on migrate (``install.sync_custom_fields``), removed on uninstall. All names start
-with ``cp_``. Computed fields are read-only in the form and guarded on the server (``events.guard``).
+with ``cp_``. Computed fields are read-only in the form and guarded on the server (``events.customer.protect_computed_fields``).
 """
 
-from frappe import _
+from customer_priority.engine.keyaccount import KEY_SOURCES, RELATIONSHIP_LEVELS
+from customer_priority.engine.ranking import ABC_CLASSES
+from customer_priority.engine.roles import LIFECYCLES, BuyingRole
+from customer_priority.engine.settings import TIERS
+from customer_priority.engine.tiers import REQUEST_TYPES, LastRequest
 
-TIER_OPTIONS = "\nFirst\nHigh\nMedium\nLow"
-RATING_OPTIONS = "\n1\n2\n3\n4\n5"
-REQUEST_TYPES = "\nCatalogue\nSample\nPrice List\nQuotation\nMeeting\nQuestion\nComplaint\nUrgent Problem\nOrder\nContract\nOther"
+
+def options(values, blank: bool = True) -> str:
+	"""A Select field's options from the engine's own values (a blank first choice unless ``blank`` is off)."""
+	return "\n".join([""] * blank + [str(v) for v in values])
+
+
+TIER_OPTIONS = options(TIERS)
+RATING_OPTIONS = options(range(1, 6))
 
 
 def tier_field(insert_after: str, **extra) -> dict:
 	return {
 		"fieldname": "cp_priority_tier",
-		"label": _("Priority Tier"),
+		"label": "Priority Tier",
 		"fieldtype": "Select",
 		"options": TIER_OPTIONS,
 		"read_only": 1,
@@ -30,7 +39,7 @@ def tier_field(insert_after: str, **extra) -> dict:
 def reason_field(insert_after: str) -> dict:
 	return {
 		"fieldname": "cp_tier_reason",
-		"label": _("Why This Tier"),
+		"label": "Why This Tier",
 		"fieldtype": "Small Text",
 		"read_only": 1,
 		"no_copy": 1,
@@ -54,31 +63,31 @@ def override_fields(insert_after: str) -> list[dict]:
 	return [
 		{
 			"fieldname": "cp_override_section",
-			"label": _("Manual Override"),
+			"label": "Manual Override",
 			"fieldtype": "Section Break",
 			"collapsible": 1,
 			"insert_after": insert_after,
 			"depends_on": "eval:doc.cp_tier_override",
 		},
-		computed("cp_tier_override", _("Tier Set by Hand"), "Check", "cp_override_section"),
+		computed("cp_tier_override", "Tier Set by Hand", "Check", "cp_override_section"),
 		computed(
 			"cp_override_tier",
-			_("Override Tier"),
+			"Override Tier",
 			"Select",
 			"cp_tier_override",
 			options=TIER_OPTIONS,
 		),
 		computed(
 			"cp_rule_tier",
-			_("Tier by the Rules"),
+			"Tier by the Rules",
 			"Select",
 			"cp_override_tier",
 			options=TIER_OPTIONS,
 		),
 		{"fieldname": "cp_override_col", "fieldtype": "Column Break", "insert_after": "cp_rule_tier"},
-		computed("cp_override_reason", _("Override Reason"), "Small Text", "cp_override_col"),
-		computed("cp_override_by", _("Overridden By"), "Link", "cp_override_reason", options="User"),
-		computed("cp_override_on", _("Overridden On"), "Datetime", "cp_override_by"),
+		computed("cp_override_reason", "Override Reason", "Small Text", "cp_override_col"),
+		computed("cp_override_by", "Overridden By", "Link", "cp_override_reason", options="User"),
+		computed("cp_override_on", "Overridden On", "Datetime", "cp_override_by"),
 	]
 
 
@@ -87,46 +96,44 @@ def request_fields(first_after: str) -> list[dict]:
 	return [
 		{
 			"fieldname": "cp_request_type",
-			"label": _("Request"),
+			"label": "Request",
 			"fieldtype": "Select",
-			"options": REQUEST_TYPES,
+			"options": options(REQUEST_TYPES),
 			"insert_after": first_after,
-			"description": _(
-				"What they ask for; types listed as important in Customer Priority Settings raise the tier"
-			),
+			"description": "What they ask for; types listed as important in Customer Priority Settings raise the tier",
 		},
 		{
 			"fieldname": "cp_request_important",
-			"label": _("Important or Urgent to Them"),
+			"label": "Important or Urgent to Them",
 			"fieldtype": "Check",
 			"insert_after": "cp_request_type",
 		},
 		{
 			"fieldname": "cp_gave_details",
-			"label": _("Open About Volume and Details"),
+			"label": "Open About Volume and Details",
 			"fieldtype": "Check",
 			"insert_after": "cp_request_important",
-			"description": _("Leave unticked when they are evasive about likely purchase volume"),
+			"description": "Leave unticked when they are evasive about likely purchase volume",
 		},
 		{
 			"fieldname": "cp_key_potential",
-			"label": _("Could Become a Key Account"),
+			"label": "Could Become a Key Account",
 			"fieldtype": "Check",
 			"insert_after": "cp_gave_details",
 		},
 		{"fieldname": "cp_request_col", "fieldtype": "Column Break", "insert_after": "cp_key_potential"},
 		{
 			"fieldname": "cp_final_stage",
-			"label": _("Final Stage of Negotiation"),
+			"label": "Final Stage of Negotiation",
 			"fieldtype": "Check",
 			"insert_after": "cp_request_col",
-			"description": _("Also set by the sales stages listed as final in Customer Priority Settings"),
+			"description": "Also set by the sales stages listed as final in Customer Priority Settings",
 		},
 		{
 			"fieldname": "cp_last_request",
-			"label": _("Is This Their Last Request Before Buying?"),
+			"label": "Is This Their Last Request Before Buying?",
 			"fieldtype": "Select",
-			"options": "Not Asked\nYes\nNo\nUnclear",
+			"options": options((a.value for a in LastRequest), blank=False),
 			"default": "Not Asked",
 			"insert_after": "cp_final_stage",
 		},
@@ -161,94 +168,92 @@ def get_custom_fields() -> dict[str, list[dict]]:
 	customer = [
 		{
 			"fieldname": "cp_priority_tab",
-			"label": _("Priority"),
+			"label": "Priority",
 			"fieldtype": "Tab Break",
 			"insert_after": "portal_users",
 		},
 		tier_field("cp_priority_tab", in_list_view=1),
 		reason_field("cp_priority_tier"),
-		computed("cp_level", _("Level"), "Data", "cp_tier_reason", in_standard_filter=1),
-		computed("cp_points", _("Points"), "Float", "cp_level", precision="1"),
+		computed("cp_level", "Level", "Data", "cp_tier_reason", in_standard_filter=1),
+		computed("cp_points", "Points", "Float", "cp_level", precision="1"),
 		{"fieldname": "cp_standing_col", "fieldtype": "Column Break", "insert_after": "cp_points"},
 		computed(
 			"cp_lifecycle",
-			_("Lifecycle"),
+			"Lifecycle",
 			"Select",
 			"cp_standing_col",
-			options="\nProspect\nNew\nRepeat\nLapsed\nReborn\nInternal",
+			options=options(LIFECYCLES),
 			in_standard_filter=1,
 		),
-		computed("cp_reborn_on", _("Came Back On"), "Date", "cp_lifecycle"),
-		computed("cp_key_account", _("Key Account"), "Check", "cp_reborn_on", in_standard_filter=1),
+		computed("cp_reborn_on", "Came Back On", "Date", "cp_lifecycle"),
+		computed("cp_key_account", "Key Account", "Check", "cp_reborn_on", in_standard_filter=1),
 		computed(
 			"cp_key_account_source",
-			_("Key Account By"),
+			"Key Account By",
 			"Select",
 			"cp_key_account",
-			options="\nValue\nPotential\nManual",
+			options=options(KEY_SOURCES),
 		),
 		computed(
 			"cp_relationship_level",
-			_("Relationship Level"),
+			"Relationship Level",
 			"Select",
 			"cp_key_account_source",
-			options="\nLead\nSmall Buyer\nMajor Buyer (Not Loyal)\nLoyal Major Buyer",
+			options=options(RELATIONSHIP_LEVELS),
 		),
 		*override_fields("cp_relationship_level"),
 		{
 			"fieldname": "cp_value_section",
-			"label": _("Purchase Value"),
+			"label": "Purchase Value",
 			"fieldtype": "Section Break",
 			"insert_after": "cp_override_on",
 		},
-		computed("cp_window_value", _("Value in Look-back Window"), "Currency", "cp_value_section"),
-		computed("cp_lifetime_value", _("Lifetime Value"), "Currency", "cp_window_value"),
-		computed("cp_average_order_value", _("Average Order Value"), "Currency", "cp_lifetime_value"),
-		computed("cp_order_count", _("Orders"), "Int", "cp_average_order_value"),
-		computed("cp_window_order_count", _("Orders in Look-back Window"), "Int", "cp_order_count"),
+		computed("cp_window_value", "Value in Look-back Window", "Currency", "cp_value_section"),
+		computed("cp_lifetime_value", "Lifetime Value", "Currency", "cp_window_value"),
+		computed("cp_average_order_value", "Average Order Value", "Currency", "cp_lifetime_value"),
+		computed("cp_order_count", "Orders", "Int", "cp_average_order_value"),
+		computed("cp_window_order_count", "Orders in Look-back Window", "Int", "cp_order_count"),
 		{"fieldname": "cp_value_col", "fieldtype": "Column Break", "insert_after": "cp_window_order_count"},
-		computed("cp_rank", _("Rank by Value"), "Int", "cp_value_col"),
-		computed("cp_percentile", _("Percentile"), "Percent", "cp_rank"),
+		computed("cp_rank", "Rank by Value", "Int", "cp_value_col"),
+		computed("cp_percentile", "Percentile", "Percent", "cp_rank"),
 		computed(
 			"cp_abc_class",
-			_("ABC Class"),
+			"ABC Class",
 			"Select",
 			"cp_percentile",
-			options="\nA\nB\nC",
+			options=options(ABC_CLASSES),
 			in_standard_filter=1,
 		),
-		computed("cp_rfm_score", _("RFM Score"), "Data", "cp_abc_class"),
-		computed("cp_rfm_segment", _("RFM Segment"), "Data", "cp_rfm_score"),
-		computed("cp_first_order_date", _("First Order"), "Date", "cp_rfm_segment"),
-		computed("cp_last_order_date", _("Last Order"), "Date", "cp_first_order_date"),
-		computed("cp_ranked_on", _("Ranked On"), "Datetime", "cp_last_order_date"),
+		computed("cp_rfm_score", "RFM Score", "Data", "cp_abc_class"),
+		computed("cp_rfm_segment", "RFM Segment", "Data", "cp_rfm_score"),
+		computed("cp_first_order_date", "First Order", "Date", "cp_rfm_segment"),
+		computed("cp_last_order_date", "Last Order", "Date", "cp_first_order_date"),
+		computed("cp_ranked_on", "Ranked On", "Datetime", "cp_last_order_date"),
 		{
 			"fieldname": "cp_potential_section",
-			"label": _("Potential Profile"),
+			"label": "Potential Profile",
 			"fieldtype": "Section Break",
 			"insert_after": "cp_ranked_on",
 			"collapsible": 1,
-			"description": _(
-				"Rate 1 (low) to 5 (leader); an account can be key by potential before it buys from us"
-			),
+			"description": "Rate 1 (low) to 5 (leader); an account can be key by potential before it buys from us",
 		},
 		{
 			"fieldname": "cp_brand_strength",
-			"label": _("Brand Strength"),
+			"label": "Brand Strength",
 			"fieldtype": "Select",
 			"options": RATING_OPTIONS,
 			"insert_after": "cp_potential_section",
 		},
 		{
 			"fieldname": "cp_production_volume",
-			"label": _("Production Volume"),
+			"label": "Production Volume",
 			"fieldtype": "Select",
 			"options": RATING_OPTIONS,
 			"insert_after": "cp_brand_strength",
 		},
 		{
 			"fieldname": "cp_sales_network",
-			"label": _("Sales Network"),
+			"label": "Sales Network",
 			"fieldtype": "Select",
 			"options": RATING_OPTIONS,
 			"insert_after": "cp_production_volume",
@@ -256,48 +261,46 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		{"fieldname": "cp_potential_col", "fieldtype": "Column Break", "insert_after": "cp_sales_network"},
 		{
 			"fieldname": "cp_staff_count",
-			"label": _("Staff Count"),
+			"label": "Staff Count",
 			"fieldtype": "Int",
 			"insert_after": "cp_potential_col",
 			"non_negative": 1,
 		},
 		{
 			"fieldname": "cp_years_in_business",
-			"label": _("Years in Business"),
+			"label": "Years in Business",
 			"fieldtype": "Int",
 			"insert_after": "cp_staff_count",
 			"non_negative": 1,
 		},
 		{
 			"fieldname": "cp_purchase_potential",
-			"label": _("Purchase Potential"),
+			"label": "Purchase Potential",
 			"fieldtype": "Select",
 			"options": RATING_OPTIONS,
 			"insert_after": "cp_years_in_business",
 		},
-		computed("cp_potential_score", _("Potential Score"), "Float", "cp_purchase_potential", precision="1"),
+		computed("cp_potential_score", "Potential Score", "Float", "cp_purchase_potential", precision="1"),
 		{
 			"fieldname": "cp_review_section",
-			"label": _("Periodic Review"),
+			"label": "Periodic Review",
 			"fieldtype": "Section Break",
 			"insert_after": "cp_potential_score",
 		},
-		computed(
-			"cp_last_evaluation_score", _("Last Scorecard"), "Float", "cp_review_section", precision="1"
-		),
-		computed("cp_last_evaluation_band", _("Scorecard Band"), "Data", "cp_last_evaluation_score"),
+		computed("cp_last_evaluation_score", "Last Scorecard", "Float", "cp_review_section", precision="1"),
+		computed("cp_last_evaluation_band", "Scorecard Band", "Data", "cp_last_evaluation_score"),
 		{
 			"fieldname": "cp_review_col",
 			"fieldtype": "Column Break",
 			"insert_after": "cp_last_evaluation_band",
 		},
-		computed("cp_last_evaluation_date", _("Last Reviewed On"), "Date", "cp_review_col"),
-		computed("cp_next_review_date", _("Next Review Due"), "Date", "cp_last_evaluation_date"),
+		computed("cp_last_evaluation_date", "Last Reviewed On", "Date", "cp_review_col"),
+		computed("cp_next_review_date", "Next Review Due", "Date", "cp_last_evaluation_date"),
 	]
 	lead_like = [
 		{
 			"fieldname": "cp_priority_tab",
-			"label": _("Priority"),
+			"label": "Priority",
 			"fieldtype": "Tab Break",
 			"insert_after": "notes",
 		},
@@ -305,7 +308,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		reason_field("cp_priority_tier"),
 		{
 			"fieldname": "cp_request_section",
-			"label": _("The Request"),
+			"label": "The Request",
 			"fieldtype": "Section Break",
 			"insert_after": "cp_tier_reason",
 		},
@@ -315,7 +318,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		*lead_like,
 		{
 			"fieldname": "cp_churn_risk",
-			"label": _("Customer May Leave if Not Served"),
+			"label": "Customer May Leave if Not Served",
 			"fieldtype": "Check",
 			"insert_after": "cp_last_request",
 		},
@@ -327,20 +330,20 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		"Contact": [
 			{
 				"fieldname": "cp_buying_role",
-				"label": _("Buying Role"),
+				"label": "Buying Role",
 				"fieldtype": "Select",
-				"options": "Unknown\nWallet\nAlly\nAirbag\nInternal",
+				"options": options(
+					("Unknown", *(r.value for r in BuyingRole if r is not BuyingRole.UNKNOWN)), blank=False
+				),
 				"default": "Unknown",
 				"insert_after": "designation",
 				"in_list_view": 1,
 				"in_standard_filter": 1,
-				"description": _(
-					"Wallet holds the budget; Ally can veto; Airbag has little say but knows who decides"
-				),
+				"description": "Wallet holds the budget; Ally can veto; Airbag has little say but knows who decides",
 			},
 			{
 				"fieldname": "cp_buying_role_note",
-				"label": _("Buying Role Note"),
+				"label": "Buying Role Note",
 				"fieldtype": "Small Text",
 				"insert_after": "cp_buying_role",
 			},
@@ -348,12 +351,12 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		"Issue": [
 			computed(
 				"cp_priority_tier",
-				_("Customer Tier"),
+				"Customer Tier",
 				"Select",
 				"priority",
 				options=TIER_OPTIONS,
 				in_standard_filter=1,
-				description=_("The customer's or lead's tier when the issue came in"),
+				description="The customer's or lead's tier when the issue came in",
 			),
 			reason_field("cp_priority_tier"),
 		],

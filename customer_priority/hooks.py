@@ -14,7 +14,9 @@ before_uninstall = "customer_priority.install.before_uninstall"
 # Fields and index are re-asserted on every migrate, so a site repaired by hand or restored from an old backup heals.
 after_migrate = ["customer_priority.install.after_migrate"]
 
-# Badges and the override action on ERPNext's forms and lists; loaded with each doctype, no build step.
+# The desk namespace (tier colours, badge, override actions, list indicator, report cells): one plain file on
+# every desk page, no build step, so `bench get-app` needs no Node.js. The doctype scripts below only call it.
+app_include_js = "/assets/customer_priority/js/customer_priority.js"
 doctype_js = {
 	"Customer": "public/js/customer.js",
 	"Lead": "public/js/lead.js",

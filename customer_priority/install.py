@@ -2,23 +2,14 @@
 
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
+from frappe.gettext.translate import compile_translations as compile_app
 
 from customer_priority.custom_fields import get_custom_fields
+from customer_priority.engine.settings import default_levels
+from customer_priority.purchases import ORDER_INDEX, ORDER_INDEX_COLUMNS
 
-ORDER_INDEX = "cp_customer_value"
-"""Covering index for the per-customer aggregate over submitted orders (docstatus, customer, date, value)."""
-ORDER_INDEX_COLUMNS = {
-	"Sales Order": ("docstatus", "customer", "transaction_date", "base_net_total"),
-	"Sales Invoice": ("docstatus", "customer", "posting_date", "base_net_total"),
-}
 ISSUE_PRIORITIES = {"First": "Urgent", "High": "High", "Medium": "Medium", "Low": "Low"}
 ADDED_BY_APP = "Added by Customer Priority"
-DEFAULT_LEVELS = (
-	("Bronze", 0, "orange"),
-	("Silver", 40, "gray"),
-	("Gold", 65, "yellow"),
-	("Platinum", 85, "purple"),
-)
 
 
 def after_install():
@@ -36,8 +27,6 @@ def after_migrate():
 
 def compile_translations():
 	"""Persian (and any other) .po files become the .mo files Frappe reads."""
-	from frappe.gettext.translate import compile_translations as compile_app
-
 	compile_app("customer_priority", force=True)
 	frappe.clear_cache()
 
@@ -76,8 +65,10 @@ def make_default_records():
 			).insert(ignore_permissions=True)
 	settings = frappe.get_single("Customer Priority Settings")
 	if not settings.levels:
-		for name, points, colour in DEFAULT_LEVELS:
-			settings.append("levels", {"level_name": name, "min_points": points, "colour": colour})
+		for level in default_levels():
+			settings.append(
+				"levels", {"level_name": level.name, "min_points": level.min_points, "colour": level.colour}
+			)
 	for tier, priority in ISSUE_PRIORITIES.items():
 		field = f"issue_priority_{tier.lower()}"
 		if not settings.get(field):

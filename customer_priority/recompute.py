@@ -15,22 +15,20 @@ from datetime import date
 
 import frappe
 from frappe import _
-from frappe.utils import cint, flt, getdate, now_datetime
+from frappe.utils import cint, getdate, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
+from customer_priority import purchases
 from customer_priority.api import require_manager
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	DOCTYPE as SETTINGS,
 )
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
-	included_companies,
-	value_source,
 )
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+from customer_priority.engine.history import Aggregate, window_start
 from customer_priority.engine.pipeline import compute_all
-from customer_priority.engine.ranking import Aggregate, window_start
-from customer_priority.events.orders import DATE_FIELD
 from customer_priority.sql import insert_many
 from customer_priority.standing import (
 	PROFILE_FIELDS,
@@ -38,6 +36,7 @@ from customer_priority.standing import (
 	aggregate_values,
 	changes_to_log,
 	profile_from_row,
+	retier_customer,
 	standing_values,
 )
 
@@ -84,7 +83,6 @@ def start_recompute() -> str:
 		job_id=JOB_ID,
 		deduplicate=True,
 		timeout=3600,
-		user=frappe.session.user,
 		source="Manual",
 	)
 	return _("Recompute started: progress is shown here; you can leave this page.")
@@ -120,49 +118,22 @@ def unchanged(row, values: dict) -> bool:
 
 
 def order_aggregates(as_of: date, settings, customers: list[str] | None = None) -> dict[str, Aggregate]:
-	doctype = value_source()
-	field = DATE_FIELD[doctype]
-	conditions, params = (
-		["docstatus = 1", "customer is not null"],
-		{"start": window_start(as_of, settings), "as_of": as_of, "lapse": settings.lapse_days},
+	window = (window_start(as_of, settings), as_of)
+	return purchases.customer_aggregates(purchases.current(), window, settings.lapse_days, customers)
+
+
+def publish_progress(done: int, total: int, description: str) -> None:
+	"""Frappe's progress bar, on the Settings form of whoever has it open."""
+	frappe.publish_progress(
+		done * 100 / total,
+		title=_("Recomputing customer priority"),
+		doctype=SETTINGS,
+		docname=SETTINGS,
+		description=description,
 	)
-	if doctype == "Sales Invoice":
-		conditions.append("is_return = 0")
-	companies = included_companies()
-	if companies:
-		conditions.append("company in %(companies)s")
-		params["companies"] = tuple(companies)
-	if customers is not None:
-		conditions.append("customer in %(customers)s")
-		params["customers"] = tuple(customers) or ("",)
-	where = " and ".join(conditions)
-	rows = frappe.db.sql(
-		f"""select customer, sum(base_net_total), count(*),
-			sum(if(`{field}` between %(start)s and %(as_of)s, base_net_total, 0)),
-			sum(if(`{field}` between %(start)s and %(as_of)s, 1, 0)),
-			min(`{field}`), max(`{field}`)
-		from `tab{doctype}` where {where} group by customer""",
-		params,
-	)
-	out = {
-		r[0]: Aggregate(r[0], flt(r[1]), cint(r[2]), flt(r[3]), cint(r[4]), getdate(r[5]), getdate(r[6]))
-		for r in rows
-	}
-	reborn = frappe.db.sql(
-		f"""select customer, max(d) from (
-			select customer, `{field}` d, lag(`{field}`) over (partition by customer order by `{field}`) prev
-			from `tab{doctype}` where {where}
-		) t where datediff(d, prev) > %(lapse)s group by customer""",
-		params,
-	)
-	for customer, day in reborn:
-		if customer in out:
-			out[customer].reborn_on = getdate(day)
-	return out
 
 
 def recompute_all(
-	user: str | None = None,
 	source: str = "Scheduler",
 	as_of: date | None = None,
 	fail_after_chunks: int | None = None,
@@ -171,15 +142,13 @@ def recompute_all(
 	if not frappe.db.sql("select get_lock(%s, 0)", LOCK)[0][0]:
 		return {"skipped": _("Another recompute holds the lock")}
 	try:
-		return _recompute(user, source, as_of or getdate(), fail_after_chunks)
+		return _recompute(source, as_of or getdate(), fail_after_chunks)
 	finally:
 		frappe.db.sql("select release_lock(%s)", LOCK)
 
 
 def recompute_customers(customers: list[str], source: str = "Hook") -> None:
 	"""Rebuild a few customers' aggregates from their own orders (after a merge) and re-decide them."""
-	from customer_priority.standing import retier_customer
-
 	settings = get_engine_settings()
 	aggregates = order_aggregates(getdate(), settings, customers=customers)
 	for name in customers:
@@ -188,7 +157,7 @@ def recompute_customers(customers: list[str], source: str = "Hook") -> None:
 		retier_customer(name, source, settings=settings)
 
 
-def _recompute(user: str | None, source: str, as_of: date, fail_after_chunks) -> dict:
+def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 	settings = get_engine_settings()
 	started = now_datetime()
 	aggregates = order_aggregates(as_of, settings)
@@ -260,20 +229,13 @@ def _recompute(user: str | None, source: str, as_of: date, fail_after_chunks) ->
 		changed_count += len(log)
 		frappe.db.commit()
 		done = min(start + CHUNK, total)
-		frappe.publish_realtime(
-			"customer_priority_recompute",
-			{"done": done, "total": total, "description": _("{0} of {1} customers").format(done, total)},
-			user=user,
-		)
+		publish_progress(done, total, _("{0} of {1} customers").format(done, total))
 	frappe.db.sql("drop temporary table if exists cp_recompute")
 	summary = _("{0} customers ranked from {1} with orders; {2} updated, {3} changes logged").format(
 		total, len(aggregates), written, changed_count
 	)
 	frappe.db.set_single_value(SETTINGS, {"last_recompute_on": started, "last_recompute_summary": summary})
 	frappe.db.commit()
-	frappe.publish_realtime(
-		"customer_priority_recompute",
-		{"done": total or 1, "total": total or 1, "description": summary},
-		user=user,
-	)
+	publish_progress(total or 1, total or 1, summary)
+	frappe.get_doc(SETTINGS).notify_update()  # an open Settings form shows the new summary
 	return {"customers": total, "with_orders": len(aggregates), "updated": written, "changes": changed_count}

@@ -1,23 +1,45 @@
-"""Daily: a ToDo for the account manager of every key account whose periodic review is due (spec section 3)."""
+"""Periodic reviews of key accounts (spec section 3): which are due, a daily ToDo for each one's account manager,
+and the workspace's count. Whether a review is due is the engine's rule (``is_review_due``)."""
 
 import frappe
 from frappe import _
 from frappe.utils import getdate
 
+from customer_priority.engine.evaluation import is_review_due
+from customer_priority.permissions import readable
+
 MARKER = "[customer-priority-review]"
+
+
+def key_accounts_due(today=None, only_readable: bool = False) -> list:
+	"""Enabled key accounts whose review is due (never reviewed counts as due)."""
+	today = getdate(today)
+	condition = readable("Customer", "name") if only_readable else ""
+	rows = frappe.db.sql(
+		f"""select name, customer_name, account_manager, cp_next_review_date from `tabCustomer`
+		where cp_key_account = 1 and disabled = 0 {"and " + condition if condition else ""}""",
+		as_dict=True,
+	)
+	return [
+		r
+		for r in rows
+		if is_review_due(getdate(r.cp_next_review_date) if r.cp_next_review_date else None, today)
+	]
+
+
+@frappe.whitelist()
+def reviews_due_count(filters=None) -> int:
+	"""The workspace's "Reviews Due" number card: key accounts the reader may see whose review is due."""
+	frappe.has_permission("Customer", "read", throw=True)
+	return len(key_accounts_due(only_readable=True))
 
 
 def create_review_todos() -> int:
 	today = getdate()
-	due = frappe.db.sql(
-		"""select name, customer_name, account_manager, cp_next_review_date from `tabCustomer`
-		where cp_key_account = 1 and disabled = 0 and ifnull(account_manager, '') != ''
-		and (cp_next_review_date is null or cp_next_review_date <= %s)""",
-		today,
-		as_dict=True,
-	)
 	created = 0
-	for row in due:
+	for row in key_accounts_due(today):
+		if not row.account_manager:
+			continue
 		if frappe.db.exists(
 			"ToDo",
 			{

@@ -18,10 +18,11 @@ from customer_priority.customer_priority.doctype.customer_priority_settings.cust
 	get_rfm_cutoffs,
 )
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+from customer_priority.engine.history import Aggregate
 from customer_priority.engine.i18n import render_reasons
 from customer_priority.engine.keyaccount import PotentialProfile
 from customer_priority.engine.pipeline import Standing, standing_for
-from customer_priority.engine.ranking import Aggregate, Ranked
+from customer_priority.engine.ranking import Ranked
 from customer_priority.engine.settings import Settings
 
 AGGREGATE_FIELDS = (

@@ -71,5 +71,6 @@ def next_review_due(evaluated_on: date, settings: Settings, is_key_account: bool
 	return evaluated_on + timedelta(days=days)
 
 
-def is_review_overdue(next_due: date | None, today: date) -> bool:
-	return next_due is not None and next_due <= today
+def is_review_due(next_due: date | None, today: date) -> bool:
+	"""A review is due on its date and after it; an account never reviewed is due at once."""
+	return next_due is None or next_due <= today

@@ -6,10 +6,13 @@ import bisect
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .history import Aggregate
 from .i18n import Reason, _, reason
-from .ranking import Aggregate, Ranked
+from .ranking import Ranked
 from .settings import POTENTIAL_FACTORS, Settings
 
+KEY_SOURCES: tuple[str, ...] = ("Value", "Potential", "Manual")
+"""How a customer became a key account: by the value or potential rules, or marked by hand."""
 RELATIONSHIP_LEVELS: tuple[str, ...] = ("Lead", "Small Buyer", "Major Buyer (Not Loyal)", "Loyal Major Buyer")
 
 RELATIONSHIP_PLAYS: dict[str, str] = {
@@ -61,6 +64,12 @@ def potential_score(profile: PotentialProfile, settings: Settings) -> float:
 	weights = settings.potential_weights
 	total = sum(weights.values())
 	return round(100.0 * sum(weights[k] * ratings[k] for k in POTENTIAL_FACTORS) / (5.0 * total), 2)
+
+
+def has_key_potential(abc: str | None, window_value: float, potential: float, settings: Settings) -> bool:
+	"""Could become a key account: in class A or B with purchases in the window, or a potential score at the
+	candidate threshold. The hooks (from stored fields) and the recompute (from a standing) both ask this."""
+	return (abc in ("A", "B") and window_value > 0) or potential >= settings.key_potential_min_score
 
 
 class KeyDecision(NamedTuple):

@@ -10,14 +10,29 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from .history import Aggregate
 from .i18n import Reason, _, reason
-from .keyaccount import PotentialProfile, decide_key_account, decide_relationship_level, potential_score
+from .keyaccount import (
+	PotentialProfile,
+	decide_key_account,
+	decide_relationship_level,
+	has_key_potential,
+	potential_score,
+)
 from .levels import LevelDecision, decide_level, points_from_rfm
 from .memory import paused_gc
-from .ranking import Aggregate, Ranked, RfmCutoffs, rank, rfm_cutoffs, score_rfm
+from .ranking import Ranked, RfmCutoffs, rank, rfm_cutoffs, score_rfm
 from .roles import decide_lifecycle
 from .settings import Settings
-from .tiers import LastRequest, Relationship, RequestFacts, Stage, TierDecision, decide_request_tier
+from .tiers import (
+	LastRequest,
+	Relationship,
+	RequestFacts,
+	Stage,
+	TierDecision,
+	decide_request_tier,
+	relationship_from_lifecycle,
+)
 
 CHURN_SEGMENTS = ("At Risk", "Cannot Lose")
 
@@ -42,7 +57,6 @@ class Standing:
 	relationship_level: str = "Lead"
 	potential_score: float = 0.0
 	tier: str = "Low"
-	tier_rule: int = 0
 	reasons: dict[str, list[Reason]] = field(default_factory=dict)
 	"""Reasons per decision: "tier", "level", "rank", "lifecycle", "key", "relationship"."""
 
@@ -50,24 +64,12 @@ class Standing:
 		return self.reasons.get(topic, [])
 
 
-def customer_request_facts(standing: Standing, settings: Settings) -> RequestFacts:
-	"""The facts of an ordinary request from this customer; a key account's requests count as important."""
-	return RequestFacts(*_request_key(standing, settings))
-
-
 def _request_key(
 	standing: Standing, settings: Settings
 ) -> tuple[Relationship, bool, Stage, LastRequest, bool, bool, bool, bool]:
-	"""``RequestFacts`` fields, in order, as a plain tuple: cheap to build and to look up."""
-	if standing.lifecycle == "Prospect":
-		relationship = Relationship.PROSPECT
-	elif standing.lifecycle == "Lapsed":
-		relationship = Relationship.FORMER
-	else:
-		relationship = Relationship.CURRENT
-	key_potential = (standing.abc in ("A", "B") and standing.aggregate.window_value > 0) or (
-		standing.potential_score >= settings.key_potential_min_score
-	)
+	"""``RequestFacts`` fields of an ordinary request from this customer, in order, as a plain tuple (cheap to
+	build and to look up); a key account's requests count as important."""
+	relationship = relationship_from_lifecycle(standing.lifecycle)
 	return (
 		relationship,
 		standing.is_key,
@@ -75,7 +77,7 @@ def _request_key(
 		LastRequest.NOT_ASKED,
 		standing.is_key,  # important
 		standing.segment in CHURN_SEGMENTS,  # churn risk
-		key_potential,
+		has_key_potential(standing.abc, standing.aggregate.window_value, standing.potential_score, settings),
 		# A customer record with no order and no potential profile is as unknown as a first contact.
 		relationship is not Relationship.PROSPECT or standing.potential_score > 0,  # gave details
 	)
@@ -140,7 +142,7 @@ def standing_for(
 		agg, ranked, st.lifecycle, settings
 	)
 	tier = memo.tier(_request_key(st, settings))
-	st.tier, st.tier_rule = tier.tier, tier.rule
+	st.tier = tier.tier
 	if st.is_key and tier.rule == 1:
 		# The request rule speaks of "an important request"; on the account itself say what it means.
 		st.reasons["tier"] = [reason(_("Key account: its requests come first")), *key.reasons]

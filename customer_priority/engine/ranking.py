@@ -9,123 +9,14 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from itertools import compress
-from operator import and_
+from datetime import date
 from typing import NamedTuple, Protocol
 
+from .history import Aggregate
 from .i18n import Reason, _, reason
-from .memory import paused_gc
 from .settings import Settings
 
-
-@dataclass(slots=True)
-class Aggregate:
-	"""One customer's purchase history, summed over submitted orders (amounts in company currency)."""
-
-	customer: str
-	lifetime_value: float = 0.0
-	order_count: int = 0
-	window_value: float = 0.0
-	window_order_count: int = 0
-	first_order: date | None = None
-	last_order: date | None = None
-	reborn_on: date | None = None
-	"""Date of the latest order that came after a gap longer than the lapse period (see roles)."""
-
-	@property
-	def average_order_value(self) -> float:
-		return self.lifetime_value / self.order_count if self.order_count else 0.0
-
-	@property
-	def usual_interval_days(self) -> float | None:
-		"""Average days between orders, once there are two."""
-		if self.order_count < 2 or not self.first_order or not self.last_order:
-			return None
-		return (self.last_order - self.first_order).days / (self.order_count - 1)
-
-
-class Order(NamedTuple):
-	customer: str
-	day: date
-	amount: float
-	docstatus: int = 1
-
-
-def window_start(as_of: date, settings: Settings) -> date:
-	"""First day inside the look-back window (inclusive); the window ends at ``as_of``."""
-	return as_of - timedelta(days=settings.lookback_days - 1)
-
-
-OrderHistory = tuple[list[float], list[int]]
-"""One customer's submitted orders: amounts (company currency) and days (``date.toordinal()``), in file order."""
-
-
-def collect_orders(orders: Iterable[Order | tuple]) -> dict[str, OrderHistory]:
-	"""Each customer's submitted order history from (customer, day, amount, docstatus) rows; drafts and
-	cancelled orders are left out. The CSV reader builds the same histories column by column."""
-	histories: dict[str, OrderHistory] = {}
-	for customer, day, amount, docstatus in orders:
-		if docstatus != 1:
-			continue
-		history = histories.get(customer)
-		if history is None:
-			history = histories[customer] = ([], [])
-		history[0].append(amount)
-		history[1].append(day.toordinal())
-	return histories
-
-
-def aggregate_histories(
-	histories: dict[str, OrderHistory], as_of: date, settings: Settings
-) -> dict[str, Aggregate]:
-	"""Per-customer aggregates from order histories.
-
-	Each history is reduced with built-ins over whole lists (sum, min, max, compress), so the cost per order is
-	a few C-level steps and the Python-level work is per customer, not per order.
-	"""
-	with paused_gc():
-		return _aggregate(histories, as_of, settings)
-
-
-def _aggregate(histories: dict[str, OrderHistory], as_of: date, settings: Settings) -> dict[str, Aggregate]:
-	from .roles import reborn_day
-
-	start, end = window_start(as_of, settings).toordinal(), as_of.toordinal()
-	out: dict[str, Aggregate] = {}
-	for name, (amounts, days) in histories.items():
-		if not days:
-			continue
-		first, last = min(days), max(days)
-		lifetime = sum(amounts)
-		if start <= first and last <= end:
-			window_value, window_count = lifetime, len(days)
-		elif last < start or first > end:
-			window_value, window_count = 0.0, 0
-		else:
-			inside = list(map(start.__le__, days))
-			if last > end:
-				inside = list(map(and_, inside, map(end.__ge__, days)))
-			window_value, window_count = sum(compress(amounts, inside)), sum(inside)
-		reborn = reborn_day(days, settings.lapse_days) if last - first > settings.lapse_days else None
-		out[name] = Aggregate(
-			name,
-			lifetime,
-			len(days),
-			window_value,
-			window_count,
-			date.fromordinal(first),
-			date.fromordinal(last),
-			date.fromordinal(reborn) if reborn else None,
-		)
-	return out
-
-
-def aggregate_orders(
-	orders: Iterable[Order | tuple], as_of: date, settings: Settings
-) -> dict[str, Aggregate]:
-	"""Per-customer aggregates of submitted orders; drafts and cancelled orders are ignored."""
-	return aggregate_histories(collect_orders(orders), as_of, settings)
+ABC_CLASSES: tuple[str, ...] = ("A", "B", "C")
 
 
 @dataclass(slots=True)
@@ -277,23 +168,8 @@ class Rfm(NamedTuple):
 		return f"{self.recency}{self.frequency}{self.monetary}"
 
 
-SEGMENTS: dict[str, str] = {
-	"Champions": _("bought recently, buys often and spends the most"),
-	"Cannot Lose": _("among the biggest, most frequent buyers, but not lately"),
-	"At Risk": _("bought often, but not lately"),
-	"Lost": _("lowest recency and frequency"),
-	"Hibernating": _("few orders, long ago"),
-	"Loyal": _("buys often"),
-	"New": _("first order was recent"),
-	"Potential Loyalist": _("recent, with a few orders"),
-	"Promising": _("recent, low spend so far"),
-	"Need Attention": _("middle of the road on every measure"),
-	"No Orders": _("has not bought yet"),
-}
-
-
 def segment_for(r: int, f: int, m: int) -> str:
-	"""Named RFM segment, from a fixed table (first match wins, in the order of ``SEGMENTS``)."""
+	"""Named RFM segment: the first rule that matches, top to bottom."""
 	if r >= 4 and f >= 4 and m >= 4:
 		return "Champions"
 	if r <= 2 and m == 5 and f >= 4:

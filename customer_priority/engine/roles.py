@@ -8,15 +8,12 @@ Wallet / Ally / Airbag / Internal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from enum import Enum
-from itertools import compress
-from operator import sub
 from typing import NamedTuple
 
+from .history import Aggregate
 from .i18n import Reason, _, reason
-from .ranking import Aggregate
 from .settings import Settings
 
 LIFECYCLES: tuple[str, ...] = ("Prospect", "New", "Repeat", "Lapsed", "Reborn", "Internal")
@@ -48,29 +45,6 @@ def buying_role_play(role: str) -> str:
 		return BUYING_ROLE_PLAYS[BuyingRole(role)]
 	except ValueError:
 		return BUYING_ROLE_PLAYS[BuyingRole.UNKNOWN]
-
-
-def is_return_after_lapse(previous_last: date | None, new_order: date, settings: Settings) -> bool:
-	"""An order placed more than ``lapse_days`` after the customer's previous latest order."""
-	return previous_last is not None and (new_order - previous_last).days > settings.lapse_days
-
-
-def reborn_day(days: list[int], gap: int) -> int | None:
-	"""The latest order day (an ordinal) that came more than ``gap`` days after the one before it, if any."""
-	distinct = sorted(set(days))
-	later = distinct[1:]
-	returns = list(compress(later, map(gap.__lt__, map(sub, later, distinct))))
-	return returns[-1] if returns else None
-
-
-def reborn_on_from_dates(days: Iterable[date], settings: Settings) -> date | None:
-	"""The latest order date that followed a gap longer than the lapse period, if any.
-
-	The hooks keep this up to date one order at a time (``is_return_after_lapse``); this is the same rule over
-	a whole history, which the recompute and the CLI use, so all of them agree.
-	"""
-	found = reborn_day([day.toordinal() for day in days], settings.lapse_days)
-	return date.fromordinal(found) if found else None
 
 
 class LifecycleDecision(NamedTuple):

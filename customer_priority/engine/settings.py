@@ -129,9 +129,6 @@ class Settings:
 	def sorted_levels(self) -> list[Level]:
 		return sorted(self.levels, key=lambda lv: lv.min_points)
 
-	def tier_rank(self, tier: str) -> int:
-		return TIERS.index(tier)
-
 	def replace(self, **changes: Any) -> Settings:
 		return dataclasses.replace(self, **changes)
 
@@ -371,6 +368,3 @@ class SettingsError(ValueError):
 		self.reasons = reasons
 		self.fields = fields or []
 		super().__init__("; ".join(str(r) for r in reasons))
-
-
-DEFAULT_SETTINGS = Settings()

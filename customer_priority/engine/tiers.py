@@ -31,6 +31,21 @@ from typing import NamedTuple
 from .i18n import Reason, _, reason
 from .settings import TIERS, Settings
 
+REQUEST_TYPES: tuple[str, ...] = (
+	"Catalogue",
+	"Sample",
+	"Price List",
+	"Quotation",
+	"Meeting",
+	"Question",
+	"Complaint",
+	"Urgent Problem",
+	"Order",
+	"Contract",
+	"Other",
+)
+"""What a lead or opportunity asks for; Settings list which of them are important and which are basic."""
+
 
 class Relationship(str, Enum):
 	NEW = "New"
@@ -41,6 +56,13 @@ class Relationship(str, Enum):
 	"""Buys from us now."""
 	FORMER = "Former"
 	"""Bought before, has lapsed."""
+
+
+def relationship_from_lifecycle(lifecycle: str | None) -> Relationship:
+	"""Where a customer stands with us, from its lifecycle role (no order yet, lapsed, or buying)."""
+	if not lifecycle or lifecycle == "Prospect":
+		return Relationship.PROSPECT
+	return Relationship.FORMER if lifecycle == "Lapsed" else Relationship.CURRENT
 
 
 class Stage(str, Enum):

@@ -4,6 +4,7 @@ import frappe
 from frappe import _
 
 from customer_priority.custom_fields import computed_fieldnames
+from customer_priority.recompute import recompute_customers
 
 
 def validate(doc, method=None):
@@ -23,7 +24,7 @@ def protect_computed_fields(doc) -> None:
 		for field in fields:
 			doc.set(field, None)
 		return
-	stored = frappe.db.get_value(doc.doctype, doc.name, list(fields), as_dict=True) or {}
+	stored = doc.get_doc_before_save() or {}
 	changed = [
 		f
 		for f in fields
@@ -45,6 +46,4 @@ def protect_computed_fields(doc) -> None:
 def after_rename(doc, method=None, old=None, new=None, merge=False):
 	"""After a merge the surviving customer owns both histories: rebuild its aggregates from its orders."""
 	if merge:
-		from customer_priority.recompute import recompute_customers
-
 		recompute_customers([new])

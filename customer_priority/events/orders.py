@@ -12,54 +12,42 @@ from datetime import date
 import frappe
 from frappe.utils import cint, flt, getdate
 
+from customer_priority import purchases
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
-	included_companies,
-	value_source,
 )
-from customer_priority.engine.ranking import window_start
-from customer_priority.engine.roles import is_return_after_lapse
+from customer_priority.engine.history import is_return_after_lapse, window_start
 from customer_priority.engine.settings import Settings
 from customer_priority.standing import AGGREGATE_FIELDS, retier_customer
 
-DATE_FIELD = {"Sales Order": "transaction_date", "Sales Invoice": "posting_date"}
-
-
-def counts(doc) -> bool:
-	"""Whether this document is a purchase the settings count."""
-	if doc.doctype != value_source() or not doc.get("customer"):
-		return False
-	if doc.doctype == "Sales Invoice" and cint(doc.get("is_return")):
-		return False
-	companies = included_companies()
-	return not companies or doc.company in companies
-
 
 def on_submit(doc, method=None):
-	if counts(doc):
-		record_order(doc, +1)
+	counted = purchases.current()
+	if counted.counts(doc):
+		record_order(doc, counted, +1)
 
 
 def on_cancel(doc, method=None):
-	if counts(doc):
-		record_order(doc, -1)
+	counted = purchases.current()
+	if counted.counts(doc):
+		record_order(doc, counted, -1)
 
 
-def record_order(doc, sign: int) -> None:
+def record_order(doc, counted: purchases.Purchases, sign: int) -> None:
 	customer = doc.customer
-	day = getdate(doc.get(DATE_FIELD[doc.doctype]))
+	day = getdate(doc.get(counted.date_field))
 	amount = flt(doc.base_net_total)
 	settings = get_engine_settings()
 	row = frappe.db.get_value("Customer", customer, AGGREGATE_FIELDS, as_dict=True, for_update=True)
 	if row is None:
 		return
-	values = apply_delta(row, doc.doctype, customer, day, amount, sign, settings)
+	values = apply_delta(row, counted, customer, day, amount, sign, settings)
 	frappe.db.set_value("Customer", customer, values, update_modified=False)
 	retier_customer(customer, "Hook", doc, settings=settings)
 
 
 def apply_delta(
-	row, doctype: str, customer: str, day: date, amount: float, sign: int, settings: Settings
+	row, counted: purchases.Purchases, customer: str, day: date, amount: float, sign: int, settings: Settings
 ) -> dict:
 	today = getdate()
 	in_window = window_start(today, settings) <= day <= today
@@ -71,14 +59,14 @@ def apply_delta(
 		first = last = reborn = None
 	elif sign > 0:
 		if last is not None and day < last:
-			reborn = reborn_on_from_orders(doctype, customer, settings)  # a back-dated order can close a gap
+			reborn = reborn_on(counted, customer, settings)  # a back-dated order can close a gap
 		elif is_return_after_lapse(last, day, settings):
 			reborn = day
 		first = day if first is None or day < first else first
 		last = day if last is None or day > last else last
 	elif day in (first, last, reborn):
-		first, last = order_date_bounds(doctype, customer)
-		reborn = reborn_on_from_orders(doctype, customer, settings)
+		first, last = purchases.date_bounds(counted, customer)
+		reborn = reborn_on(counted, customer, settings)
 	return {
 		"cp_lifetime_value": flt(row.cp_lifetime_value) + sign * amount if count else 0,
 		"cp_order_count": count,
@@ -90,32 +78,5 @@ def apply_delta(
 	}
 
 
-def order_date_bounds(doctype: str, customer: str) -> tuple[date | None, date | None]:
-	"""First and last submitted order dates: two seeks on the (docstatus, customer, date) index."""
-	field = DATE_FIELD[doctype]
-	first, last = frappe.db.sql(
-		f"""select min(`{field}`), max(`{field}`) from `tab{doctype}`
-		where docstatus = 1 and customer = %s{company_condition(doctype)}""",
-		(customer,),
-	)[0]
-	return (getdate(first) if first else None, getdate(last) if last else None)
-
-
-def reborn_on_from_orders(doctype: str, customer: str, settings: Settings) -> date | None:
-	"""The engine's Reborn rule over one customer's order dates, in SQL (the same rule as ``reborn_on_from_dates``)."""
-	field = DATE_FIELD[doctype]
-	result = frappe.db.sql(
-		f"""select max(d) from (
-			select `{field}` d, lag(`{field}`) over (order by `{field}`) prev from `tab{doctype}`
-			where docstatus = 1 and customer = %s{company_condition(doctype)}
-		) t where datediff(d, prev) > %s""",
-		(customer, settings.lapse_days),
-	)[0][0]
-	return getdate(result) if result else None
-
-
-def company_condition(doctype: str) -> str:
-	companies = included_companies()
-	if not companies:
-		return ""
-	return " and company in ({})".format(", ".join(frappe.db.escape(c) for c in companies))
+def reborn_on(counted: purchases.Purchases, customer: str, settings: Settings) -> date | None:
+	return purchases.reborn_dates(counted, settings.lapse_days, [customer]).get(customer)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import frappe
-from frappe.utils import cint
+from frappe.utils import cint, flt
 
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
@@ -11,6 +11,7 @@ from customer_priority.customer_priority.doctype.customer_priority_settings.cust
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
 from customer_priority.engine.i18n import _ as mark
 from customer_priority.engine.i18n import reason, render_reasons
+from customer_priority.engine.keyaccount import has_key_potential
 from customer_priority.engine.pipeline import CHURN_SEGMENTS
 from customer_priority.engine.settings import Settings
 from customer_priority.engine.tiers import (
@@ -21,6 +22,7 @@ from customer_priority.engine.tiers import (
 	TierDecision,
 	decide_request_tier,
 	higher_tier,
+	relationship_from_lifecycle,
 )
 from customer_priority.events.customer import protect_computed_fields
 from customer_priority.standing import override_reason, translate
@@ -30,7 +32,7 @@ PROSPECT_LEAD_STATUSES = ("Replied", "Opportunity", "Quotation", "Interested", "
 
 
 def customer_facts(customer: str) -> dict:
-	"""What a customer's stored standing says about who they are."""
+	"""What a customer's stored standing says about who they are (the engine's rules, on the stored fields)."""
 	row = frappe.db.get_value(
 		"Customer",
 		customer,
@@ -39,6 +41,7 @@ def customer_facts(customer: str) -> dict:
 			"cp_key_account",
 			"cp_rfm_segment",
 			"cp_abc_class",
+			"cp_window_value",
 			"cp_potential_score",
 			"cp_priority_tier",
 		],
@@ -47,16 +50,13 @@ def customer_facts(customer: str) -> dict:
 	if not row:
 		return {}
 	settings = get_engine_settings()
-	lifecycle = row.cp_lifecycle or "Prospect"
-	relationship = {"Prospect": Relationship.PROSPECT, "Lapsed": Relationship.FORMER}.get(
-		lifecycle, Relationship.CURRENT
-	)
 	return {
-		"relationship": relationship,
+		"relationship": relationship_from_lifecycle(row.cp_lifecycle),
 		"is_key_account": bool(cint(row.cp_key_account)),
 		"churn_risk": row.cp_rfm_segment in CHURN_SEGMENTS,
-		"key_potential": row.cp_abc_class in ("A", "B")
-		or (row.cp_potential_score or 0) >= settings.key_potential_min_score,
+		"key_potential": has_key_potential(
+			row.cp_abc_class, flt(row.cp_window_value), flt(row.cp_potential_score), settings
+		),
 		"standing_tier": row.cp_priority_tier,
 	}
 

@@ -6,6 +6,13 @@ import pytest
 
 import frappe
 
+from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	CACHE_KEY,
+)
+from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	DOCTYPE as SETTINGS,
+)
+
 SITE = os.environ.get("CP_TEST_SITE", "cp-test.localhost")
 
 
@@ -23,11 +30,19 @@ def pytest_unconfigure(config):
 	frappe.destroy()
 
 
+def forget_cached_settings():
+	"""A test that saved Settings and rolled back leaves them in Frappe's caches: read them afresh."""
+	frappe.clear_document_cache(SETTINGS, SETTINGS)
+	frappe.cache.delete_value(CACHE_KEY)
+
+
 @pytest.fixture(autouse=True)
 def rollback():
 	"""Whatever a test writes is undone (tests that must commit clean up after themselves)."""
 	frappe.set_user("Administrator")
 	frappe.db.rollback()
+	forget_cached_settings()
 	yield
 	frappe.set_user("Administrator")
 	frappe.db.rollback()
+	forget_cached_settings()

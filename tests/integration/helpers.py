@@ -1,7 +1,9 @@
 """Records for the integration tests, made through ERPNext's own documents (never by writing its tables)."""
 
+import os
 import random
 import string
+import subprocess
 
 import frappe
 from frappe.utils import add_days, getdate
@@ -93,3 +95,15 @@ def make_user(email: str, roles: list[str]) -> str:
 	user.flags.ignore_permissions = True
 	user.add_roles(*roles)
 	return email
+
+
+def bench(*args: str, **kwargs):
+	"""Run the `bench` command the integration runner found, in the test site's bench."""
+	env = {k: v for k, v in os.environ.items() if k != "CI"}  # `bench` behaves differently under CI
+	return subprocess.run(
+		[os.environ["CP_BENCH_COMMAND"], *args],
+		cwd=os.environ["FRAPPE_BENCH_PATH"],
+		env=env,
+		text=True,
+		**kwargs,
+	)

@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
 """Run the integration suite inside a real Frappe v15 + ERPNext v15 bench, or say loudly that there is none.
 
-The bench is found through FRAPPE_BENCH_PATH, or else at /opt/frappe-bench. This script:
-  1. starts the bench's MariaDB and Redis if they are not answering (and stops, at the end, only what it started);
-  2. installs this checkout into the bench (a copy in apps/customer_priority, installed editable in its env);
-  3. creates the dedicated test site when it is missing, installs or migrates the app on it;
-  4. runs pytest on tests/integration with the bench's Python, and exits with its status.
+The bench is the folder FRAPPE_BENCH_PATH names, or else /opt/frappe-bench. The `bench` command is taken from
+PATH first (where `pip install frappe-bench` puts it), then from the bench's own virtualenv. This script:
+  1. starts the bench's MariaDB and Redis if they are not answering, and stops, at the end, only what it started;
+  2. makes this checkout the code under test: every process it starts imports the app from the checkout
+     (PYTHONPATH), so an app the bench already holds from another path is neither touched nor used. When the
+     bench has no customer_priority app at all, a copy goes into apps/ (marked as the runner's, refreshed on
+     each run) so that `bench` knows the app;
+  3. creates the test site when it is missing, and under CI=true drops and re-creates it on every run, so CI
+     always proves a site created a minute ago; then installs or migrates the app on it;
+  4. runs pytest on tests/integration with the bench's Python, in a shuffled order (the seed is printed; set
+     CP_TEST_SEED to repeat one), and the uninstall/reinstall test last, on its own.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -23,7 +30,11 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 BENCH = Path(os.environ.get("FRAPPE_BENCH_PATH") or "/opt/frappe-bench")
 SITE = os.environ.get("CP_TEST_SITE", "cp-test.localhost")
 DB_ROOT_PASSWORD = os.environ.get("MARIADB_ROOT_PASSWORD", "root")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 APP = "customer_priority"
+RUNNER_COPY_MARK = ".copied-by-integration-runner"
+# The uninstall/reinstall test alters the site under every other test: it runs alone, after them.
+LAST = "test_zz_reinstall.py"
 # Offline, Frappe's gravatar and exchange-rate look-ups would wait on the network: refuse them at once.
 OFFLINE = {
 	"HTTP_PROXY": "http://127.0.0.1:9",
@@ -39,74 +50,113 @@ def say(message: str) -> None:
 	print(f"[integration] {message}", flush=True)
 
 
+def find_bench_command() -> str | None:
+	"""`bench` on PATH (the standard install), else the one in the bench's virtualenv."""
+	on_path = shutil.which("bench")
+	if on_path:
+		return on_path
+	in_env = BENCH / "env" / "bin" / "bench"
+	return str(in_env) if in_env.exists() else None
+
+
 def answering(host: str, port: int) -> bool:
 	with socket.socket() as sock:
 		sock.settimeout(1)
 		return sock.connect_ex((host, port)) == 0
 
 
-def wait_for(port: int, what: str, seconds: int = 60) -> None:
+def wait_for(port: int, what: str, process: subprocess.Popen, seconds: int = 60) -> None:
 	for _ in range(seconds * 4):
 		if answering("127.0.0.1", port):
 			return
+		if process.poll() is not None:
+			break
 		time.sleep(0.25)
 	raise SystemExit(f"[integration] {what} did not come up on port {port}")
 
 
-def ensure_services(started: list[str]) -> None:
-	config = json.loads((BENCH / "sites" / "common_site_config.json").read_text())
-	if not answering("127.0.0.1", int(config.get("db_port") or 3306)):
-		say("starting MariaDB")
-		if (
-			shutil.which("service")
-			and subprocess.run(["service", "mariadb", "start"], capture_output=True).returncode == 0
-		):
-			started.append("mariadb")
-		else:
-			subprocess.Popen(
-				["mysqld_safe"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-			)
-			started.append("mysqld_safe")
-		wait_for(int(config.get("db_port") or 3306), "MariaDB")
-	for key, conf in (("redis_cache", "redis_cache.conf"), ("redis_queue", "redis_queue.conf")):
-		port = int(config[key].rsplit(":", 1)[1])
-		if not answering("127.0.0.1", port):
-			say(f"starting Redis ({key})")
-			subprocess.run(
-				["redis-server", str(BENCH / "config" / conf), "--daemonize", "yes"],
-				check=True,
-				cwd=BENCH / "config",
-			)
-			started.append(key)
-			wait_for(port, key)
+class Services:
+	"""MariaDB and the bench's two Redis servers: started here only when down, stopped by PID at the end."""
+
+	def __init__(self) -> None:
+		self.config = json.loads((BENCH / "sites" / "common_site_config.json").read_text())
+		self.started: list[tuple[str, subprocess.Popen]] = []
+
+	def start(self) -> None:
+		db_port = int(self.config.get("db_port") or 3306)
+		if not answering("127.0.0.1", db_port):
+			mysqld = shutil.which("mariadbd") or shutil.which("mysqld") or "/usr/sbin/mariadbd"
+			run_dir = Path("/run/mysqld")
+			run_dir.mkdir(parents=True, exist_ok=True)
+			shutil.chown(run_dir, "mysql", "mysql")
+			self.launch("MariaDB", [mysqld, "--user=mysql", "--bind-address=127.0.0.1"], db_port)
+		for key in ("redis_cache", "redis_queue"):
+			port = int(self.config[key].rsplit(":", 1)[1])
+			if not answering("127.0.0.1", port):
+				conf = BENCH / "config" / f"{key}.conf"
+				self.launch(f"Redis ({key})", ["redis-server", str(conf), "--daemonize", "no"], port)
+
+	def launch(self, what: str, command: list[str], port: int) -> None:
+		say(f"starting {what}")
+		process = subprocess.Popen(
+			command,
+			cwd=BENCH / "config",
+			stdout=subprocess.DEVNULL,
+			stderr=subprocess.DEVNULL,
+			start_new_session=True,
+		)
+		self.started.append((what, process))
+		wait_for(port, what, process)
+
+	def stop(self) -> None:
+		for what, process in reversed(self.started):
+			say(f"stopping {what} (pid {process.pid}), which this run started")
+			process.terminate()
+			try:
+				process.wait(60)
+			except subprocess.TimeoutExpired:
+				process.kill()
 
 
-def stop_services(started: list[str]) -> None:
-	for key in ("redis_cache", "redis_queue"):
-		if key in started:
-			pid_file = BENCH / "config" / "pids" / f"{key}.pid"
-			if pid_file.exists():
-				subprocess.run(["kill", pid_file.read_text().strip()], check=False)
+class Bench:
+	def __init__(self, command: str) -> None:
+		self.command = command
+		self.env = test_env()
+		self.env.pop(
+			"CI", None
+		)  # `bench` treats CI as a reason to behave differently; pytest decides our status
+
+	def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+		result = subprocess.run(
+			[self.command, *args], cwd=BENCH, env=self.env, text=True, capture_output=True
+		)
+		if check and result.returncode != 0:
+			print(result.stdout[-3000:], result.stderr[-3000:], sep="\n")
+			raise SystemExit(f"[integration] bench {' '.join(args)} failed ({result.returncode})")
+		return result
 
 
-def bench(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-	env = {**os.environ, **OFFLINE}
-	env.pop("CI", None)  # `bench` treats CI as a reason to behave differently; pytest decides our exit status
-	result = subprocess.run(
-		[str(BENCH / "env" / "bin" / "bench"), *args], cwd=BENCH, env=env, text=True, capture_output=True
-	)
-	if check and result.returncode != 0:
-		print(result.stdout[-3000:], result.stderr[-3000:], sep="\n")
-		raise SystemExit(f"[integration] bench {' '.join(args)} failed ({result.returncode})")
-	return result
+def test_env() -> dict[str, str]:
+	"""The environment of every process this runner starts: offline, and importing the app from the checkout."""
+	python_path = os.pathsep.join(p for p in (str(CHECKOUT), os.environ.get("PYTHONPATH")) if p)
+	return {**os.environ, **OFFLINE, "PYTHONPATH": python_path}
 
 
-def install_checkout() -> None:
+def bench_python() -> str:
+	return str(BENCH / "env" / "bin" / "python")
+
+
+def make_app_known() -> None:
+	"""`bench` must know the app (apps/, apps.txt); an app dir the runner did not make is left as it is."""
 	target = BENCH / "apps" / APP
-	if target.is_symlink():
-		target.unlink()
-	if target.exists():
+	if target.exists() or target.is_symlink():
+		if not (target / RUNNER_COPY_MARK).exists():
+			say(
+				f"the bench already has {APP} at {target.resolve()}: left as it is; the tests import this checkout"
+			)
+			return
 		shutil.rmtree(target)
+	say(f"copying this checkout to {target} (marked as the runner's copy)")
 	shutil.copytree(
 		CHECKOUT,
 		target,
@@ -122,28 +172,50 @@ def install_checkout() -> None:
 			"benchmarks/out",
 		),
 	)
-	python = str(BENCH / "env" / "bin" / "python")
+	(target / RUNNER_COPY_MARK).write_text(
+		"made by tests/integration/run_on_bench.py; replaced on each run\n"
+	)
 	found = subprocess.run(
-		[python, "-c", f"import {APP}, os; print(os.path.dirname({APP}.__file__))"],
+		[bench_python(), "-c", f"import {APP}, os; print(os.path.dirname({APP}.__file__))"],
 		capture_output=True,
 		text=True,
 		cwd=BENCH / "sites",
 	)
-	if found.returncode != 0 or Path(found.stdout.strip()).resolve() != (target / APP).resolve():
+	if found.returncode != 0:
 		say("installing the app into the bench's Python")
-		subprocess.run(
-			[python, "-m", "pip", "install", "--quiet", "--no-deps", "-e", str(target)], check=True
-		)
-	for module, package in (("pytest", "pytest"), ("playwright", "playwright")):
-		if subprocess.run([python, "-c", f"import {module}"], capture_output=True).returncode != 0:
-			subprocess.run([python, "-m", "pip", "install", "--quiet", package], check=True)
+		subprocess.run([bench_python(), "-m", "pip", "install", "--quiet", "-e", str(target)], check=True)
 	apps = (BENCH / "sites" / "apps.txt").read_text().split()
 	if APP not in apps:
 		(BENCH / "sites" / "apps.txt").write_text("\n".join([*apps, APP]) + "\n")
 	assets = BENCH / "sites" / "assets" / APP
-	if not assets.exists():
+	if not assets.exists() and not assets.is_symlink():
 		assets.parent.mkdir(parents=True, exist_ok=True)
 		assets.symlink_to(target / APP / "public")
+
+
+def install_test_tools() -> None:
+	"""What the suite needs in the bench's Python: the app's declared dependencies and the test tools."""
+	import tomllib  # Python 3.11+, as the bench's and the test venv's Python are
+
+	declared = tomllib.loads((CHECKOUT / "pyproject.toml").read_text())["project"].get("dependencies", [])
+	wanted = [*declared, "pytest", "pytest-random-order", "hypothesis", "playwright"]
+	probe = (
+		"import sys, importlib.metadata as m\n"
+		"from packaging.requirements import Requirement\n"
+		"missing = []\n"
+		"for spec in sys.argv[1:]:\n"
+		"    req = Requirement(spec)\n"
+		"    try:\n"
+		"        if not req.specifier.contains(m.version(req.name), prereleases=True): missing.append(spec)\n"
+		"    except m.PackageNotFoundError:\n"
+		"        missing.append(spec)\n"
+		"print('\\n'.join(missing))\n"
+	)
+	found = subprocess.run([bench_python(), "-c", probe, *wanted], capture_output=True, text=True)
+	missing = found.stdout.split() if found.returncode == 0 else wanted
+	if missing:
+		say(f"installing into the bench's Python: {' '.join(missing)}")
+		subprocess.run([bench_python(), "-m", "pip", "install", "--quiet", *missing], check=True)
 
 
 def ensure_browser() -> None:
@@ -155,26 +227,20 @@ def ensure_browser() -> None:
 	subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, capture_output=True)
 
 
-def ensure_site() -> None:
-	if not (BENCH / "sites" / SITE / "site_config.json").exists():
-		say(f"creating test site {SITE} (a few minutes)")
-		bench(
-			"new-site",
-			SITE,
-			"--db-root-username",
-			"root",
-			"--db-root-password",
-			DB_ROOT_PASSWORD,
-			"--admin-password",
-			"admin",
-			"--install-app",
-			"erpnext",
-		)
+def ensure_site(bench: Bench) -> None:
+	root = ("--db-root-username", "root", "--db-root-password", DB_ROOT_PASSWORD)
+	exists = (BENCH / "sites" / SITE / "site_config.json").exists()
+	if exists and IN_CI:
+		say(f"CI: dropping {SITE} to prove the suite on a new site")
+		bench("drop-site", SITE, *root, "--force", "--no-backup")
+		exists = False
+	if not exists:
+		say(f"creating the test site {SITE} (about a minute)")
+		bench("new-site", SITE, *root, "--admin-password", "admin", "--install-app", "erpnext")
 		bench("--site", SITE, "execute", "erpnext.setup.utils.before_tests")
 		bench("--site", SITE, "set-config", "allow_tests", "true")
 	bench("--site", SITE, "clear-cache")  # Frappe caches each app's modules: a newly added app must be seen
-	installed = bench("--site", SITE, "list-apps").stdout
-	if APP in installed:
+	if APP in bench("--site", SITE, "list-apps").stdout:
 		say("migrating the app on the test site")
 		bench("--site", SITE, "migrate", "--skip-search-index")
 	else:
@@ -182,54 +248,69 @@ def ensure_site() -> None:
 		bench("--site", SITE, "install-app", APP)
 
 
+def pytest_args() -> tuple[list[str], list[str]]:
+	"""The tests to run shuffled, and the ones to run last; paths on the command line narrow both."""
+	tests = CHECKOUT / "tests" / "integration"
+	chosen = [a for a in sys.argv[1:] if Path(a).exists()]
+	options = [a for a in sys.argv[1:] if not Path(a).exists()]
+	if not chosen:
+		chosen = [str(p) for p in sorted(tests.glob("test_*.py"))]
+	chosen = [str(Path(a).resolve()) for a in chosen]
+	last = [a for a in chosen if Path(a.split("::")[0]).name == LAST]
+	return [*options, *(a for a in chosen if a not in last)], [*options, *last]
+
+
+def run_pytest(args: list[str], env: dict[str, str], seed: int | None) -> int:
+	tests = CHECKOUT / "tests" / "integration"
+	shuffle = ["--random-order-bucket=module", f"--random-order-seed={seed}"] if seed is not None else []
+	command = [bench_python(), "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(tests)]
+	command += ["-c", str(tests / "pytest.ini"), *shuffle, *args]
+	return subprocess.run(command, cwd=BENCH / "sites", env=env).returncode
+
+
 def main() -> int:
-	if not (BENCH / "apps" / "frappe").is_dir() or not (BENCH / "env" / "bin" / "python").exists():
+	if not (BENCH / "apps" / "frappe").is_dir() or not Path(bench_python()).exists():
 		print(
 			f"SKIPPED: no Frappe bench at {BENCH} (set FRAPPE_BENCH_PATH); integration tests did not run",
 			flush=True,
 		)
 		return 0
-	started: list[str] = []
+	command = find_bench_command()
+	if not command:
+		say(f"a bench is at {BENCH}, but no `bench` command: none on PATH, none in {BENCH / 'env' / 'bin'}")
+		say("install it with `pip install frappe-bench`, then run again")
+		return 2
+	say(f"bench at {BENCH}; `bench` command: {command}")
+	services = Services()
 	try:
-		ensure_services(started)
-		install_checkout()
+		services.start()
+		make_app_known()
+		install_test_tools()
 		ensure_browser()
-		ensure_site()
+		bench = Bench(command)
+		ensure_site(bench)
 		env = {
-			**os.environ,
-			**OFFLINE,
+			**test_env(),
 			"CP_TEST_SITE": SITE,
+			"CP_BENCH_COMMAND": command,
 			"FRAPPE_BENCH_PATH": str(BENCH),
 			"CP_SCREENSHOTS": str(CHECKOUT / "docs" / "screenshots"),
 		}
-		tests = BENCH / "apps" / APP / "tests" / "integration"
-		# Paths given on the command line name files of this checkout: run their copies in the bench.
-		args = [
-			str(BENCH / "apps" / APP / Path(a).resolve().relative_to(CHECKOUT)) if Path(a).exists() else a
-			for a in sys.argv[1:]
-		]
-		if not any(Path(a).exists() for a in args):
-			args.append(str(tests))
-		say(f"running the integration suite on {SITE}")
-		result = subprocess.run(
-			[
-				str(BENCH / "env" / "bin" / "python"),
-				"-m",
-				"pytest",
-				"-p",
-				"no:cacheprovider",
-				"--rootdir",
-				str(tests),
-				"-c",
-				str(tests / "pytest.ini"),
-				*args,
-			],
-			cwd=BENCH / "sites",
-			env=env,
-		)
-		return result.returncode
+		shuffled, last = pytest_args()
+		seed = int(os.environ.get("CP_TEST_SEED") or random.randrange(1, 100_000))
+		status = 0
+		if any(a.endswith(".py") or "::" in a for a in shuffled):
+			say(
+				f"running the integration suite on {SITE}, shuffled with seed {seed} (CP_TEST_SEED={seed} repeats it)"
+			)
+			status = run_pytest(shuffled, env, seed)
+		if last and any(a.endswith(".py") or "::" in a for a in last):
+			say("running the uninstall/reinstall test last")
+			last_status = run_pytest(last, env, None)
+			status = status or last_status
+		return status
 	finally:
-		stop_services(started)
+		services.stop()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 import frappe
 
 from customer_priority.custom_fields import get_custom_fields
-from customer_priority.install import ORDER_INDEX
+from customer_priority.purchases import ORDER_INDEX
 
 
 def test_app_is_installed_on_erpnext():

@@ -1,25 +1,18 @@
 """Uninstall leaves ERPNext's data intact and no trace of the app; install again works (runs last)."""
 
 import os
-import subprocess
 
 import frappe
 
-from customer_priority.install import ORDER_INDEX
+from customer_priority.purchases import ORDER_INDEX
+from tests.integration.helpers import bench as run_bench
 from tests.integration.helpers import make_customer, make_order
 
-BENCH = os.environ["FRAPPE_BENCH_PATH"]
 SITE = os.environ.get("CP_TEST_SITE", "cp-test.localhost")
 
 
 def bench(*args):
-	result = subprocess.run(
-		[f"{BENCH}/env/bin/bench", "--site", SITE, *args],
-		cwd=BENCH,
-		capture_output=True,
-		text=True,
-		env={k: v for k, v in os.environ.items() if k != "CI"},
-	)
+	result = run_bench("--site", SITE, *args, capture_output=True)
 	assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
 
 

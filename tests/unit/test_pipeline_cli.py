@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from customer_priority import cli
+from customer_priority.engine.history import Order, aggregate_orders
 from customer_priority.engine.pipeline import compute_all
-from customer_priority.engine.ranking import Order, aggregate_orders
 from customer_priority.engine.settings import Settings
 
 ENGINE = Path(cli.__file__).parent / "engine"
@@ -23,6 +23,30 @@ def test_engine_imports_no_frappe():
 				else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
 			)
 			assert not any(n.split(".")[0] in ("frappe", "erpnext") for n in names), path
+
+
+def test_engine_modules_import_each_other_in_one_direction():
+	"""Engine modules import at the top only, and the graph of their imports has no cycle."""
+	graph: dict[str, set[str]] = {}
+	for path in ENGINE.glob("*.py"):
+		tree = ast.parse(path.read_text())
+		top_level = set(tree.body)
+		graph[path.stem] = set()
+		for node in ast.walk(tree):
+			if isinstance(node, ast.ImportFrom) and node.level == 1:
+				assert node in top_level, f"{path.name} imports .{node.module} inside a function"
+				graph[path.stem].add(node.module or "__init__")
+	done: set[str] = set()
+
+	def visit(module: str, path: tuple[str, ...]) -> None:
+		assert module not in path, "import cycle: " + " -> ".join((*path, module))
+		if module not in done:
+			for imported in graph.get(module, ()):
+				visit(imported, (*path, module))
+			done.add(module)
+
+	for module in graph:
+		visit(module, ())
 
 
 def test_compute_all_orders_and_includes_everyone():

@@ -5,11 +5,9 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from customer_priority.engine.history import Aggregate, Order, aggregate_orders
 from customer_priority.engine.ranking import (
-	Aggregate,
-	Order,
 	RfmCutoffs,
-	aggregate_orders,
 	pareto_summary,
 	quintile_cutoffs,
 	rank,

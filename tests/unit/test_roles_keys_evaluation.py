@@ -7,9 +7,16 @@ from hypothesis import strategies as st
 from customer_priority.engine.evaluation import (
 	QUESTIONS,
 	EvaluationError,
-	is_review_overdue,
+	is_review_due,
 	next_review_due,
 	score_evaluation,
+)
+from customer_priority.engine.history import (
+	Aggregate,
+	Order,
+	aggregate_orders,
+	is_return_after_lapse,
+	reborn_on_from_dates,
 )
 from customer_priority.engine.keyaccount import (
 	PotentialProfile,
@@ -17,13 +24,8 @@ from customer_priority.engine.keyaccount import (
 	decide_relationship_level,
 	potential_score,
 )
-from customer_priority.engine.ranking import Aggregate, Order, Ranked, aggregate_orders
-from customer_priority.engine.roles import (
-	buying_role_play,
-	decide_lifecycle,
-	is_return_after_lapse,
-	reborn_on_from_dates,
-)
+from customer_priority.engine.ranking import Ranked
+from customer_priority.engine.roles import buying_role_play, decide_lifecycle
 from customer_priority.engine.settings import Settings
 
 S = Settings()
@@ -154,5 +156,6 @@ def test_evaluation_refuses_bad_scores(bad):
 def test_review_schedule():
 	assert next_review_due(TODAY, S) == TODAY + timedelta(days=90)
 	assert next_review_due(TODAY, S, is_key_account=True) == TODAY + timedelta(days=30)
-	assert is_review_overdue(TODAY, TODAY)
-	assert not is_review_overdue(None, TODAY)
+	assert is_review_due(TODAY, TODAY)
+	assert is_review_due(None, TODAY), "never reviewed: due at once"
+	assert not is_review_due(TODAY + timedelta(days=1), TODAY)

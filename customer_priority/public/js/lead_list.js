@@ -1,3 +1,2 @@
-{% include "customer_priority/public/js/tier_list.js" %}
-
-customer_priority_list("Lead");
+// The tier is the list indicator (customer_priority.js).
+customer_priority.tier_list_indicator("Lead");

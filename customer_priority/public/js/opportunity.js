@@ -1,5 +1,3 @@
-{% include "customer_priority/public/js/priority_badge.js" %}
-
 frappe.ui.form.on("Opportunity", {
 	refresh(frm) {
 		customer_priority.badge(frm);

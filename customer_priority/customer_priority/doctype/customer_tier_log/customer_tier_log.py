@@ -30,7 +30,7 @@ class CustomerTierLog(Document):
 			)
 
 	def on_trash(self):
-		if "System Manager" not in frappe.get_roles() and not frappe.flags.cp_deleting_party:
+		if "System Manager" not in frappe.get_roles():
 			frappe.throw(_("Only a System Manager can delete tier log entries"), frappe.PermissionError)
 
 

@@ -1,20 +1,22 @@
 """Customers ranked by purchase value over a period, with Pareto/ABC, and a Pareto chart.
 
 One GROUP BY over submitted orders (the app's covering index serves it); the ranking, shares and ABC classes
-come from the engine, exactly as in the recompute and the CLI.
+come from the engine, exactly as in the recompute and the CLI. Rows, summary and chart cover only the customers
+the reader may see (User Permissions).
 """
 
 import frappe
 from frappe import _
 from frappe.utils import add_days, cint, flt, getdate
+from frappe.utils.nestedset import get_descendants_of
 
+from customer_priority import purchases
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
-	value_source,
 )
-from customer_priority.engine.ranking import pareto_summary, rank
+from customer_priority.engine.ranking import ABC_CLASSES, pareto_summary, rank
 from customer_priority.engine.settings import TIERS
-from customer_priority.events.orders import DATE_FIELD
+from customer_priority.permissions import readable
 
 CHART_ROWS = 30
 
@@ -73,30 +75,19 @@ def check_filters(filters) -> None:
 			frappe.throw(_("{0} {1} does not exist").format(_(doctype), frappe.bold(filters.get(field))))
 	if filters.tier and filters.tier not in TIERS:
 		frappe.throw(_("Tier must be one of {0}").format(", ".join(_(t) for t in TIERS)))
-	if filters.abc_class and filters.abc_class not in ("A", "B", "C"):
+	if filters.abc_class and filters.abc_class not in ABC_CLASSES:
 		frappe.throw(_("ABC Class must be A, B or C"))
 
 
 def fetch(filters, from_date, to_date):
-	doctype = value_source()
-	date_field = DATE_FIELD[doctype]
-	conditions = [
-		"o.docstatus = 1",
-		f"o.`{date_field}` between %(from_date)s and %(to_date)s",
-		"ifnull(c.is_internal_customer, 0) = 0",
-	]
-	if doctype == "Sales Invoice":
-		conditions.append("o.is_return = 0")
-	params = {"from_date": from_date, "to_date": to_date}
+	conditions, params = [], {}
 	if filters.company:
 		conditions.append("o.company = %(company)s")
 		params["company"] = filters.company
-	for field, doctype_name in (("customer_group", "Customer Group"), ("territory", "Territory")):
+	for field, tree in (("customer_group", "Customer Group"), ("territory", "Territory")):
 		if filters.get(field):
-			lft, rgt = frappe.db.get_value(doctype_name, filters.get(field), ["lft", "rgt"])
-			conditions.append(f"""c.{field} in (select name from `tab{doctype_name}`
-				where lft >= %({field}_lft)s and rgt <= %({field}_rgt)s)""")
-			params[f"{field}_lft"], params[f"{field}_rgt"] = lft, rgt
+			conditions.append(f"c.{field} in %({field})s")
+			params[field] = (filters.get(field), *get_descendants_of(tree, filters.get(field)))
 	if filters.level:
 		conditions.append("c.cp_level = %(level)s")
 		params["level"] = filters.level
@@ -105,16 +96,10 @@ def fetch(filters, from_date, to_date):
 		params["tier"] = filters.tier
 	if cint(filters.key_accounts_only):
 		conditions.append("c.cp_key_account = 1")
-	return frappe.db.sql(
-		f"""select o.customer, sum(o.base_net_total) value, count(*) orders,
-			max(o.`{date_field}`) last_order, max(c.customer_name) customer_name, max(c.cp_rfm_segment) cp_rfm_segment,
-			max(c.cp_level) cp_level, max(c.cp_priority_tier) cp_priority_tier, max(c.cp_key_account) cp_key_account,
-			max(c.cp_lifecycle) cp_lifecycle
-		from `tab{doctype}` o join `tabCustomer` c on c.name = o.customer
-		where {" and ".join(conditions)}
-		group by o.customer""",
-		params,
-		as_dict=True,
+	if visible := readable("Customer", "c.name"):
+		conditions.append(visible)
+	return purchases.period_totals(
+		purchases.current(), (from_date, to_date), " and ".join(conditions), params
 	)
 
 

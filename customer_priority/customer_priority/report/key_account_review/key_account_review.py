@@ -7,7 +7,9 @@ from frappe.utils import cint, getdate
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
 )
+from customer_priority.engine.evaluation import is_review_due
 from customer_priority.engine.keyaccount import RELATIONSHIP_PLAYS
+from customer_priority.permissions import readable
 
 
 def execute(filters=None):
@@ -21,6 +23,8 @@ def execute(filters=None):
 	params = {"candidate": settings.key_potential_min_score}
 	if cint(filters.key_accounts_only):
 		conditions[1] = "cp_key_account = 1"
+	if visible := readable("Customer", "name"):
+		conditions.append(visible)
 	rows = frappe.db.sql(
 		f"""select name customer, customer_name, cp_key_account key_account,
 			cp_key_account_source source, cp_relationship_level relationship_level, cp_window_value value,
@@ -32,9 +36,8 @@ def execute(filters=None):
 		as_dict=True,
 	)
 	for row in rows:
-		row.overdue = (
-			1 if cint(row.key_account) and (not row.next_review or getdate(row.next_review) <= today) else 0
-		)
+		next_review = getdate(row.next_review) if row.next_review else None
+		row.overdue = 1 if cint(row.key_account) and is_review_due(next_review, today) else 0
 		row.play = _(RELATIONSHIP_PLAYS.get(row.relationship_level, "")) if row.relationship_level else ""
 	rows.sort(key=lambda r: (-r.overdue, -cint(r.key_account), str(r.next_review or "0000"), -(r.value or 0)))
 	return columns(), rows

@@ -6,9 +6,11 @@ from frappe.utils import add_days, getdate
 
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import LOG_FIELDS
 from customer_priority.engine.settings import TIERS
+from customer_priority.permissions import readable
 
 FIELDS = ("Tier", "Level", "Key Account", "Relationship Level", "Lifecycle", "Override")
 SOURCES = ("Hook", "Scheduler", "Manual")
+PARTY_TYPES = ("Customer", "Lead", "Opportunity")
 
 
 def direction(row) -> str:
@@ -27,20 +29,33 @@ def execute(filters=None):
 		frappe.throw(_("What Changed must be one of {0}").format(", ".join(_(f) for f in FIELDS)))
 	if filters.source and filters.source not in SOURCES:
 		frappe.throw(_("Source must be one of {0}").format(", ".join(_(s) for s in SOURCES)))
-	query_filters = {"changed_on": ["between", [from_date, add_days(to_date, 1)]]}
+	conditions = ["changed_on between %(from_date)s and %(to_date)s"]
+	params = {"from_date": from_date, "to_date": add_days(to_date, 1)}
 	for key in ("field", "source", "party_type", "party"):
 		if filters.get(key):
-			query_filters[key] = filters.get(key)
-	rows = frappe.get_all(
-		"Customer Tier Log",
-		filters=query_filters,
-		fields=list(LOG_FIELDS),
-		order_by="changed_on desc",
-		limit_page_length=0,
+			conditions.append(f"`{key}` = %({key})s")
+			params[key] = filters.get(key)
+	conditions += visible_parties()
+	rows = frappe.db.sql(
+		f"""select {", ".join(f"`{f}`" for f in LOG_FIELDS)} from `tabCustomer Tier Log`
+		where {" and ".join(conditions)} order by changed_on desc""",
+		params,
+		as_dict=True,
 	)
 	for row in rows:
 		row.direction = direction(row)
 	return columns(), rows, None, chart(rows)
+
+
+def visible_parties() -> list[str]:
+	"""Rows (and so the chart) only for parties the reader may see: the log names them by a dynamic link,
+	which User Permissions do not reach on their own."""
+	frappe.has_permission("Customer Tier Log", "read", throw=True)
+	conditions = []
+	for party_type in PARTY_TYPES:
+		if visible := readable(party_type, "party"):
+			conditions.append(f"(party_type != {frappe.db.escape(party_type)} or {visible})")
+	return conditions
 
 
 def chart(rows):

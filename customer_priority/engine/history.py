@@ -1,0 +1,147 @@
+"""A customer's purchase history and its aggregate: the facts every other rule starts from.
+
+Order histories come from a CSV (the CLI) or from SQL (the app); both reduce to one ``Aggregate`` per customer,
+and both use the Reborn rule below, so the hooks, the recompute and the CLI agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import compress
+from operator import and_, sub
+from typing import NamedTuple
+
+from .memory import paused_gc
+from .settings import Settings
+
+
+@dataclass(slots=True)
+class Aggregate:
+	"""One customer's purchase history, summed over submitted orders (amounts in company currency)."""
+
+	customer: str
+	lifetime_value: float = 0.0
+	order_count: int = 0
+	window_value: float = 0.0
+	window_order_count: int = 0
+	first_order: date | None = None
+	last_order: date | None = None
+	reborn_on: date | None = None
+	"""Date of the latest order that came after a gap longer than the lapse period (see roles)."""
+
+	@property
+	def average_order_value(self) -> float:
+		return self.lifetime_value / self.order_count if self.order_count else 0.0
+
+	@property
+	def usual_interval_days(self) -> float | None:
+		"""Average days between orders, once there are two."""
+		if self.order_count < 2 or not self.first_order or not self.last_order:
+			return None
+		return (self.last_order - self.first_order).days / (self.order_count - 1)
+
+
+class Order(NamedTuple):
+	customer: str
+	day: date
+	amount: float
+	docstatus: int = 1
+
+
+def window_start(as_of: date, settings: Settings) -> date:
+	"""First day inside the look-back window (inclusive); the window ends at ``as_of``."""
+	return as_of - timedelta(days=settings.lookback_days - 1)
+
+
+OrderHistory = tuple[list[float], list[int]]
+"""One customer's submitted orders: amounts (company currency) and days (``date.toordinal()``), in file order."""
+
+
+def collect_orders(orders: Iterable[Order | tuple]) -> dict[str, OrderHistory]:
+	"""Each customer's submitted order history from (customer, day, amount, docstatus) rows; drafts and
+	cancelled orders are left out. The CSV reader builds the same histories column by column."""
+	histories: dict[str, OrderHistory] = {}
+	for customer, day, amount, docstatus in orders:
+		if docstatus != 1:
+			continue
+		history = histories.get(customer)
+		if history is None:
+			history = histories[customer] = ([], [])
+		history[0].append(amount)
+		history[1].append(day.toordinal())
+	return histories
+
+
+def aggregate_histories(
+	histories: dict[str, OrderHistory], as_of: date, settings: Settings
+) -> dict[str, Aggregate]:
+	"""Per-customer aggregates from order histories.
+
+	Each history is reduced with built-ins over whole lists (sum, min, max, compress), so the cost per order is
+	a few C-level steps and the Python-level work is per customer, not per order.
+	"""
+	with paused_gc():
+		return _aggregate(histories, as_of, settings)
+
+
+def _aggregate(histories: dict[str, OrderHistory], as_of: date, settings: Settings) -> dict[str, Aggregate]:
+	start, end = window_start(as_of, settings).toordinal(), as_of.toordinal()
+	out: dict[str, Aggregate] = {}
+	for name, (amounts, days) in histories.items():
+		if not days:
+			continue
+		first, last = min(days), max(days)
+		lifetime = sum(amounts)
+		if start <= first and last <= end:
+			window_value, window_count = lifetime, len(days)
+		elif last < start or first > end:
+			window_value, window_count = 0.0, 0
+		else:
+			inside = list(map(start.__le__, days))
+			if last > end:
+				inside = list(map(and_, inside, map(end.__ge__, days)))
+			window_value, window_count = sum(compress(amounts, inside)), sum(inside)
+		reborn = reborn_day(days, settings.lapse_days) if last - first > settings.lapse_days else None
+		out[name] = Aggregate(
+			name,
+			lifetime,
+			len(days),
+			window_value,
+			window_count,
+			date.fromordinal(first),
+			date.fromordinal(last),
+			date.fromordinal(reborn) if reborn else None,
+		)
+	return out
+
+
+def aggregate_orders(
+	orders: Iterable[Order | tuple], as_of: date, settings: Settings
+) -> dict[str, Aggregate]:
+	"""Per-customer aggregates of submitted orders; drafts and cancelled orders are ignored."""
+	return aggregate_histories(collect_orders(orders), as_of, settings)
+
+
+def is_return_after_lapse(previous_last: date | None, new_order: date, settings: Settings) -> bool:
+	"""An order placed more than ``lapse_days`` after the customer's previous latest order."""
+	return previous_last is not None and (new_order - previous_last).days > settings.lapse_days
+
+
+def reborn_day(days: list[int], gap: int) -> int | None:
+	"""The latest order day (an ordinal) that came more than ``gap`` days after the one before it, if any."""
+	distinct = sorted(set(days))
+	later = distinct[1:]
+	returns = list(compress(later, map(gap.__lt__, map(sub, later, distinct))))
+	return returns[-1] if returns else None
+
+
+def reborn_on_from_dates(days: Iterable[date], settings: Settings) -> date | None:
+	"""The latest order date that followed a gap longer than the lapse period, if any.
+
+	The hooks keep this up to date one order at a time (``is_return_after_lapse``); this is the same rule over
+	a whole history, which the recompute and the CLI use, so all of them agree.
+	"""
+	found = reborn_day([day.toordinal() for day in days], settings.lapse_days)
+	return date.fromordinal(found) if found else None

@@ -1,0 +1,15 @@
+"""Row-level permissions in set-based SQL: what the session user may read, as a condition a query can use."""
+
+from frappe.model.db_query import DatabaseQuery
+
+
+def readable(doctype: str, column: str) -> str:
+	"""A SQL condition that keeps rows whose ``column`` names a ``doctype`` record the session user may read
+	(User Permissions and permission query conditions, as list views apply them); empty when all are readable.
+
+	Reports that aggregate in SQL use it so their totals, summaries and charts cover only what the reader sees.
+	The result goes into queries with named parameters, so a literal ``%`` is doubled."""
+	match = DatabaseQuery(doctype).build_match_conditions(as_condition=True)
+	if not match:
+		return ""
+	return f"{column} in (select `tab{doctype}`.`name` from `tab{doctype}` where {match})".replace("%", "%%")

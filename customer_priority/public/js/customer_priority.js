@@ -1,0 +1,145 @@
+// The app's desk namespace, loaded on every desk page (hooks.app_include_js): one place for the tier colours,
+// the tier badge with "why", the override actions, the list indicator and the report cell.
+frappe.provide("customer_priority");
+
+Object.assign(customer_priority, {
+	TIERS: ["First", "High", "Medium", "Low"],
+	COLOURS: { First: "red", High: "orange", Medium: "blue", Low: "gray" },
+	ROLE_COLOURS: { Wallet: "green", Ally: "blue", Airbag: "gray", Internal: "purple", Unknown: "orange" },
+
+	// Options of a Select filter or prompt on the tier; `blank` adds an empty first choice.
+	tier_options(blank = true) {
+		return (blank ? [""] : []).concat(this.TIERS).join("\n");
+	},
+
+	tier_pill(tier, extra_class = "") {
+		if (!tier) return "";
+		const colour = this.COLOURS[tier] || "gray";
+		return `<span class="indicator-pill ${colour} ${extra_class}" data-tier="${tier}">${__(tier)}</span>`;
+	},
+
+	// A report's formatter: the tier column as a coloured pill.
+	format_tier_cell(value, row, column, data, default_formatter) {
+		value = default_formatter(value, row, column, data);
+		if (column.fieldname === "tier" && data && data.tier) return customer_priority.tier_pill(data.tier);
+		return value;
+	},
+
+	badge(frm, extra = "") {
+		const tier = frm.doc.cp_priority_tier;
+		if (!tier || frm.is_new()) return;
+		const why = frappe.utils.escape_html(frm.doc.cp_tier_reason || "");
+		const parts = [
+			`<span class="indicator-pill ${this.COLOURS[tier] || "gray"} cp-tier-badge" data-tier="${tier}"
+				title="${why}">${__("Tier")}: ${__(tier)}</span>`,
+		];
+		if (frm.doc.cp_key_account) {
+			parts.push(`<span class="indicator-pill purple cp-key">★ ${__("Key Account")}</span>`);
+		}
+		if (frm.doc.cp_rank) {
+			const colour = { A: "green", B: "blue" }[frm.doc.cp_abc_class] || "gray";
+			const text = __("Rank {0} · Class {1} · {2}", [
+				frm.doc.cp_rank,
+				frm.doc.cp_abc_class || "-",
+				format_currency(frm.doc.cp_window_value || 0),
+			]);
+			parts.push(`<span class="indicator-pill ${colour} cp-rank">${text}</span>`);
+		}
+		if (frm.doc.cp_level) {
+			parts.push(`<span class="indicator-pill gray">${__("Level")}: ${__(frm.doc.cp_level)}</span>`);
+		}
+		if (frm.doc.cp_lifecycle) {
+			parts.push(`<span class="indicator-pill gray">${__(frm.doc.cp_lifecycle)}</span>`);
+		}
+		if (frm.doc.cp_tier_override) {
+			parts.push(`<span class="indicator-pill yellow">${__("Set by hand")}</span>`);
+		}
+		// Replace our own message only: the form may show other messages of ERPNext's.
+		$(frm.layout.message).find(".cp-priority").closest(".form-message").remove();
+		frm.dashboard.set_headline_alert(
+			`<div class="cp-priority">${parts.join(" ")}
+				<div class="text-muted small cp-why">${__("Why")}: ${why}</div>${extra}</div>`,
+		);
+	},
+
+	// The people at the account with their buying role: who holds the wallet, who can veto, who is an airbag.
+	buying_roles(frm) {
+		frappe.call({
+			method: "customer_priority.api.buying_roles",
+			args: { customer: frm.doc.name },
+			callback: (r) => {
+				const people = r.message || [];
+				if (!people.length) return;
+				const items = people.map((p) => {
+					const title = frappe.utils.escape_html([p.play, p.note].filter(Boolean).join(" "));
+					const name = frappe.utils.escape_html(p.full_name || p.name);
+					const colour = this.ROLE_COLOURS[p.role] || "gray";
+					return `<span class="indicator-pill ${colour} cp-buying-role" title="${title}">
+						${name}: ${__(p.role || "Unknown")}</span>`;
+				});
+				// Shown with the badge: ERPNext keeps the Customer dashboard in a tab of its own.
+				this.badge(
+					frm,
+					`<div class="cp-buying-roles small">${__("Buying Roles")}: ${items.join(" ")}</div>`,
+				);
+			},
+		});
+	},
+
+	is_manager() {
+		return frappe.user.has_role("Sales Manager") || frappe.user.has_role("System Manager");
+	},
+
+	override_actions(frm) {
+		if (frm.is_new() || !this.is_manager()) return;
+		frm.add_custom_button(
+			__("Set Tier by Hand"),
+			() =>
+				frappe.prompt(
+					[
+						{
+							fieldname: "tier",
+							fieldtype: "Select",
+							label: __("Tier"),
+							options: this.tier_options(false),
+							reqd: 1,
+						},
+						{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason"), reqd: 1 },
+					],
+					(values) =>
+						frappe.call({
+							method: "customer_priority.api.set_tier_override",
+							args: { doctype: frm.doctype, name: frm.docname, ...values },
+							callback: () => frm.reload_doc(),
+						}),
+					__("Set Tier by Hand"),
+					__("Set"),
+				),
+			__("Priority"),
+		);
+		if (frm.doc.cp_tier_override) {
+			frm.add_custom_button(
+				__("Clear Manual Tier"),
+				() =>
+					frappe.call({
+						method: "customer_priority.api.clear_tier_override",
+						args: { doctype: frm.doctype, name: frm.docname },
+						callback: () => frm.reload_doc(),
+					}),
+				__("Priority"),
+			);
+		}
+	},
+
+	// The tier as a list's indicator (filterable: cp_priority_tier is also a standard filter of the list).
+	tier_list_indicator(doctype) {
+		const settings = (frappe.listview_settings[doctype] = frappe.listview_settings[doctype] || {});
+		settings.add_fields = [...(settings.add_fields || []), "cp_priority_tier"];
+		const own = settings.get_indicator;
+		settings.get_indicator = (doc) => {
+			const tier = doc.cp_priority_tier;
+			if (tier) return [__(tier), this.COLOURS[tier], `cp_priority_tier,=,${tier}`];
+			return own ? own(doc) : null;
+		};
+	},
+});

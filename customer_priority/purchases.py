@@ -1,0 +1,155 @@
+"""Which submitted documents count as a customer's purchases, and every query over them.
+
+One home for the rule (the value source in Settings, submitted, not a return, one of the included companies)
+and for the SQL built on it: the hooks' date look-ups, the recompute's aggregate and Reborn pass, the Customer
+Ranking report's period totals and the covering index that serves them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import frappe
+from frappe.utils import cint, flt, getdate
+
+from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	included_companies,
+	value_source,
+)
+from customer_priority.engine.history import Aggregate
+
+DATE_FIELD = {"Sales Order": "transaction_date", "Sales Invoice": "posting_date"}
+ORDER_INDEX = "cp_customer_value"
+"""Covering index for the per-customer aggregate over submitted orders (docstatus, customer, date, value)."""
+ORDER_INDEX_COLUMNS = {
+	doctype: ("docstatus", "customer", field, "base_net_total") for doctype, field in DATE_FIELD.items()
+}
+
+
+@dataclass(frozen=True)
+class Purchases:
+	"""The documents that count as purchases under the current Settings."""
+
+	doctype: str
+	companies: tuple[str, ...] = ()
+
+	@property
+	def date_field(self) -> str:
+		return DATE_FIELD[self.doctype]
+
+	@property
+	def table(self) -> str:
+		return f"`tab{self.doctype}`"
+
+	def counts(self, doc) -> bool:
+		"""Whether a document being submitted or cancelled is one of these purchases."""
+		if doc.doctype != self.doctype or not doc.get("customer"):
+			return False
+		if self.doctype == "Sales Invoice" and cint(doc.get("is_return")):
+			return False
+		return not self.companies or doc.get("company") in self.companies
+
+	def where(self, alias: str = "") -> tuple[str, dict]:
+		"""The SQL condition (with its named parameters) that picks these purchases from the document table."""
+		prefix = f"{alias}." if alias else ""
+		conditions = [f"{prefix}docstatus = 1", f"{prefix}customer is not null"]
+		params: dict = {}
+		if self.doctype == "Sales Invoice":
+			conditions.append(f"{prefix}is_return = 0")
+		if self.companies:
+			conditions.append(f"{prefix}company in %(cp_companies)s")
+			params["cp_companies"] = self.companies
+		return " and ".join(conditions), params
+
+
+def current() -> Purchases:
+	return Purchases(value_source(), tuple(included_companies()))
+
+
+def date_bounds(purchases: Purchases, customer: str) -> tuple[date | None, date | None]:
+	"""First and last purchase dates of one customer: two seeks on the covering index."""
+	where, params = purchases.where()
+	field = purchases.date_field
+	first, last = frappe.db.sql(
+		f"select min(`{field}`), max(`{field}`) from {purchases.table} where {where} and customer = %(customer)s",
+		{**params, "customer": customer},
+	)[0]
+	return (getdate(first) if first else None, getdate(last) if last else None)
+
+
+def reborn_dates(
+	purchases: Purchases, lapse_days: int, customers: list[str] | None = None
+) -> dict[str, date]:
+	"""The engine's Reborn rule in SQL: each customer's latest purchase after a gap longer than ``lapse_days``
+	(the same rule as ``engine.history.reborn_day``)."""
+	where, params = purchases.where()
+	field = purchases.date_field
+	if customers is not None:
+		where += " and customer in %(customers)s"
+		params["customers"] = tuple(customers) or ("",)
+	rows = frappe.db.sql(
+		f"""select customer, max(d) from (
+			select customer, `{field}` d, lag(`{field}`) over (partition by customer order by `{field}`) prev
+			from {purchases.table} where {where}
+		) t where datediff(d, prev) > %(lapse)s group by customer""",
+		{**params, "lapse": lapse_days},
+	)
+	return {customer: getdate(day) for customer, day in rows}
+
+
+def customer_aggregates(
+	purchases: Purchases,
+	window: tuple[date, date],
+	lapse_days: int,
+	customers: list[str] | None = None,
+) -> dict[str, Aggregate]:
+	"""Every customer's (or the named customers') aggregate: one GROUP BY on the covering index, then the
+	Reborn pass. ``window`` is the look-back window, both ends included."""
+	where, params = purchases.where()
+	field = purchases.date_field
+	if customers is not None:
+		where += " and customer in %(customers)s"
+		params["customers"] = tuple(customers) or ("",)
+	params.update({"start": window[0], "end": window[1]})
+	rows = frappe.db.sql(
+		f"""select customer, sum(base_net_total), count(*),
+			sum(if(`{field}` between %(start)s and %(end)s, base_net_total, 0)),
+			sum(if(`{field}` between %(start)s and %(end)s, 1, 0)),
+			min(`{field}`), max(`{field}`)
+		from {purchases.table} where {where} group by customer""",
+		params,
+	)
+	out = {
+		r[0]: Aggregate(r[0], flt(r[1]), cint(r[2]), flt(r[3]), cint(r[4]), getdate(r[5]), getdate(r[6]))
+		for r in rows
+	}
+	for customer, day in reborn_dates(purchases, lapse_days, customers).items():
+		if customer in out:
+			out[customer].reborn_on = day
+	return out
+
+
+def period_totals(
+	purchases: Purchases, period: tuple[date, date], customer_where: str = "", params: dict | None = None
+) -> list:
+	"""Value, order count and last purchase per customer over a period, with the customer's stored standing.
+
+	``customer_where`` narrows the customers (alias ``c``); internal customers are never ranked."""
+	where, base_params = purchases.where("o")
+	field = purchases.date_field
+	conditions = [where, f"o.`{field}` between %(from_date)s and %(to_date)s"]
+	conditions.append("ifnull(c.is_internal_customer, 0) = 0")
+	if customer_where:
+		conditions.append(customer_where)
+	return frappe.db.sql(
+		f"""select o.customer, sum(o.base_net_total) value, count(*) orders,
+			max(o.`{field}`) last_order, max(c.customer_name) customer_name, max(c.cp_rfm_segment) cp_rfm_segment,
+			max(c.cp_level) cp_level, max(c.cp_priority_tier) cp_priority_tier, max(c.cp_key_account) cp_key_account,
+			max(c.cp_lifecycle) cp_lifecycle
+		from {purchases.table} o join `tabCustomer` c on c.name = o.customer
+		where {" and ".join(conditions)}
+		group by o.customer""",
+		{**base_params, **(params or {}), "from_date": period[0], "to_date": period[1]},
+		as_dict=True,
+	)
