@@ -31,8 +31,12 @@ def pytest_unconfigure(config):
 
 
 def forget_cached_settings():
-	"""A test that saved Settings and rolled back leaves them in Frappe's caches: read them afresh."""
-	frappe.clear_document_cache(SETTINGS, SETTINGS)
+	"""A test that saved settings and rolled back leaves them in Frappe's caches (the connection's value cache
+	is not cleared by a rollback): every test reads them afresh from the database."""
+	frappe.db.value_cache.clear()
+	for doctype in (SETTINGS, "System Settings"):
+		frappe.clear_document_cache(doctype, doctype)
+	frappe.local.system_settings = None
 	frappe.cache.delete_value(CACHE_KEY)
 
 
