@@ -157,38 +157,68 @@ def recompute_customers(customers: list[str], source: str = "Hook") -> None:
 		retier_customer(name, source, settings=settings)
 
 
-def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
-	settings = get_engine_settings()
-	started = now_datetime()
+def decide_everyone(as_of: date, settings):
+	"""Every customer's stored row and new standing, best ranked first; the RFM cut-offs are stored."""
 	aggregates = order_aggregates(as_of, settings)
-	state_fields = [
-		"name",
-		*STATE_FIELDS,
-		"cp_override_reason",
-		*PROFILE_FIELDS,
-	]
+	state_fields = ["name", *STATE_FIELDS, "cp_override_reason", *PROFILE_FIELDS]
 	stored = ", ".join(f"`{f}`" for f in dict.fromkeys([*state_fields, *RESULT_COLUMNS]))
 	customers = {r.name: r for r in frappe.db.sql(f"select {stored} from `tabCustomer`", as_dict=True)}
-	internal = {name for name, r in customers.items() if cint(r.is_internal_customer)}
-	profiles = {}
-	for name, r in customers.items():
-		profile = profile_from_row(r)
-		if not profile.is_empty:
-			profiles[name] = profile
+	profiles = {name: profile_from_row(r) for name, r in customers.items()}
 	standings, cutoffs = compute_all(
 		{k: v for k, v in aggregates.items() if k in customers},
 		as_of,
 		settings,
 		customers=customers.keys(),
 		previous_levels={n: r.cp_level for n, r in customers.items() if r.cp_level},
-		profiles=profiles,
-		internal=internal,
+		profiles={name: p for name, p in profiles.items() if not p.is_empty},
+		internal={name for name, r in customers.items() if cint(r.is_internal_customer)},
 	)
 	frappe.db.set_single_value(SETTINGS, "rfm_cutoffs", json.dumps(cutoffs.to_dict()))
 	frappe.db.commit()
+	return customers, standings, len(aggregates)
 
-	total, changed_count, written = len(standings), 0, 0
+
+def changed_rows(
+	standings, customers: dict, settings, source: str, ranked_on
+) -> tuple[list[tuple], list[dict]]:
+	"""The result rows of the customers whose stored values differ, and the log entries of what changed."""
+	rows, log = [], []
+	for st in standings:
+		row = customers[st.customer]
+		values = standing_values(st, row, settings)
+		values.update(aggregate_values(st.aggregate))
+		values.update(
+			{
+				"cp_rank": st.rank or 0,
+				"cp_percentile": st.percentile if st.rank else 0,
+				"cp_abc_class": st.abc if st.rank else "",
+				"cp_ranked_on": ranked_on,
+			}
+		)
+		if unchanged(row, values):
+			continue
+		rows.append((st.customer, *(values[c] for c in RESULT_COLUMNS)))
+		log.extend(changes_to_log(st.customer, row, values, st, source))
+	return rows, log
+
+
+def write_results(rows: list[tuple]) -> None:
+	"""One bulk INSERT into the temporary table and one UPDATE ... JOIN for a chunk of customers."""
 	columns = list(RESULT_COLUMNS)
+	frappe.db.sql("delete from cp_recompute")
+	insert_many("cp_recompute", ["name", *columns], rows)
+	frappe.db.sql(
+		"update `tabCustomer` c join cp_recompute n on c.name = n.name set {}".format(
+			", ".join(f"c.`{col}` = n.`{col}`" for col in columns)
+		)
+	)
+
+
+def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
+	settings = get_engine_settings()
+	started = now_datetime()
+	customers, standings, with_orders = decide_everyone(as_of, settings)
+	total, changed_count, written = len(standings), 0, 0
 	frappe.db.sql("drop temporary table if exists cp_recompute")
 	frappe.db.sql(
 		"create temporary table cp_recompute (name varchar(140) primary key, {})".format(
@@ -198,44 +228,21 @@ def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 	for chunk_no, start in enumerate(range(0, total, CHUNK)):
 		if fail_after_chunks is not None and chunk_no >= fail_after_chunks:
 			raise RuntimeError("recompute interrupted (simulated)")
-		rows, log = [], []
-		for st in standings[start : start + CHUNK]:
-			row = customers[st.customer]
-			values = standing_values(st, row, settings)
-			agg = st.aggregate
-			values.update(aggregate_values(agg))
-			values.update(
-				{
-					"cp_rank": st.rank or 0,
-					"cp_percentile": st.percentile if st.rank else 0,
-					"cp_abc_class": st.abc if st.rank else "",
-					"cp_ranked_on": started,
-				}
-			)
-			if unchanged(row, values):
-				continue
-			rows.append((st.customer, *(values[c] for c in columns)))
-			log.extend(changes_to_log(st.customer, row, values, st, source))
+		rows, log = changed_rows(standings[start : start + CHUNK], customers, settings, source, started)
 		if rows:
-			frappe.db.sql("delete from cp_recompute")
-			insert_many("cp_recompute", ["name", *columns], rows)
-			frappe.db.sql(
-				"update `tabCustomer` c join cp_recompute n on c.name = n.name set {}".format(
-					", ".join(f"c.`{col}` = n.`{col}`" for col in columns)
-				)
-			)
+			write_results(rows)
 			written += len(rows)
 		write_log(log)
 		changed_count += len(log)
-		frappe.db.commit()
+		frappe.db.commit()  # each chunk whole: a job killed later leaves these customers fully new
 		done = min(start + CHUNK, total)
 		publish_progress(done, total, _("{0} of {1} customers").format(done, total))
 	frappe.db.sql("drop temporary table if exists cp_recompute")
 	summary = _("{0} customers ranked from {1} with orders; {2} updated, {3} changes logged").format(
-		total, len(aggregates), written, changed_count
+		total, with_orders, written, changed_count
 	)
 	frappe.db.set_single_value(SETTINGS, {"last_recompute_on": started, "last_recompute_summary": summary})
 	frappe.db.commit()
 	publish_progress(total or 1, total or 1, summary)
 	frappe.get_doc(SETTINGS).notify_update()  # an open Settings form shows the new summary
-	return {"customers": total, "with_orders": len(aggregates), "updated": written, "changes": changed_count}
+	return {"customers": total, "with_orders": with_orders, "updated": written, "changes": changed_count}

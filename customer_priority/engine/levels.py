@@ -40,82 +40,43 @@ def level_for_points(points: float, levels: list[Level]) -> Level:
 	return chosen
 
 
+def kept_level_index(points: float, current: int, reached: int, levels: list[Level], margin: float) -> int:
+	"""Hysteresis: promote as soon as a higher level is reached; keep the current level while the points stay
+	within ``margin`` below it; otherwise demote to the highest level whose own keep-threshold is still met."""
+	if reached > current:
+		return reached
+	if points >= levels[current].min_points - margin:
+		return current
+	return next((i for i in range(current - 1, -1, -1) if points >= levels[i].min_points - margin), 0)
+
+
 def decide_level(points: float, previous: str | None, settings: Settings) -> LevelDecision:
 	levels = settings.sorted_levels
 	names = [lv.name for lv in levels]
 	reached = level_for_points(points, levels)
 	if previous not in names:
+		why = _("{points:.0f} points: level {level} (from {minimum:.0f} points)")
 		return LevelDecision(
-			reached.name,
-			None,
-			[
-				reason(
-					_("{points:.0f} points: level {level} (from {minimum:.0f} points)"),
-					points=points,
-					level=reached.name,
-					minimum=reached.min_points,
-				)
-			],
+			reached.name, None, [reason(why, points=points, level=reached.name, minimum=reached.min_points)]
 		)
-	current_index = names.index(previous)
+	current, margin = names.index(previous), settings.hysteresis_margin
 	reached_index = names.index(reached.name)
-	if reached_index > current_index:
-		return LevelDecision(
-			reached.name,
-			"promoted",
-			[
-				reason(
-					_(
-						"Promoted from {old} to {new}: {points:.0f} points reached the threshold of {minimum:.0f}"
-					),
-					old=previous,
-					new=reached.name,
-					points=points,
-					minimum=reached.min_points,
-				)
-			],
-		)
-	margin = settings.hysteresis_margin
-	if points >= levels[current_index].min_points - margin:
+	new = kept_level_index(points, current, reached_index, levels, margin)
+	if new > current:
+		why = _("Promoted from {old} to {new}: {points:.0f} points reached the threshold of {minimum:.0f}")
+		params = {"old": previous, "new": names[new], "points": points, "minimum": reached.min_points}
+		return LevelDecision(names[new], "promoted", [reason(why, **params)])
+	params = {"points": points, "margin": margin, "minimum": levels[current].min_points}
+	if new == current:
 		why = (
 			_("{points:.0f} points: stays {level}")
-			if reached_index == current_index
+			if reached_index == current
 			else _(
 				"{points:.0f} points: stays {level} (within the {margin:.0f}-point margin below {minimum:.0f})"
 			)
 		)
-		return LevelDecision(
-			previous,
-			None,
-			[
-				reason(
-					why,
-					points=points,
-					level=previous,
-					margin=margin,
-					minimum=levels[current_index].min_points,
-				)
-			],
-		)
-	# Demote to the highest level below whose own keep-threshold the points still meet.
-	new_index = 0
-	for index in range(current_index - 1, -1, -1):
-		if points >= levels[index].min_points - margin:
-			new_index = index
-			break
-	return LevelDecision(
-		names[new_index],
-		"demoted",
-		[
-			reason(
-				_(
-					"Demoted from {old} to {new}: {points:.0f} points fell more than {margin:.0f} below {minimum:.0f}"
-				),
-				old=previous,
-				new=names[new_index],
-				points=points,
-				margin=margin,
-				minimum=levels[current_index].min_points,
-			)
-		],
+		return LevelDecision(previous, None, [reason(why, level=previous, **params)])
+	why = _(
+		"Demoted from {old} to {new}: {points:.0f} points fell more than {margin:.0f} below {minimum:.0f}"
 	)
+	return LevelDecision(names[new], "demoted", [reason(why, old=previous, new=names[new], **params)])

@@ -161,156 +161,71 @@ class Settings:
 	# ------------------------------------------------------------------ validation
 	def problems(self) -> list[tuple[str, Reason]]:
 		"""Every bad value as (field name, reason); empty when the settings are usable."""
-		out: list[tuple[str, Reason]] = []
+		check = _Checks(self)
+		self._check_ranking(check)
+		self._check_levels(check.bad)
+		self._check_key_accounts(check)
+		self._check_lifecycle(check)
+		self._check_requests(check)
+		check.whole("review_interval_days", 1)
+		check.whole("key_account_review_interval_days", 1)
+		check.weights("evaluation_weights", [f"q{i}" for i in range(1, 8)])
+		self._check_bands(check.bad)
+		return check.found
 
-		def bad(name: str, template: str, **params: Any) -> None:
-			out.append((name, reason(template, **params)))
-
-		def number(name: str) -> float | None:
-			value = getattr(self, name)
-			if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-				bad(name, _("{field} must be a number, not {value!r}"), field=name, value=value)
-				return None
-			return float(value)
-
-		def non_negative(name: str) -> None:
-			value = number(name)
-			if value is not None and value < 0:
-				bad(name, _("{field} cannot be negative (got {value})"), field=name, value=value)
-
-		def percent(name: str) -> float | None:
-			value = number(name)
-			if value is not None and not 0 <= value <= 100:
-				bad(name, _("{field} must be between 0 and 100 (got {value})"), field=name, value=value)
-				return None
-			return value
-
-		def whole(name: str, minimum: int) -> None:
-			value = getattr(self, name)
-			if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-				bad(
-					name,
-					_("{field} must be a whole number of at least {minimum} (got {value!r})"),
-					field=name,
-					minimum=minimum,
-					value=value,
-				)
-
-		def tier(name: str) -> None:
-			if getattr(self, name) not in TIERS:
-				bad(
-					name,
-					_("{field} must be one of {tiers} (got {value!r})"),
-					field=name,
-					tiers=", ".join(TIERS),
-					value=getattr(self, name),
-				)
-
-		def weights(name: str, keys: tuple[str, ...] | list[str]) -> None:
-			table = getattr(self, name)
-			if not isinstance(table, dict) or set(table) != set(keys):
-				bad(
-					name,
-					_("{field} must give a weight for exactly: {keys}"),
-					field=name,
-					keys=", ".join(keys),
-				)
-				return
-			for key, value in table.items():
-				if (
-					isinstance(value, bool)
-					or not isinstance(value, int | float)
-					or not math.isfinite(value)
-					or value < 0
-				):
-					bad(
-						name,
-						_("Weight {key} in {field} must be a number of at least 0 (got {value!r})"),
-						field=name,
-						key=key,
-						value=value,
-					)
-			if all(isinstance(v, int | float) and v == 0 for v in table.values()):
-				bad(name, _("{field} needs at least one weight above 0"), field=name)
-
-		def increasing(name: str, values: list[Any]) -> None:
-			if not values or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-				bad(name, _("{field} must be a list of numbers"), field=name)
-			elif any(b <= a for a, b in itertools.pairwise(values)) or values[0] < 0:
-				bad(
-					name,
-					_("{field} must be positive and strictly increasing (got {values})"),
-					field=name,
-					values=values,
-				)
-
-		whole("lookback_days", 1)
-		a, b = percent("abc_a_cutoff"), percent("abc_b_cutoff")
+	def _check_ranking(self, check: _Checks) -> None:
+		check.whole("lookback_days", 1)
+		a, b = check.percent("abc_a_cutoff"), check.percent("abc_b_cutoff")
 		if a is not None and b is not None and not a < b:
-			bad("abc_b_cutoff", _("The B cut-off ({b}%) must be above the A cut-off ({a}%)"), a=a, b=b)
-		for name in ("recency_weight", "frequency_weight", "monetary_weight"):
-			non_negative(name)
-		if all(
-			isinstance(getattr(self, n), int | float) and getattr(self, n) == 0
-			for n in ("recency_weight", "frequency_weight", "monetary_weight")
-		):
-			bad(
+			check.bad("abc_b_cutoff", _("The B cut-off ({b}%) must be above the A cut-off ({a}%)"), a=a, b=b)
+		rfm = ("recency_weight", "frequency_weight", "monetary_weight")
+		for name in rfm:
+			check.non_negative(name)
+		if all(isinstance(getattr(self, n), int | float) and getattr(self, n) == 0 for n in rfm):
+			check.bad(
 				"monetary_weight",
 				_("At least one of the recency, frequency and monetary weights must be above 0"),
 			)
+		check.non_negative("hysteresis_margin")
 
-		self._check_levels(bad)
-		non_negative("hysteresis_margin")
-		percent("key_account_top_percent")
-		non_negative("key_account_min_window_value")
-		weights("potential_weights", POTENTIAL_FACTORS)
-		percent("potential_threshold")
-		percent("key_potential_min_score")
-		increasing("staff_count_bands", self.staff_count_bands)
-		increasing("years_in_business_bands", self.years_in_business_bands)
+	def _check_key_accounts(self, check: _Checks) -> None:
+		check.percent("key_account_top_percent")
+		check.non_negative("key_account_min_window_value")
+		check.weights("potential_weights", POTENTIAL_FACTORS)
+		check.percent("potential_threshold")
+		check.percent("key_potential_min_score")
 		for name in ("staff_count_bands", "years_in_business_bands"):
+			check.increasing(name)
 			if isinstance(getattr(self, name), list) and len(getattr(self, name)) != 5:
-				bad(name, _("{field} needs exactly 5 thresholds, one for each score from 1 to 5"), field=name)
-		non_negative("major_buyer_min_window_value")
-		whole("loyal_min_orders", 1)
-		whole("lapse_days", 1)
-		non_negative("lapse_interval_multiplier")
-		whole("lapse_min_days", 0)
-		whole("reborn_window_days", 0)
-		for name in (
-			"key_account_routine_tier",
-			"urgent_current_tier",
-			"churn_without_potential_tier",
-			"new_with_details_tier",
-		):
-			tier(name)
-		for name in (
-			"important_request_types",
-			"basic_request_types",
-			"final_sales_stages",
-			"negotiation_sales_stages",
-		):
+				check.bad(
+					name, _("{field} needs exactly 5 thresholds, one for each score from 1 to 5"), field=name
+				)
+		check.non_negative("major_buyer_min_window_value")
+		check.whole("loyal_min_orders", 1)
+
+	def _check_lifecycle(self, check: _Checks) -> None:
+		check.whole("lapse_days", 1)
+		check.non_negative("lapse_interval_multiplier")
+		check.whole("lapse_min_days", 0)
+		check.whole("reborn_window_days", 0)
+
+	def _check_requests(self, check: _Checks) -> None:
+		for name in TIER_CHOICE_FIELDS:
+			check.tier(name)
+		for name in NAME_LIST_FIELDS:
 			value = getattr(self, name)
 			if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-				bad(name, _("{field} must be a list of non-empty names"), field=name)
+				check.bad(name, _("{field} must be a list of non-empty names"), field=name)
+		important, basic = self.important_request_types, self.basic_request_types
 		overlap = (
-			set(self.important_request_types) & set(self.basic_request_types)
-			if all(
-				isinstance(getattr(self, n), list) for n in ("important_request_types", "basic_request_types")
-			)
-			else set()
+			set(important) & set(basic) if isinstance(important, list) and isinstance(basic, list) else set()
 		)
 		if overlap:
-			bad(
+			check.bad(
 				"basic_request_types",
 				_("A request type cannot be both important and basic: {names}"),
 				names=", ".join(sorted(overlap)),
 			)
-		whole("review_interval_days", 1)
-		whole("key_account_review_interval_days", 1)
-		weights("evaluation_weights", [f"q{i}" for i in range(1, 8)])
-		self._check_bands(bad)
-		return out
 
 	def _check_levels(self, bad: Any) -> None:
 		levels = self.levels
@@ -359,6 +274,108 @@ class Settings:
 		if problems:
 			raise SettingsError([r for _field, r in problems], fields=[f for f, _r in problems])
 		return self
+
+
+TIER_CHOICE_FIELDS = (
+	"key_account_routine_tier",
+	"urgent_current_tier",
+	"churn_without_potential_tier",
+	"new_with_details_tier",
+)
+NAME_LIST_FIELDS = (
+	"important_request_types",
+	"basic_request_types",
+	"final_sales_stages",
+	"negotiation_sales_stages",
+)
+
+
+class _Checks:
+	"""The kinds of check a setting gets; each bad value is collected as (field name, reason), none raised."""
+
+	def __init__(self, settings: Settings):
+		self.settings = settings
+		self.found: list[tuple[str, Reason]] = []
+
+	def bad(self, name: str, template: str, **params: Any) -> None:
+		self.found.append((name, reason(template, **params)))
+
+	def number(self, name: str) -> float | None:
+		value = getattr(self.settings, name)
+		if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+			self.bad(name, _("{field} must be a number, not {value!r}"), field=name, value=value)
+			return None
+		return float(value)
+
+	def non_negative(self, name: str) -> None:
+		value = self.number(name)
+		if value is not None and value < 0:
+			self.bad(name, _("{field} cannot be negative (got {value})"), field=name, value=value)
+
+	def percent(self, name: str) -> float | None:
+		value = self.number(name)
+		if value is not None and not 0 <= value <= 100:
+			self.bad(name, _("{field} must be between 0 and 100 (got {value})"), field=name, value=value)
+			return None
+		return value
+
+	def whole(self, name: str, minimum: int) -> None:
+		value = getattr(self.settings, name)
+		if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+			self.bad(
+				name,
+				_("{field} must be a whole number of at least {minimum} (got {value!r})"),
+				field=name,
+				minimum=minimum,
+				value=value,
+			)
+
+	def tier(self, name: str) -> None:
+		value = getattr(self.settings, name)
+		if value not in TIERS:
+			self.bad(
+				name,
+				_("{field} must be one of {tiers} (got {value!r})"),
+				field=name,
+				tiers=", ".join(TIERS),
+				value=value,
+			)
+
+	def weights(self, name: str, keys: tuple[str, ...] | list[str]) -> None:
+		table = getattr(self.settings, name)
+		if not isinstance(table, dict) or set(table) != set(keys):
+			self.bad(
+				name, _("{field} must give a weight for exactly: {keys}"), field=name, keys=", ".join(keys)
+			)
+			return
+		for key, value in table.items():
+			if (
+				isinstance(value, bool)
+				or not isinstance(value, int | float)
+				or not math.isfinite(value)
+				or value < 0
+			):
+				self.bad(
+					name,
+					_("Weight {key} in {field} must be a number of at least 0 (got {value!r})"),
+					field=name,
+					key=key,
+					value=value,
+				)
+		if all(isinstance(v, int | float) and v == 0 for v in table.values()):
+			self.bad(name, _("{field} needs at least one weight above 0"), field=name)
+
+	def increasing(self, name: str) -> None:
+		values = getattr(self.settings, name)
+		if not values or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+			self.bad(name, _("{field} must be a list of numbers"), field=name)
+		elif any(b <= a for a, b in itertools.pairwise(values)) or values[0] < 0:
+			self.bad(
+				name,
+				_("{field} must be positive and strictly increasing (got {values})"),
+				field=name,
+				values=values,
+			)
 
 
 class SettingsError(ValueError):

@@ -146,15 +146,23 @@ def bench_python() -> str:
 	return str(BENCH / "env" / "bin" / "python")
 
 
+def runner_owns(target: Path) -> bool | None:
+	"""Whether apps/<app> is the runner's own copy (True), someone else's app (False), or absent (None)."""
+	if not (target.exists() or target.is_symlink()):
+		return None
+	return (target / RUNNER_COPY_MARK).is_file() and not target.is_symlink()
+
+
 def make_app_known() -> None:
 	"""`bench` must know the app (apps/, apps.txt); an app dir the runner did not make is left as it is."""
 	target = BENCH / "apps" / APP
-	if target.exists() or target.is_symlink():
-		if not (target / RUNNER_COPY_MARK).exists():
-			say(
-				f"the bench already has {APP} at {target.resolve()}: left as it is; the tests import this checkout"
-			)
-			return
+	owned = runner_owns(target)
+	if owned is False:
+		say(
+			f"the bench already has {APP} at {target.resolve()}: left as it is; the tests import this checkout"
+		)
+		return
+	if owned:
 		shutil.rmtree(target)
 	say(f"copying this checkout to {target} (marked as the runner's copy)")
 	shutil.copytree(

@@ -9,7 +9,14 @@ from frappe.utils import cint, flt
 
 from customer_priority.engine.i18n import Reason
 from customer_priority.engine.ranking import RfmCutoffs
-from customer_priority.engine.settings import POTENTIAL_FACTORS, Level, Settings, SettingsError
+from customer_priority.engine.settings import (
+	NAME_LIST_FIELDS,
+	POTENTIAL_FACTORS,
+	TIER_CHOICE_FIELDS,
+	Level,
+	Settings,
+	SettingsError,
+)
 
 DOCTYPE = "Customer Priority Settings"
 # Engine settings read straight from a field of the same name.
@@ -34,18 +41,6 @@ PLAIN_FIELDS = {
 	"review_interval_days": cint,
 	"key_account_review_interval_days": cint,
 }
-LINE_LISTS = (
-	"important_request_types",
-	"basic_request_types",
-	"final_sales_stages",
-	"negotiation_sales_stages",
-)
-TIER_CHOICES = (
-	"key_account_routine_tier",
-	"urgent_current_tier",
-	"churn_without_potential_tier",
-	"new_with_details_tier",
-)
 # Where an engine setting lives in the form, for messages that name the field the user sees.
 FORM_FIELD = {
 	"potential_weights": "weight_purchase_potential",
@@ -74,8 +69,8 @@ def lines(text: str | None) -> list[str]:
 class CustomerPrioritySettings(Document):
 	def to_engine_settings(self) -> Settings:
 		values = {name: cast(self.get(name) or 0) for name, cast in PLAIN_FIELDS.items()}
-		values.update({name: lines(self.get(name)) for name in LINE_LISTS})
-		values.update({name: self.get(name) for name in TIER_CHOICES})
+		values.update({name: lines(self.get(name)) for name in NAME_LIST_FIELDS})
+		values.update({name: self.get(name) for name in TIER_CHOICE_FIELDS})
 		values["levels"] = [
 			Level(row.level_name, flt(row.min_points), row.colour or "gray") for row in self.levels
 		]

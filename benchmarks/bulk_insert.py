@@ -1,0 +1,66 @@
+"""The app's multi-row INSERT (``customer_priority.sql.insert_many``) against ``frappe.db.bulk_insert``, on the
+tier log, with the same rows, in turns, in one run (each insert rolled back).
+
+    FRAPPE_BENCH_PATH=/opt/frappe-bench /opt/frappe-bench/env/bin/python benchmarks/bulk_insert.py [SITE] [ROWS]
+"""
+
+import os
+import sys
+import time
+
+import frappe
+from frappe.utils import now_datetime
+
+SITE = sys.argv[1] if len(sys.argv) > 1 else "cp-test.localhost"
+ROWS = int(sys.argv[2]) if len(sys.argv) > 2 else 80_000
+
+
+def main() -> None:
+	frappe.init(site=SITE, sites_path=os.path.join(os.environ["FRAPPE_BENCH_PATH"], "sites"))
+	frappe.connect()
+	from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import LOG_FIELDS
+	from customer_priority.sql import insert_many
+
+	now = now_datetime()
+	columns = ("name", "creation", "modified", "owner", "modified_by", *LOG_FIELDS)
+	rows = [
+		(
+			f"bench-{i:09d}",
+			now,
+			now,
+			"Administrator",
+			"Administrator",
+			"Customer",
+			f"BENCH-CP-{i % 20000:06d}",
+			"Tier",
+			"Medium",
+			"High",
+			"Current customer with an important or urgent request; RFM 455: Loyal",
+			"Scheduler",
+			"Administrator",
+			now,
+			None,
+			None,
+		)
+		for i in range(ROWS)
+	]
+	ways = {
+		"frappe.db.bulk_insert": lambda: frappe.db.bulk_insert("Customer Tier Log", columns, rows),
+		"insert_many": lambda: insert_many("tabCustomer Tier Log", columns, rows),
+	}
+	best = dict.fromkeys(ways, float("inf"))
+	for _round in range(3):
+		for name, insert in ways.items():
+			started = time.perf_counter()
+			insert()
+			best[name] = min(best[name], time.perf_counter() - started)
+			frappe.db.rollback()
+	base = best["frappe.db.bulk_insert"]
+	print(f"{ROWS:,} tier log rows, best of 3 in turns:")
+	for name, seconds in best.items():
+		print(f"  {name:<22} {seconds:6.2f} s  ({seconds / base:.2f}x frappe.db.bulk_insert)")
+	frappe.destroy()
+
+
+if __name__ == "__main__":
+	main()
