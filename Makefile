@@ -32,4 +32,4 @@ integration: $(BIN)/.installed
 	$(BIN)/python tests/integration/run_on_bench.py
 
 sample-data: $(BIN)/.installed
-	$(BIN)/python -m customer_priority.sample_data.generate
+	$(BIN)/python -m customer_priority.cli.sample_data.generate

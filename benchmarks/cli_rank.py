@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from customer_priority.cli import rank_orders
+from customer_priority.cli.order_csv import read_order_histories
 from customer_priority.engine.settings import Settings
-from customer_priority.order_csv import read_order_histories
 
 OUT = Path(__file__).parent / "out"
 

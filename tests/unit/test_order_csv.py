@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from customer_priority.cli.order_csv import OrderFileError, read_order_histories
 from customer_priority.engine.history import Order, collect_orders
-from customer_priority.order_csv import OrderFileError, read_order_histories
 
 HEADER = ["ID", "Customer", "Date", "Net Total (Company Currency)", "Status"]
 STATUSES = ["Completed", "To Deliver and Bill", "Cancelled", "Draft", " cancelled "]

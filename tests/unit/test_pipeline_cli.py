@@ -10,7 +10,7 @@ from customer_priority.engine.history import Order, aggregate_orders
 from customer_priority.engine.pipeline import compute_all
 from customer_priority.engine.settings import Settings
 
-ENGINE = Path(cli.__file__).parent / "engine"
+ENGINE = Path(cli.__file__).parents[1] / "engine"
 
 
 def test_engine_imports_no_frappe():
@@ -172,8 +172,16 @@ def test_rank_missing_file(capsys):
 
 
 def test_progress_bar(tmp_path, capsys):
-	from customer_priority.order_csv import read_order_histories
+	from customer_priority.cli.order_csv import read_order_histories
 
 	path = write(tmp_path, "Customer,Date,Net Total (Company Currency)\n" + "A,2026-01-01,1\n" * 50)
 	assert read_order_histories(path, progress=True).orders == 50
 	assert "100%" in capsys.readouterr().err
+
+
+def test_bulk_work_and_reports_import_nothing_from_the_doc_events_package():
+	app = ENGINE.parent
+	for path in [app / "recompute.py", *(app / "customer_priority" / "report").rglob("*.py")]:
+		for node in ast.walk(ast.parse(path.read_text())):
+			if isinstance(node, ast.ImportFrom):
+				assert not (node.module or "").startswith("customer_priority.events"), path

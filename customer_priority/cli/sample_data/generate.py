@@ -1,6 +1,6 @@
 """Make the bundled, ERPNext-shaped sample data set (deterministic: the same files every run).
 
-    python -m customer_priority.sample_data.generate [OUT_DIR]
+    python -m customer_priority.cli.sample_data.generate [OUT_DIR]
 
 A few hundred customers whose yearly value follows a Pareto curve, some thousands of Sales Orders over three
 years (some customers lapse, some come back), an internal customer, potential profiles for prospects, and
@@ -15,7 +15,8 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-AS_OF = date(2026, 6, 30)
+from customer_priority.cli.sample_data import AS_OF
+
 """The sample's "today": the demo ranks as of this date so its output never drifts."""
 
 HERE = Path(__file__).parent

@@ -19,17 +19,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .engine.history import aggregate_histories
-from .engine.i18n import render_reasons
-from .engine.keyaccount import PotentialProfile
-from .engine.pipeline import Standing, compute_all
-from .engine.ranking import pareto_summary
-from .engine.settings import Settings, SettingsError
-from .engine.tiers import LastRequest, Relationship, RequestFacts, Stage, decide_request_tier
-from .order_csv import OrderFileError, read_order_histories
-from .sample_data.generate import AS_OF as SAMPLE_AS_OF
+from customer_priority.cli.order_csv import OrderFileError, read_order_histories
+from customer_priority.cli.sample_data import AS_OF as SAMPLE_AS_OF
+from customer_priority.cli.sample_data import SAMPLE_DIR
+from customer_priority.engine.history import aggregate_histories
+from customer_priority.engine.i18n import render_reasons
+from customer_priority.engine.keyaccount import PotentialProfile
+from customer_priority.engine.pipeline import Standing, compute_all
+from customer_priority.engine.ranking import pareto_summary
+from customer_priority.engine.settings import Settings, SettingsError
+from customer_priority.engine.tiers import LastRequest, Relationship, RequestFacts, Stage, decide_request_tier
 
-SAMPLE_DIR = Path(__file__).parent / "sample_data"
 RANK_COLUMNS = (
 	"rank",
 	"customer",

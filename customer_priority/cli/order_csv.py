@@ -20,8 +20,8 @@ from datetime import date, datetime
 from math import isfinite
 from typing import IO, Any, NamedTuple, TypeVar
 
-from .engine.history import OrderHistory
-from .engine.memory import paused_gc
+from customer_priority.engine.history import OrderHistory
+from customer_priority.engine.memory import paused_gc
 
 CUSTOMER_COLUMNS = ("Customer", "customer")
 DATE_COLUMNS = ("Date", "transaction_date", "Transaction Date")
