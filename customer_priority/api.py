@@ -5,9 +5,11 @@ from frappe import _
 from frappe.utils import cint, now_datetime
 
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+from customer_priority.engine.i18n import _ as mark
+from customer_priority.engine.i18n import reason as engine_reason
 from customer_priority.engine.roles import buying_role_play
 from customer_priority.engine.settings import TIERS
-from customer_priority.standing import override_reason, retier_customer
+from customer_priority.standing import override_reason, reason_values, retier_customer
 
 OVERRIDABLE = ("Customer", "Lead", "Opportunity")
 MANAGERS = ("Sales Manager", "System Manager")
@@ -47,7 +49,7 @@ def set_tier_override(doctype: str, name: str, tier: str, reason: str) -> dict:
 			"cp_override_on": now_datetime(),
 			"cp_priority_tier": tier,
 			"cp_rule_tier": old.cp_rule_tier or old.cp_priority_tier,
-			"cp_tier_reason": override_reason(reason),
+			**reason_values(override_reason(reason)),
 		},
 	)
 	write_log(
@@ -100,7 +102,7 @@ def clear_tier_override(doctype: str, name: str) -> dict:
 				"field": "Override",
 				"old_value": row.cp_priority_tier or "",
 				"new_value": tier or "",
-				"reason": _("Override cleared: the rules decide again"),
+				"reasons": [engine_reason(mark("Override cleared: the rules decide again"))],
 				"source": "Manual",
 			}
 		]

@@ -36,15 +36,28 @@ def tier_field(insert_after: str, **extra) -> dict:
 	}
 
 
-def reason_field(insert_after: str) -> dict:
-	return {
-		"fieldname": "cp_tier_reason",
-		"label": "Why This Tier",
-		"fieldtype": "Small Text",
-		"read_only": 1,
-		"no_copy": 1,
-		"insert_after": insert_after,
-	}
+def reason_fields(insert_after: str) -> list[dict]:
+	"""The reason as English text (lists, exports, search) and as data, rendered for each reader (``reasons``)."""
+	return [
+		{
+			"fieldname": "cp_tier_reason",
+			"label": "Why This Tier",
+			"fieldtype": "Small Text",
+			"read_only": 1,
+			"no_copy": 1,
+			"insert_after": insert_after,
+		},
+		computed("cp_tier_reason_data", "Why This Tier (Data)", "Long Text", "cp_tier_reason", hidden=1),
+	]
+
+
+def response_fields(insert_after: str) -> list[dict]:
+	"""When a request must be answered by (from its tier), and whether it is overdue (the escalation job)."""
+	return [
+		computed("cp_respond_by", "Respond By", "Datetime", insert_after, in_list_view=0),
+		computed("cp_overdue", "Overdue", "Check", "cp_respond_by", in_standard_filter=1),
+		computed("cp_escalation_level", "Escalation Level", "Int", "cp_overdue", hidden=1),
+	]
 
 
 def computed(fieldname: str, label: str, fieldtype: str, insert_after: str, **extra) -> dict:
@@ -173,8 +186,8 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			"insert_after": "portal_users",
 		},
 		tier_field("cp_priority_tab", in_list_view=1),
-		reason_field("cp_priority_tier"),
-		computed("cp_level", "Level", "Data", "cp_tier_reason", in_standard_filter=1),
+		*reason_fields("cp_priority_tier"),
+		computed("cp_level", "Level", "Data", "cp_tier_reason_data", in_standard_filter=1),
 		computed("cp_points", "Points", "Float", "cp_level", precision="1"),
 		{"fieldname": "cp_standing_col", "fieldtype": "Column Break", "insert_after": "cp_points"},
 		computed(
@@ -305,12 +318,13 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			"insert_after": "notes",
 		},
 		tier_field("cp_priority_tab", in_list_view=1),
-		reason_field("cp_priority_tier"),
+		*reason_fields("cp_priority_tier"),
+		*response_fields("cp_tier_reason_data"),
 		{
 			"fieldname": "cp_request_section",
 			"label": "The Request",
 			"fieldtype": "Section Break",
-			"insert_after": "cp_tier_reason",
+			"insert_after": "cp_escalation_level",
 		},
 		*request_fields("cp_request_section"),
 	]
@@ -358,7 +372,8 @@ def get_custom_fields() -> dict[str, list[dict]]:
 				in_standard_filter=1,
 				description="The customer's or lead's tier when the issue came in",
 			),
-			reason_field("cp_priority_tier"),
+			*reason_fields("cp_priority_tier"),
+			*response_fields("cp_tier_reason_data"),
 		],
 	}
 	for docfields in fields.values():

@@ -31,12 +31,16 @@ doctype_list_js = {
 
 doc_events = {
 	"Lead": {
+		"onload": "customer_priority.events.party.onload",
 		"validate": "customer_priority.events.lead.validate",
+		"before_save": "customer_priority.events.lead.before_save",
 		"on_update": "customer_priority.events.lead.on_update",
 		"on_trash": "customer_priority.events.party.on_trash",
 	},
 	"Opportunity": {
+		"onload": "customer_priority.events.party.onload",
 		"validate": "customer_priority.events.opportunity.validate",
+		"before_save": "customer_priority.events.opportunity.before_save",
 		"on_update": "customer_priority.events.opportunity.on_update",
 	},
 	"Sales Order": {
@@ -48,10 +52,16 @@ doc_events = {
 		"on_cancel": "customer_priority.events.orders.on_cancel",
 	},
 	"Issue": {
+		"onload": "customer_priority.events.party.onload",
 		"before_insert": "customer_priority.events.issue.before_insert",
+		"validate": "customer_priority.events.issue.validate",
+		"before_save": "customer_priority.events.issue.before_save",
+		"on_update": "customer_priority.events.issue.on_update",
 	},
 	"Customer": {
+		"onload": "customer_priority.events.party.onload",
 		"validate": "customer_priority.events.customer.validate",
+		"on_update": "customer_priority.events.customer.on_update",
 		"after_rename": "customer_priority.events.customer.after_rename",
 		"on_trash": "customer_priority.events.party.on_trash",
 	},
@@ -63,4 +73,6 @@ ignore_links_on_delete = ["Customer Tier Log"]
 scheduler_events = {
 	"daily_long": ["customer_priority.recompute.scheduled_recompute"],
 	"daily": ["customer_priority.reviews.create_review_todos"],
+	# Unanswered First and High requests are escalated within ten minutes of their Respond By.
+	"cron": {"*/10 * * * *": ["customer_priority.escalation.run_escalations"]},
 }

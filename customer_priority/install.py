@@ -73,6 +73,9 @@ def make_default_records():
 		field = f"issue_priority_{tier.lower()}"
 		if not settings.get(field):
 			settings.set(field, priority)
+	for df in settings.meta.fields:  # settings added by a later version start at their defaults
+		if df.default and settings.get(df.fieldname) in (None, ""):
+			settings.set(df.fieldname, df.default)
 	settings.flags.ignore_permissions = True
 	settings.save()
 

@@ -1,5 +1,6 @@
 """Row-level permissions in set-based SQL: what the session user may read, as a condition a query can use."""
 
+import frappe
 from frappe.model.db_query import DatabaseQuery
 
 
@@ -8,7 +9,10 @@ def readable(doctype: str, column: str) -> str:
 	(User Permissions and permission query conditions, as list views apply them); empty when all are readable.
 
 	Reports that aggregate in SQL use it so their totals, summaries and charts cover only what the reader sees.
-	The result goes into queries with named parameters, so a literal ``%`` is doubled."""
+	The result goes into queries with named parameters, so a literal ``%`` is doubled. A reader with no read
+	permission on ``doctype`` at all may see none of its records."""
+	if not frappe.has_permission(doctype, "read"):
+		return "1 = 0"
 	match = DatabaseQuery(doctype).build_match_conditions(as_condition=True)
 	if not match:
 		return ""

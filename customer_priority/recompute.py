@@ -35,6 +35,7 @@ from customer_priority.standing import (
 	STATE_FIELDS,
 	aggregate_values,
 	changes_to_log,
+	marked_key,
 	profile_from_row,
 	retier_customer,
 	standing_values,
@@ -67,6 +68,7 @@ RESULT_COLUMNS = {
 	"cp_priority_tier": "varchar(10)",
 	"cp_rule_tier": "varchar(10)",
 	"cp_tier_reason": "text",
+	"cp_tier_reason_data": "longtext",
 	"cp_ranked_on": "datetime",
 }
 
@@ -172,6 +174,7 @@ def decide_everyone(as_of: date, settings):
 		previous_levels={n: r.cp_level for n, r in customers.items() if r.cp_level},
 		profiles={name: p for name, p in profiles.items() if not p.is_empty},
 		internal={name for name, r in customers.items() if cint(r.is_internal_customer)},
+		marked_keys={name for name, r in customers.items() if marked_key(r)},
 	)
 	frappe.db.set_single_value(SETTINGS, "rfm_cutoffs", json.dumps(cutoffs.to_dict()))
 	frappe.db.commit()

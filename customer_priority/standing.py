@@ -6,20 +6,20 @@ The full recompute does the same for every customer at once, in SQL batches (``r
 
 from __future__ import annotations
 
-import functools
 from datetime import date
 
 import frappe
-from frappe import _
 from frappe.utils import cint, flt, getdate
 
+from customer_priority import reasons
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
 	get_rfm_cutoffs,
 )
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
 from customer_priority.engine.history import Aggregate
-from customer_priority.engine.i18n import render_reasons
+from customer_priority.engine.i18n import Reason, reason
+from customer_priority.engine.i18n import _ as mark
 from customer_priority.engine.keyaccount import PotentialProfile
 from customer_priority.engine.pipeline import Standing, standing_for
 from customer_priority.engine.ranking import Ranked
@@ -67,20 +67,14 @@ LOGGED = (
 )
 
 
-@functools.lru_cache(maxsize=4096)
-def _translated(template: str, lang: str) -> str:
-	return _(template, lang=lang)
-
-
-def translate(template: str) -> str:
-	"""A reason in the site's language (System Settings), not the session's: the stored text is read by every
-	user, whoever's save or order caused it. Cached per template: the recompute renders a few templates 100k times."""
-	return _translated(template, frappe.get_system_settings("language") or "en")
-
-
-def override_reason(text: str | None) -> str:
+def override_reason(text: str | None) -> list[Reason]:
 	"""The "why" shown while a tier is set by hand."""
-	return _("Set by hand: {0}").format((text or "").strip())
+	return [reason(mark("Set by hand: {reason}"), reason=(text or "").strip())]
+
+
+def reason_values(why: list[Reason]) -> dict:
+	"""The stored fields of a reason: English text, and the data each reader's rendering comes from."""
+	return {"cp_tier_reason": reasons.english(why), "cp_tier_reason_data": reasons.encode(why)}
 
 
 def aggregate_values(agg: Aggregate) -> dict:
@@ -126,20 +120,23 @@ def profile_from_row(row) -> PotentialProfile:
 	)
 
 
+def marked_key(row) -> bool:
+	"""A key account marked by hand (``api.set_key_account``): the rules keep it key until it is unmarked."""
+	return row.cp_key_account_source == "Manual" and bool(cint(row.cp_key_account))
+
+
 def standing_values(st: Standing, row, settings: Settings) -> dict:
 	"""The stored fields for a standing; a manual override keeps the visible tier."""
 	agg = st.aggregate
 	values = {
 		"cp_rule_tier": st.tier,
 		"cp_priority_tier": row.cp_override_tier if cint(row.cp_tier_override) else st.tier,
-		"cp_tier_reason": render_reasons(st.why("tier"), translate),
+		**reason_values(st.why("tier")),
 		"cp_level": st.level,
 		"cp_points": st.points,
 		"cp_lifecycle": st.lifecycle,
-		"cp_key_account": 1
-		if st.is_key or (row.cp_key_account_source == "Manual" and cint(row.cp_key_account))
-		else 0,
-		"cp_key_account_source": "Manual" if row.cp_key_account_source == "Manual" else (st.key_source or ""),
+		"cp_key_account": 1 if st.is_key else 0,
+		"cp_key_account_source": st.key_source or "",
 		"cp_relationship_level": st.relationship_level,
 		"cp_potential_score": st.potential_score,
 		"cp_rfm_score": st.rfm_code,
@@ -147,7 +144,7 @@ def standing_values(st: Standing, row, settings: Settings) -> dict:
 		"cp_average_order_value": agg.average_order_value,
 	}
 	if cint(row.cp_tier_override):
-		values["cp_tier_reason"] = override_reason(row.get("cp_override_reason"))
+		values.update(reason_values(override_reason(row.get("cp_override_reason"))))
 	return values
 
 
@@ -173,7 +170,7 @@ def changes_to_log(party: str, before, after: dict, st: Standing, source: str, r
 				"field": label,
 				"old_value": str(old or ""),
 				"new_value": str(new or ""),
-				"reason": render_reasons(st.why(topic[label]), translate),
+				"reasons": st.why(topic[label]),
 				"source": source,
 				"reference_doctype": reference.doctype if reference else None,
 				"reference_name": reference.name if reference else None,
@@ -188,11 +185,14 @@ def changes_to_log(party: str, before, after: dict, st: Standing, source: str, r
 				"old_value": before.get("cp_rule_tier") or "",
 				"new_value": after["cp_rule_tier"],
 				"source": source,
-				"reason": _("Rules now say {0}; the manual override keeps {1}. {2}").format(
-					after["cp_rule_tier"],
-					before.get("cp_override_tier"),
-					render_reasons(st.why("tier"), translate),
-				),
+				"reasons": [
+					reason(
+						mark("Rules now say {rule}, the manual override keeps {kept}"),
+						rule=after["cp_rule_tier"],
+						kept=before.get("cp_override_tier"),
+					),
+					*st.why("tier"),
+				],
 				"reference_doctype": reference.doctype if reference else None,
 				"reference_name": reference.name if reference else None,
 			}
@@ -238,6 +238,7 @@ def retier_customer(
 		row.cp_level or None,
 		None if profile.is_empty else profile,
 		is_internal=bool(cint(row.is_internal_customer)),
+		marked_key=marked_key(row),
 	)
 	values = standing_values(st, row, settings)
 	frappe.db.set_value("Customer", customer, values, update_modified=False)

@@ -79,7 +79,14 @@ class KeyDecision(NamedTuple):
 	reasons: list[Reason]
 
 
-def decide_key_account(ranked: Ranked | None, potential: float | None, settings: Settings) -> KeyDecision:
+def decide_key_account(
+	ranked: Ranked | None, potential: float | None, settings: Settings, marked_by_hand: bool = False
+) -> KeyDecision:
+	"""Key by value (top share or minimum value), by potential, or marked by hand; a mark by hand wins and stays
+	until it is taken off, and the rules' own reasons still show beside it."""
+	if marked_by_hand:
+		found = decide_key_account(ranked, potential, settings)
+		return KeyDecision(True, "Manual", [reason(_("Marked as a key account by hand")), *found.reasons])
 	reasons: list[Reason] = []
 	if ranked is not None and ranked.value > 0:
 		top = settings.key_account_top_percent

@@ -119,6 +119,7 @@ def standing_for(
 	profile: PotentialProfile | None = None,
 	is_internal: bool = False,
 	memo: DecisionMemo | None = None,
+	marked_key: bool = False,
 ) -> Standing:
 	memo = memo or DecisionMemo(settings)
 	st = Standing(agg.customer, agg)
@@ -135,7 +136,10 @@ def standing_for(
 	st.lifecycle, st.reasons["lifecycle"] = life.role, life.reasons
 	st.potential_score = potential_score(profile, settings) if profile and not profile.is_empty else 0.0
 	key = decide_key_account(
-		None if is_internal else ranked, st.potential_score if profile else None, settings
+		None if is_internal else ranked,
+		st.potential_score if profile else None,
+		settings,
+		marked_by_hand=marked_key and not is_internal,
 	)
 	st.is_key, st.key_source, st.reasons["key"] = key.is_key, key.source, key.reasons
 	st.relationship_level, st.reasons["relationship"] = decide_relationship_level(
@@ -164,13 +168,16 @@ def compute_all(
 	previous_levels: dict[str, str] | None = None,
 	profiles: dict[str, PotentialProfile] | None = None,
 	internal: set[str] | None = None,
+	marked_keys: set[str] | None = None,
 ) -> tuple[list[Standing], RfmCutoffs]:
 	"""Standing of every customer, best ranked first; customers without orders are included at the end.
 
 	Internal customers are not ranked (they are our own company) and come last.
 	"""
 	with paused_gc():
-		return _compute_all(aggregates, as_of, settings, customers, previous_levels, profiles, internal)
+		return _compute_all(
+			aggregates, as_of, settings, customers, previous_levels, profiles, internal, marked_keys or set()
+		)
 
 
 def _compute_all(
@@ -181,6 +188,7 @@ def _compute_all(
 	previous_levels: dict[str, str] | None,
 	profiles: dict[str, PotentialProfile] | None,
 	internal: set[str] | None,
+	marked_keys: set[str],
 ) -> tuple[list[Standing], RfmCutoffs]:
 	previous_levels = previous_levels or {}
 	profiles = profiles or {}
@@ -208,6 +216,7 @@ def _compute_all(
 			previous_levels.get(r.customer),
 			profiles.get(r.customer),
 			memo=memo,
+			marked_key=r.customer in marked_keys,
 		)
 		for r in ranked_list
 	]

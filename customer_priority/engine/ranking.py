@@ -168,6 +168,21 @@ class Rfm(NamedTuple):
 		return f"{self.recency}{self.frequency}{self.monetary}"
 
 
+SEGMENT_NAMES: tuple[str, ...] = (
+	"Champions",
+	"Cannot Lose",
+	"At Risk",
+	"Lost",
+	"Hibernating",
+	"Loyal",
+	"New",
+	"Potential Loyalist",
+	"Promising",
+	"Need Attention",
+	"No Orders",
+)
+
+
 def segment_for(r: int, f: int, m: int) -> str:
 	"""Named RFM segment: the first rule that matches, top to bottom."""
 	if r >= 4 and f >= 4 and m >= 4:

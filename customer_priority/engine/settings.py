@@ -212,6 +212,12 @@ class Settings:
 	def _check_requests(self, check: _Checks) -> None:
 		for name in TIER_CHOICE_FIELDS:
 			check.tier(name)
+		if self.key_account_routine_tier == "Low":
+			check.bad(
+				"key_account_routine_tier",
+				_("{field} cannot be Low: a key account is never Low"),
+				field="key_account_routine_tier",
+			)
 		for name in NAME_LIST_FIELDS:
 			value = getattr(self, name)
 			if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):

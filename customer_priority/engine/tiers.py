@@ -5,8 +5,8 @@ The rules, checked top to bottom; the first that matches decides:
 ====  =====================================================================  ===========================
  #    the party and the request                                              tier
 ====  =====================================================================  ===========================
- 1    current key account, important request                                 First
- 2    current key account, routine request                                   ``key_account_routine_tier``
+ 1    key account (buying, or not buying yet), important request             First
+ 2    key account (buying, or not buying yet), routine request               ``key_account_routine_tier``
  3    prospect at the final stage who said "yes, this is my last request"    High
  4    current customer who may leave if not served, with potential to be key High
  5    current customer who may leave, without that potential                 ``churn_without_potential_tier``
@@ -19,7 +19,10 @@ The rules, checked top to bottom; the first that matches decides:
 ====  =====================================================================  ===========================
 
 Rows 1, 3, 4, 7, 8 and 10 are the seed's own cases; the rest close the gaps so every combination of facts
-has one defined answer (a test walks every combination).
+has one defined answer (a test walks every combination). A key account is key however it became one (by value,
+by potential, or by hand) and whether or not it buys from us yet: the key-accounts article answers their requests
+urgently even before they buy, so rows 1 and 2 come first and a key account is never Low (Settings refuse Low
+for row 2).
 """
 
 from __future__ import annotations
@@ -114,7 +117,7 @@ def decide_request_tier(facts: RequestFacts, settings: Settings) -> TierDecision
 	facts = facts_with_request_type(facts, settings)
 	rel = facts.relationship
 
-	if rel is Relationship.CURRENT and facts.is_key_account:
+	if facts.is_key_account:
 		if facts.important:
 			return TierDecision("First", 1, [reason(_("Key account with an important request: serve first"))])
 		return TierDecision(

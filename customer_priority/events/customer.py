@@ -5,6 +5,7 @@ from frappe import _
 
 from customer_priority.custom_fields import computed_fieldnames
 from customer_priority.recompute import recompute_customers
+from customer_priority.standing import PROFILE_FIELDS, retier_customer
 
 
 def validate(doc, method=None):
@@ -40,6 +41,16 @@ def protect_computed_fields(doc) -> None:
 			),
 			indicator="orange",
 			alert=True,
+		)
+
+
+def on_update(doc, method=None):
+	"""A changed potential profile can make (or unmake) a key account at once, before it buys anything."""
+	before = doc.get_doc_before_save()
+	if before is None or any(str(before.get(f) or "") != str(doc.get(f) or "") for f in PROFILE_FIELDS):
+		retier_customer(doc.name, "Hook", reference=doc)
+		doc.update(
+			frappe.db.get_value(doc.doctype, doc.name, list(computed_fieldnames(doc.doctype)), as_dict=True)
 		)
 
 

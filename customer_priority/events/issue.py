@@ -1,23 +1,49 @@
 """Issue: a new issue takes ERPNext's own priority (and so its SLA) from its customer's or lead's tier."""
 
 import frappe
-from frappe import _
 
+from customer_priority import reasons, routing
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	issue_priority_for,
 )
+from customer_priority.engine.i18n import _ as mark
+from customer_priority.engine.i18n import reason
+from customer_priority.events.customer import protect_computed_fields
+from customer_priority.standing import reason_values
+
+
+def party_standing(doc) -> tuple[str | None, str | None, list]:
+	"""The tier of the issue's customer, else of its lead, with that party's own reasons."""
+	for doctype, party in (("Customer", doc.get("customer")), ("Lead", doc.get("lead"))):
+		if not party:
+			continue
+		row = frappe.db.get_value(
+			doctype, party, ["cp_priority_tier", "cp_tier_reason", "cp_tier_reason_data"], as_dict=True
+		)
+		if row and row.cp_priority_tier:
+			return row.cp_priority_tier, party, reasons.stored(row.cp_tier_reason_data, row.cp_tier_reason)
+	return None, None, []
+
+
+def validate(doc, method=None):
+	if not doc.is_new():
+		protect_computed_fields(doc)  # the tier and its reason stay as they came in
+
+
+def before_save(doc, method=None):
+	routing.on_request_before_save(doc)
+
+
+def on_update(doc, method=None):
+	routing.on_request_update(doc)
 
 
 def before_insert(doc, method=None):
-	tier, source = None, None
-	if doc.get("customer"):
-		tier, source = frappe.db.get_value("Customer", doc.customer, "cp_priority_tier"), doc.customer
-	if not tier and doc.get("lead"):
-		tier, source = frappe.db.get_value("Lead", doc.lead, "cp_priority_tier"), doc.lead
+	tier, party, why = party_standing(doc)
 	if not tier:
 		return
 	doc.cp_priority_tier = tier
-	doc.cp_tier_reason = _("Tier of {0} when the issue came in").format(source)
+	doc.update(reason_values([reason(mark("Tier of {party} when the issue came in"), party=party), *why]))
 	if not doc.get("priority"):
 		priority = issue_priority_for(tier)
 		if priority and frappe.db.exists("Issue Priority", priority):

@@ -1,6 +1,7 @@
 """Lead: its request tier (spec section 1), decided on every save; a lead of an existing customer inherits
 that customer's standing."""
 
+from customer_priority import routing
 from customer_priority.engine.tiers import Relationship
 from customer_priority.events import requests
 
@@ -13,5 +14,10 @@ def validate(doc, method=None):
 	requests.retier_request(doc, requests.lead_stage(doc), new_or_prospect, known)
 
 
+def before_save(doc, method=None):
+	routing.on_request_before_save(doc)
+
+
 def on_update(doc, method=None):
 	requests.log_tier_change(doc)
+	routing.on_request_update(doc)

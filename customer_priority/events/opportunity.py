@@ -2,6 +2,7 @@
 
 import frappe
 
+from customer_priority import routing
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
 )
@@ -27,5 +28,10 @@ def validate(doc, method=None):
 	requests.retier_request(doc, stage, relationship, known)
 
 
+def before_save(doc, method=None):
+	routing.on_request_before_save(doc)
+
+
 def on_update(doc, method=None):
 	requests.log_tier_change(doc)
+	routing.on_request_update(doc)

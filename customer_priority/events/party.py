@@ -1,7 +1,16 @@
-"""Deleting a customer or lead takes its tier log with it (the log is listed in ``ignore_links_on_delete``)."""
+"""What every party and request form shares: its reason read in the reader's language, and its log on delete."""
 
 import frappe
 
+from customer_priority import reasons
+
+
+def onload(doc, method=None):
+	"""The form shows "why this tier" in the language of whoever opens it, whoever's action stored it."""
+	if doc.get("cp_tier_reason") or doc.get("cp_tier_reason_data"):
+		doc.cp_tier_reason = reasons.for_reader(doc.get("cp_tier_reason_data"), doc.get("cp_tier_reason"))
+
 
 def on_trash(doc, method=None):
+	"""Deleting a customer or lead takes its tier log with it (the log is in ``ignore_links_on_delete``)."""
 	frappe.db.delete("Customer Tier Log", {"party_type": doc.doctype, "party": doc.name})

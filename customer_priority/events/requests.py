@@ -5,12 +5,13 @@ from __future__ import annotations
 import frappe
 from frappe.utils import cint, flt
 
+from customer_priority import reasons
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
 )
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
 from customer_priority.engine.i18n import _ as mark
-from customer_priority.engine.i18n import reason, render_reasons
+from customer_priority.engine.i18n import reason
 from customer_priority.engine.keyaccount import has_key_potential
 from customer_priority.engine.pipeline import CHURN_SEGMENTS
 from customer_priority.engine.settings import Settings
@@ -25,7 +26,7 @@ from customer_priority.engine.tiers import (
 	relationship_from_lifecycle,
 )
 from customer_priority.events.customer import protect_computed_fields
-from customer_priority.standing import override_reason, translate
+from customer_priority.standing import override_reason, reason_values
 
 NEGOTIATING_LEAD_STATUSES = ("Opportunity", "Quotation", "Interested")
 PROSPECT_LEAD_STATUSES = ("Replied", "Opportunity", "Quotation", "Interested", "Lost Quotation")
@@ -92,10 +93,10 @@ def apply_tier(doc, decision: TierDecision) -> None:
 	doc.cp_rule_tier = decision.tier
 	if cint(doc.get("cp_tier_override")) and doc.get("cp_override_tier"):
 		doc.cp_priority_tier = doc.cp_override_tier
-		doc.cp_tier_reason = override_reason(doc.get("cp_override_reason"))
+		doc.update(reason_values(override_reason(doc.get("cp_override_reason"))))
 	else:
 		doc.cp_priority_tier = decision.tier
-		doc.cp_tier_reason = render_reasons(decision.reasons, translate)
+		doc.update(reason_values(decision.reasons))
 
 
 def log_tier_change(doc) -> None:
@@ -111,7 +112,7 @@ def log_tier_change(doc) -> None:
 				"field": "Tier",
 				"old_value": old or "",
 				"new_value": doc.cp_priority_tier or "",
-				"reason": doc.cp_tier_reason,
+				"reasons": reasons.decode(doc.cp_tier_reason_data),
 				"source": "Hook",
 			}
 		]

@@ -216,20 +216,6 @@ def test_report_style_input_in_override_is_refused():
 	assert frappe.db.count("Customer") > 0
 
 
-def test_reasons_are_stored_in_the_site_language():
-	frappe.db.set_single_value("System Settings", "language", "fa")
-	frappe.local.system_settings = None
-	frappe.clear_cache()
-	try:
-		lead = make_lead(status="Quotation", cp_final_stage=1, cp_last_request="Yes")
-		assert lead.cp_priority_tier == "High"
-		assert any("\u0600" <= ch <= "\u06ff" for ch in lead.cp_tier_reason), lead.cp_tier_reason
-	finally:
-		frappe.db.rollback()
-		frappe.local.system_settings = None
-		frappe.clear_cache()
-
-
 def test_sales_invoices_count_when_settings_say_so():
 	settings = frappe.get_single("Customer Priority Settings")
 	settings.value_source = "Sales Invoice"

@@ -119,7 +119,7 @@ def test_tier_changes_shows_moves_up():
 	lead = make_lead(cp_gave_details=0)
 	lead.status, lead.cp_final_stage, lead.cp_last_request = "Quotation", 1, "Yes"
 	lead.save()
-	_c, rows, _m, chart = tier_changes.execute({"party_type": "Lead", "party": lead.name})
+	_c, rows, _m, chart = tier_changes.execute({"party_type": "Lead", "party": lead.name, "field": "Tier"})
 	assert rows and rows[0]["direction"] == "Up"
 	assert chart["data"]["datasets"][0]["values"][-1] >= 1
 	with pytest.raises(frappe.ValidationError):

@@ -7,6 +7,8 @@ import pytest
 
 from customer_priority import cli
 from customer_priority.engine.history import Order, aggregate_orders
+from customer_priority.engine.i18n import render_reasons
+from customer_priority.engine.keyaccount import PotentialProfile
 from customer_priority.engine.pipeline import compute_all
 from customer_priority.engine.settings import Settings
 
@@ -185,3 +187,31 @@ def test_bulk_work_and_reports_import_nothing_from_the_doc_events_package():
 		for node in ast.walk(ast.parse(path.read_text())):
 			if isinstance(node, ast.ImportFrom):
 				assert not (node.module or "").startswith("customer_priority.events"), path
+
+
+def test_a_key_account_marked_by_hand_or_not_buying_yet_comes_first():
+	s = Settings()
+	as_of = date(2026, 6, 30)
+	orders = [Order(f"c{i}", date(2026, 6, 1), 1000.0 * (i + 1)) for i in range(40)]
+	orders.append(Order("one order", date(2026, 6, 1), 10.0))
+	aggs = aggregate_orders(orders, as_of, s)
+	thin = PotentialProfile(1, 0, 0, 0, 0, 1)
+	strong = PotentialProfile(5, 5, 5, 500, 30, 5)
+	standings, _cutoffs = compute_all(
+		aggs,
+		as_of,
+		s,
+		customers=["marked prospect", "potential prospect", "plain prospect"],
+		profiles={"marked prospect": thin, "potential prospect": strong},
+		marked_keys={"one order", "marked prospect"},
+	)
+	by_name = {st.customer: st for st in standings}
+	for name, source in (
+		("one order", "Manual"),
+		("marked prospect", "Manual"),
+		("potential prospect", "Potential"),
+	):
+		st = by_name[name]
+		assert (st.is_key, st.key_source, st.tier) == (True, source, "First"), name
+	assert "by hand" in render_reasons(by_name["one order"].why("tier"))
+	assert by_name["plain prospect"].tier == "Low" and not by_name["plain prospect"].is_key

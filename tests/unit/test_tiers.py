@@ -95,16 +95,23 @@ def test_every_combination_has_one_defined_answer():
 	assert seen_rules == set(range(1, 12)), "every rule of the table is reachable"
 
 
-def test_key_account_outranks_everything_for_current_customers():
+def test_a_key_account_is_key_in_every_rule():
+	"""Buying or not buying yet: its important requests come first, and it is never Low."""
 	for facts in all_facts():
-		if facts.relationship is Relationship.CURRENT and facts.is_key_account and facts.important:
-			assert decide_request_tier(facts, S).tier == "First"
+		if facts.is_key_account:
+			tier = decide_request_tier(facts, S).tier
+			assert tier == ("First" if facts.important else S.key_account_routine_tier), facts
+			assert tier != "Low"
 
 
-def test_first_tier_only_for_current_key_accounts():
+def test_first_tier_only_for_key_accounts():
 	for facts in all_facts():
 		if decide_request_tier(facts, S).tier == "First":
-			assert facts.relationship is Relationship.CURRENT and facts.is_key_account
+			assert facts.is_key_account
+
+
+def test_settings_refuse_a_low_tier_for_key_accounts():
+	assert "key_account_routine_tier" in {f for f, _r in S.replace(key_account_routine_tier="Low").problems()}
 
 
 def test_important_request_never_lowers_the_tier():

@@ -5,17 +5,21 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint, getdate
 
+from customer_priority import reasons
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
 )
 from customer_priority.engine.evaluation import EvaluationError, next_review_due, score_evaluation
-from customer_priority.engine.i18n import render_reasons
-from customer_priority.standing import translate
 
 NAME_FIELDS = {"Customer": "customer_name", "Lead": "lead_name", "Prospect": "company_name"}
 
 
 class CustomerEvaluation(Document):
+	def onload(self):
+		self.summary = reasons.for_reader(
+			None, self.summary
+		)  # stored in English, read in the reader's language
+
 	def validate(self):
 		settings = get_engine_settings()
 		scores = {f"q{i}": cint(self.get(f"q{i}")) if self.get(f"q{i}") else None for i in range(1, 8)}
@@ -24,7 +28,7 @@ class CustomerEvaluation(Document):
 		except EvaluationError as exc:
 			frappe.throw("<br>".join(r.render(_) for r in exc.reasons), title=_("Incomplete Scorecard"))
 		self.total_score, self.band = result.total, result.band
-		self.summary = render_reasons(result.reasons, translate)
+		self.summary = reasons.english(result.reasons)
 		self.party_name = frappe.db.get_value(self.party_type, self.party, NAME_FIELDS[self.party_type])
 		is_key = self.party_type == "Customer" and bool(
 			frappe.db.get_value("Customer", self.party, "cp_key_account")

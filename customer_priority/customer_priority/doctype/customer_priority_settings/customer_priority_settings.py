@@ -13,12 +13,14 @@ from customer_priority.engine.settings import (
 	NAME_LIST_FIELDS,
 	POTENTIAL_FACTORS,
 	TIER_CHOICE_FIELDS,
+	TIERS,
 	Level,
 	Settings,
 	SettingsError,
 )
 
 DOCTYPE = "Customer Priority Settings"
+ROUTES = ("Account Manager", "Assignment Rule", "Nobody")
 # Engine settings read straight from a field of the same name.
 PLAIN_FIELDS = {
 	"lookback_days": cint,
@@ -98,6 +100,7 @@ class CustomerPrioritySettings(Document):
 			)
 		messages = [self.describe(field, why) for field, why in settings.problems()]
 		messages += self.unknown_sales_stages(settings)
+		messages += self.bad_routing()
 		if messages:
 			frappe.throw("<br>".join(messages), title=_("Invalid Settings"), exc=frappe.ValidationError)
 
@@ -109,6 +112,21 @@ class CustomerPrioritySettings(Document):
 		)
 		params = {**why.params, "field": label}
 		return _(why.template).format(**params)
+
+	def bad_routing(self) -> list[str]:
+		"""Every tier needs a way to route and a response time; an escalation target must exist."""
+		messages = []
+		for tier in TIERS:
+			route_field, time_field = f"route_{tier.lower()}", f"response_time_{tier.lower()}"
+			if self.get(route_field) not in ROUTES:
+				messages.append(
+					_("Routing of {0} requests must be one of {1}").format(
+						_(tier), ", ".join(_(r) for r in ROUTES)
+					)
+				)
+			if cint(self.get(time_field)) <= 0:
+				messages.append(_("Response Time {0} must be longer than zero").format(_(tier)))
+		return messages
 
 	def unknown_sales_stages(self, settings: Settings) -> list[str]:
 		stages = set(settings.final_sales_stages) | set(settings.negotiation_sales_stages)

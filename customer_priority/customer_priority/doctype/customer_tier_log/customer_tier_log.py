@@ -5,6 +5,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
+from customer_priority import reasons
 from customer_priority.sql import insert_many
 
 LOG_FIELDS = (
@@ -14,6 +15,7 @@ LOG_FIELDS = (
 	"old_value",
 	"new_value",
 	"reason",
+	"reason_data",
 	"source",
 	"changed_by",
 	"changed_on",
@@ -23,6 +25,9 @@ LOG_FIELDS = (
 
 
 class CustomerTierLog(Document):
+	def onload(self):
+		self.reason = reasons.for_reader(self.reason_data, self.reason)
+
 	def validate(self):
 		if not self.is_new():
 			frappe.throw(
@@ -35,12 +40,19 @@ class CustomerTierLog(Document):
 
 
 def write_log(entries: list[dict]) -> None:
-	"""Append entries in one statement (the recompute may log thousands of changes at once)."""
+	"""Append entries in one statement (the recompute may log thousands of changes at once).
+
+	An entry gives its reason as ``reasons`` (engine reasons: stored as English text and as data, rendered for
+	each reader later) or as ``reason``, words typed by a person, kept as written."""
 	if not entries:
 		return
 	now, user = now_datetime(), frappe.session.user
 	rows = []
 	for e in entries:
+		given = e.pop("reasons", None)
+		if given is None:
+			given = [reasons.literal(e.get("reason"))] if e.get("reason") else []
+		e["reason"], e["reason_data"] = reasons.english(given), reasons.encode(given) if given else None
 		e.setdefault("changed_on", now)
 		e.setdefault("changed_by", user)
 		name = frappe.generate_hash(length=12)

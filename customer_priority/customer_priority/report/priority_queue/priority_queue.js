@@ -13,6 +13,13 @@ frappe.query_reports["Priority Queue"] = {
 			options: customer_priority.tier_options(),
 		},
 		{ fieldname: "mine", label: __("Only Mine"), fieldtype: "Check" },
+		{ fieldname: "overdue_only", label: __("Overdue Only"), fieldtype: "Check" },
 	],
-	formatter: customer_priority.format_tier_cell,
+	formatter(value, row, column, data, default_formatter) {
+		value = customer_priority.format_tier_cell(value, row, column, data, default_formatter);
+		if (column.fieldname === "overdue" && data && data.overdue) {
+			value = `<span class="indicator-pill red cp-overdue">${__("Overdue")}</span>`;
+		}
+		return value;
+	},
 };

@@ -1,28 +1,27 @@
-"""The salesperson's daily worklist: every open Lead, Opportunity and Issue, highest tier first, oldest first."""
+"""The salesperson's worklist: every open Lead, Opportunity and Issue; overdue first, then highest tier, then the
+soonest Respond By; with who it is assigned to and why its tier, in the reader's language."""
 
 import frappe
 from frappe import _
 from frappe.utils import cint, date_diff, getdate
 
+from customer_priority import reasons
 from customer_priority.engine.settings import TIERS
 
 SOURCES = {
 	"Lead": {
 		"title": "coalesce(nullif(company_name, ''), lead_name)",
 		"owner": "lead_owner",
-		"due": "null",
 		"open": "status not in ('Converted', 'Do Not Contact', 'Lost Quotation')",
 	},
 	"Opportunity": {
 		"title": "coalesce(nullif(customer_name, ''), party_name)",
 		"owner": "opportunity_owner",
-		"due": "expected_closing",
 		"open": "status in ('Open', 'Replied', 'Quotation')",
 	},
 	"Issue": {
 		"title": "subject",
 		"owner": "owner",
-		"due": "response_by",
 		"open": "status in ('Open', 'Replied', 'On Hold')",
 	},
 }
@@ -46,19 +45,37 @@ def execute(filters=None):
 			conditions.append("cp_priority_tier = %(tier)s")
 			params["tier"] = filters.tier
 		if cint(filters.mine):
-			conditions.append(f"{spec['owner']} = %(user)s")
+			# Mine: what I own and what is assigned to me (`_assign` holds the JSON list of assignees).
+			conditions.append(f"({spec['owner']} = %(user)s or _assign like %(assigned)s)")
 			params["user"] = frappe.session.user
+			params["assigned"] = f'%"{frappe.session.user}"%'
+		if cint(filters.overdue_only):
+			conditions.append("cp_overdue = 1")
 		for row in frappe.db.sql(
-			f"""select name, {spec['title']} title, cp_priority_tier tier,
-				cp_tier_reason reason, {spec['owner']} owner, creation, {spec['due']} due
+			f"""select name, {spec['title']} title, cp_priority_tier tier, cp_tier_reason reason,
+				cp_tier_reason_data reason_data, {spec['owner']} owner, _assign, creation,
+				cp_respond_by respond_by, cp_overdue overdue
 			from `tab{doctype}` where {" and ".join(conditions)}""",
 			params,
 			as_dict=True,
 		):
-			row.update(document_type=doctype, age_days=date_diff(today, row.creation))
+			assignees = frappe.parse_json(row.pop("_assign") or "[]") or []
+			row.update(
+				document_type=doctype,
+				age_days=date_diff(today, row.creation),
+				assigned_to=", ".join(assignees),
+				reason=reasons.for_reader(row.pop("reason_data"), row.reason),
+			)
 			rows.append(row)
 	order = {tier: index for index, tier in enumerate(TIERS)}
-	rows.sort(key=lambda r: (order.get(r.tier, len(TIERS)), str(r.due or "9999"), r.creation))
+	rows.sort(
+		key=lambda r: (
+			-(r.overdue or 0),
+			order.get(r.tier, len(TIERS)),
+			str(r.respond_by or "9999"),
+			r.creation,
+		)
+	)
 	for position, row in enumerate(rows, start=1):
 		row["position"] = position
 	return columns(), rows
@@ -84,7 +101,9 @@ def columns():
 		},
 		{"fieldname": "title", "label": _("Who / What"), "fieldtype": "Data", "width": 200},
 		{"fieldname": "reason", "label": _("Why This Tier"), "fieldtype": "Data", "width": 320},
+		{"fieldname": "assigned_to", "label": _("Assigned To"), "fieldtype": "Data", "width": 170},
+		{"fieldname": "respond_by", "label": _("Respond By"), "fieldtype": "Datetime", "width": 150},
+		{"fieldname": "overdue", "label": _("Overdue"), "fieldtype": "Check", "width": 80},
 		{"fieldname": "owner", "label": _("Owner"), "fieldtype": "Link", "options": "User", "width": 150},
 		{"fieldname": "age_days", "label": _("Age (Days)"), "fieldtype": "Int", "width": 90},
-		{"fieldname": "due", "label": _("Due"), "fieldtype": "Datetime", "width": 150},
 	]

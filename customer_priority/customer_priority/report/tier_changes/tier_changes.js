@@ -16,7 +16,8 @@ frappe.query_reports["Tier Changes"] = {
 			fieldname: "field",
 			label: __("What Changed"),
 			fieldtype: "Select",
-			options: "\nTier\nLevel\nKey Account\nRelationship Level\nLifecycle\nOverride",
+			options:
+				"\nTier\nLevel\nKey Account\nRelationship Level\nLifecycle\nOverride\nEscalation\nRouting",
 		},
 		{
 			fieldname: "source",

@@ -4,13 +4,23 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate
 
+from customer_priority import reasons
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import LOG_FIELDS
 from customer_priority.engine.settings import TIERS
 from customer_priority.permissions import readable
 
-FIELDS = ("Tier", "Level", "Key Account", "Relationship Level", "Lifecycle", "Override")
+FIELDS = (
+	"Tier",
+	"Level",
+	"Key Account",
+	"Relationship Level",
+	"Lifecycle",
+	"Override",
+	"Escalation",
+	"Routing",
+)
 SOURCES = ("Hook", "Scheduler", "Manual")
-PARTY_TYPES = ("Customer", "Lead", "Opportunity")
+PARTY_TYPES = ("Customer", "Lead", "Opportunity", "Issue")
 
 
 def direction(row) -> str:
@@ -44,6 +54,7 @@ def execute(filters=None):
 	)
 	for row in rows:
 		row.direction = direction(row)
+		row.reason = reasons.for_reader(row.pop("reason_data"), row.reason)
 	return columns(), rows, None, chart(rows)
 
 

@@ -1,0 +1,135 @@
+"""Escalation: First and High requests with no first response past their Respond By are escalated once per level.
+
+Level 1 when Respond By has passed, level 2 when another full response time has passed. Each escalation notifies
+the people Settings name (Notification Log: the bell, and email as each user's notification settings allow),
+marks the request overdue and is logged. The level reached is stored on the request, so running the job again
+sends nothing new.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import frappe
+from frappe import _
+from frappe.utils import get_datetime, now_datetime
+
+from customer_priority import reasons
+from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	DOCTYPE as SETTINGS,
+)
+from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+from customer_priority.engine.i18n import _ as mark
+from customer_priority.engine.i18n import reason
+from customer_priority.routing import ROUTED_AT_ONCE, response_seconds
+
+LEVELS = 2
+# Open and not answered yet, per request type (a sent email counts as an answer for leads and opportunities).
+UNANSWERED = {
+	"Lead": """status in ('Lead', 'Open') and not exists (select 1 from `tabCommunication` c
+		where c.reference_doctype = 'Lead' and c.reference_name = r.name and c.sent_or_received = 'Sent')""",
+	"Opportunity": """status = 'Open' and not exists (select 1 from `tabCommunication` c
+		where c.reference_doctype = 'Opportunity' and c.reference_name = r.name and c.sent_or_received = 'Sent')""",
+	"Issue": "status not in ('Resolved', 'Closed') and first_responded_on is null",
+}
+
+
+def due_level(respond_by: datetime, seconds: int, now: datetime) -> int:
+	"""How many escalation levels a request is due, ``now``."""
+	if now <= respond_by:
+		return 0
+	if not seconds:
+		return 1
+	return min(LEVELS, 1 + int((now - respond_by).total_seconds() // seconds))
+
+
+def escalation_recipients() -> list[str]:
+	settings = frappe.get_cached_doc(SETTINGS)
+	users = [settings.escalate_to_user] if settings.escalate_to_user else []
+	if settings.escalate_to_role:
+		users += frappe.get_all(
+			"Has Role",
+			filters={"role": settings.escalate_to_role, "parenttype": "User"},
+			pluck="parent",
+			distinct=True,
+		)
+	enabled = frappe.get_all(
+		"User",
+		filters={"name": ("in", users or [""]), "enabled": 1, "user_type": "System User"},
+		pluck="name",
+	)
+	return sorted(set(enabled) - {"Administrator", "Guest"})
+
+
+def run_escalations(now: datetime | None = None) -> int:
+	"""The scheduled job (every 10 minutes); ``now`` lets a test move the clock. Returns the escalations made."""
+	now = get_datetime(now or now_datetime())
+	made = 0
+	for doctype, unanswered in UNANSWERED.items():
+		rows = frappe.db.sql(
+			f"""select r.name, r.cp_priority_tier tier, r.cp_respond_by respond_by,
+				ifnull(r.cp_escalation_level, 0) level
+			from `tab{doctype}` r
+			where r.cp_priority_tier in %(tiers)s and r.cp_respond_by < %(now)s
+				and ifnull(r.cp_escalation_level, 0) < %(levels)s and {unanswered}""",
+			{"tiers": ROUTED_AT_ONCE, "now": now, "levels": LEVELS},
+			as_dict=True,
+		)
+		for row in rows:
+			level = due_level(get_datetime(row.respond_by), response_seconds(row.tier), now)
+			if level > row.level:
+				escalate(doctype, row, level)
+				made += 1
+	return made
+
+
+def escalate(doctype: str, row, level: int) -> None:
+	recipients = escalation_recipients()
+	assignees = frappe.get_all(
+		"ToDo",
+		filters={"reference_type": doctype, "reference_name": row.name, "status": "Open"},
+		pluck="allocated_to",
+	)
+	why = reason(
+		mark(
+			"No first response to a {tier} request past its Respond By ({respond_by}): escalation level {level}"
+		),
+		tier=row.tier,
+		respond_by=str(row.respond_by),
+		level=level,
+	)
+	frappe.db.set_value(
+		doctype, row.name, {"cp_overdue": 1, "cp_escalation_level": level}, update_modified=False
+	)
+	write_log(
+		[
+			{
+				"party_type": doctype,
+				"party": row.name,
+				"field": "Escalation",
+				"old_value": str(row.level or ""),
+				"new_value": str(level),
+				"reasons": [why],
+				"source": "Scheduler",
+			}
+		]
+	)
+	for user in sorted(set(recipients) | set(assignees)):
+		lang = language(user)
+		frappe.get_doc(
+			{
+				"doctype": "Notification Log",
+				"for_user": user,
+				"type": "Alert",
+				"document_type": doctype,
+				"document_name": row.name,
+				"subject": _(
+					"Overdue {0} request {1}: no first response (escalation level {2})", lang=lang
+				).format(_(row.tier, lang=lang), row.name, level),
+				"email_content": reasons.render([why], lang),
+			}
+		).insert(ignore_permissions=True)
+
+
+def language(user: str) -> str:
+	return frappe.db.get_value("User", user, "language") or frappe.get_system_settings("language") or "en"

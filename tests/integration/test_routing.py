@@ -1,0 +1,235 @@
+"""Tiers that act: a key account is key in every rule, requests are routed and escalated by their tier."""
+
+import frappe
+from frappe.utils import add_days, add_to_date, get_datetime, getdate, now_datetime
+
+from customer_priority import recompute, routing
+from customer_priority.customer_priority.report.priority_queue import priority_queue
+from customer_priority.escalation import run_escalations
+from tests.integration.helpers import customer_row, make_customer, make_order, make_user, unique
+
+MANAGER = "cp-account-manager@example.com"
+ESCALATION = "cp-escalation-manager@example.com"
+WEEK = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def settings(**values):
+	doc = frappe.get_single("Customer Priority Settings")
+	doc.update(values)
+	doc.save()
+
+
+def todos(doctype: str, name: str) -> list[str]:
+	return frappe.get_all(
+		"ToDo",
+		filters={"reference_type": doctype, "reference_name": name, "status": "Open"},
+		pluck="allocated_to",
+	)
+
+
+def mark_key(customer: str) -> None:
+	frappe.call(
+		"customer_priority.api.set_key_account", customer=customer, is_key=1, reason="strategic for us"
+	)
+
+
+def test_a_customer_marked_key_by_hand_is_first_through_the_hook_and_the_recompute():
+	customer = make_customer()
+	make_order(customer, 100)
+	assert customer_row(customer, "cp_priority_tier").cp_priority_tier == "Medium"
+	mark_key(customer)
+	row = customer_row(customer, "cp_priority_tier", "cp_key_account_source", "cp_tier_reason")
+	assert (row.cp_priority_tier, row.cp_key_account_source) == ("First", "Manual")
+	assert "by hand" in row.cp_tier_reason
+	frappe.db.commit()
+	try:
+		recompute.recompute_all(source="Manual")
+		row = customer_row(customer, "cp_priority_tier", "cp_key_account", "cp_key_account_source")
+		assert (row.cp_priority_tier, row.cp_key_account, row.cp_key_account_source) == ("First", 1, "Manual")
+	finally:
+		for so in frappe.get_all("Sales Order", {"customer": customer}, pluck="name"):
+			order = frappe.get_doc("Sales Order", so)
+			order.cancel()
+			order.delete()
+		frappe.delete_doc("Customer", customer, force=True)
+		frappe.db.commit()
+
+
+def test_a_key_account_that_has_not_bought_yet_comes_first():
+	strong = dict.fromkeys(("cp_brand_strength", "cp_production_volume", "cp_purchase_potential"), "5")
+	by_potential = make_customer(**strong, cp_sales_network="5", cp_staff_count=800, cp_years_in_business=30)
+	row = customer_row(by_potential, "cp_priority_tier", "cp_key_account_source", "cp_lifecycle")
+	assert (row.cp_priority_tier, row.cp_key_account_source, row.cp_lifecycle) == (
+		"First",
+		"Potential",
+		"Prospect",
+	)
+	thin = make_customer()
+	assert customer_row(thin, "cp_priority_tier").cp_priority_tier == "Low"
+	mark_key(thin)
+	assert customer_row(thin, "cp_priority_tier").cp_priority_tier == "First"
+	lead = frappe.get_doc(
+		{"doctype": "Lead", "first_name": unique("Key Prospect Lead"), "customer": thin, "cp_gave_details": 0}
+	).insert(ignore_permissions=True)
+	assert lead.cp_priority_tier == "First", "a lead of a key account takes its customer's tier"
+
+
+def support_agreement() -> None:
+	"""ERPNext's own Service Level Agreement for Issues: Urgent answered within an hour, every day."""
+	frappe.db.set_single_value("Support Settings", "track_service_level_agreement", 1)
+	holidays = frappe.get_doc(
+		{
+			"doctype": "Holiday List",
+			"holiday_list_name": unique("CP Support Days"),
+			"from_date": add_days(getdate(), -30),
+			"to_date": add_days(getdate(), 365),
+		}
+	).insert(ignore_permissions=True)
+	frappe.get_doc(
+		{
+			"doctype": "Service Level Agreement",
+			"service_level": unique("CP Support"),
+			"document_type": "Issue",
+			"default_service_level_agreement": 1,
+			"enabled": 1,
+			"holiday_list": holidays.name,
+			"default_priority": "Medium",
+			"priorities": [
+				{"priority": "Urgent", "response_time": 3600, "resolution_time": 7200},
+				{"priority": "High", "response_time": 14400, "resolution_time": 28800},
+				{
+					"priority": "Medium",
+					"response_time": 86400,
+					"resolution_time": 172800,
+					"default_priority": 1,
+				},
+				{"priority": "Low", "response_time": 172800, "resolution_time": 345600},
+			],
+			"support_and_resolution": [
+				{"workday": day, "start_time": "00:00:00", "end_time": "23:59:59"} for day in WEEK
+			],
+			"sla_fulfilled_on": [{"status": "Resolved"}, {"status": "Closed"}],
+		}
+	).insert(ignore_permissions=True)
+
+
+def notifications(user: str, doctype: str, name: str) -> int:
+	return frappe.db.count(
+		"Notification Log",
+		{"for_user": user, "document_type": doctype, "document_name": name, "type": "Alert"},
+	)
+
+
+def test_an_important_issue_of_a_key_account_is_routed_timed_and_escalated_once():
+	make_user(MANAGER, ["Sales User", "Support Team"])
+	make_user(ESCALATION, ["Sales Manager"])
+	settings(escalate_to_user=ESCALATION, escalate_to_role="")
+	support_agreement()
+	customer = make_customer(account_manager=MANAGER)
+	mark_key(customer)
+	issue = frappe.get_doc(
+		{"doctype": "Issue", "subject": unique("Line stopped: late delivery"), "customer": customer}
+	).insert(ignore_permissions=True)
+	issue.reload()
+	assert (issue.cp_priority_tier, issue.priority) == ("First", "Urgent")
+	assert todos("Issue", issue.name) == [MANAGER]
+	assert issue.response_by and get_datetime(issue.cp_respond_by) == get_datetime(issue.response_by)
+	assert get_datetime(issue.response_by) <= add_to_date(now_datetime(), hours=1, seconds=5)
+
+	assert run_escalations(now=add_to_date(issue.response_by, minutes=-1)) == 0
+	later = add_to_date(issue.response_by, minutes=5)
+	assert run_escalations(now=later) >= 1
+	row = frappe.db.get_value("Issue", issue.name, ["cp_overdue", "cp_escalation_level"], as_dict=True)
+	assert (row.cp_overdue, row.cp_escalation_level) == (1, 1)
+	assert notifications(ESCALATION, "Issue", issue.name) == 1
+	assert notifications(MANAGER, "Issue", issue.name) == 1, "the assignee hears of it too"
+	assert frappe.db.exists(
+		"Customer Tier Log", {"party": issue.name, "field": "Escalation", "new_value": "1"}
+	)
+	run_escalations(now=later)
+	assert notifications(ESCALATION, "Issue", issue.name) == 1, "a second run sends nothing new"
+	assert frappe.db.count("Customer Tier Log", {"party": issue.name, "field": "Escalation"}) == 1
+
+	_c, queue = priority_queue.execute({"document_type": "Issue", "overdue_only": 1})
+	row = next(r for r in queue if r.name == issue.name)
+	assert (row.overdue, row.assigned_to, row.position) == (1, MANAGER, 1)
+	frappe.set_user(MANAGER)
+	_c, mine = priority_queue.execute({"document_type": "Issue", "mine": 1})
+	assert issue.name in {r.name for r in mine}, "Only Mine includes what is assigned to me"
+
+
+def test_an_answered_request_is_not_escalated():
+	make_user(ESCALATION, ["Sales Manager"])
+	settings(escalate_to_user=ESCALATION, escalate_to_role="")
+	lead = frappe.get_doc(
+		{
+			"doctype": "Lead",
+			"first_name": unique("Answered Lead"),
+			"status": "Quotation",
+			"cp_final_stage": 1,
+			"cp_last_request": "Yes",
+		}
+	).insert(ignore_permissions=True)
+	assert lead.cp_priority_tier == "High" and lead.cp_respond_by
+	frappe.db.set_value("Lead", lead.name, "status", "Replied")
+	run_escalations(now=add_days(lead.cp_respond_by, 3))
+	row = frappe.db.get_value("Lead", lead.name, ["cp_overdue", "cp_escalation_level"], as_dict=True)
+	assert (row.cp_overdue, row.cp_escalation_level) == (0, 0)
+	frappe.db.set_value("Lead", lead.name, "status", "Lead")  # not answered after all: escalated
+	run_escalations(now=add_days(lead.cp_respond_by, 3))
+	assert frappe.db.get_value("Lead", lead.name, "cp_escalation_level") == 2
+
+
+def test_a_lead_promoted_to_high_goes_to_its_owner_and_a_low_lead_to_nobody():
+	owner = make_user("cp-lead-owner@example.com", ["Sales User"])
+	lead = frappe.get_doc(
+		{"doctype": "Lead", "first_name": unique("Routed Lead"), "lead_owner": owner, "cp_gave_details": 0}
+	).insert(ignore_permissions=True)
+	assert lead.cp_priority_tier == "Low" and todos("Lead", lead.name) == []
+	first_respond_by = get_datetime(lead.cp_respond_by)
+	lead.status, lead.cp_final_stage, lead.cp_last_request = "Quotation", 1, "Yes"
+	lead.save()
+	assert lead.cp_priority_tier == "High"
+	assert todos("Lead", lead.name) == [owner]
+	assert get_datetime(lead.cp_respond_by) < first_respond_by, "a promoted request must be answered sooner"
+	assert frappe.db.exists("Customer Tier Log", {"party": lead.name, "field": "Routing", "new_value": owner})
+
+
+def test_a_low_lead_goes_through_an_assignment_rule_when_settings_ask():
+	first, second = (
+		make_user("cp-round-robin-1@example.com", ["Sales User"]),
+		make_user("cp-round-robin-2@example.com", ["Sales User"]),
+	)
+	rule = frappe.get_doc(
+		{
+			"doctype": "Assignment Rule",
+			"name": unique("CP Low Leads"),
+			"document_type": "Lead",
+			"priority": 99,
+			"description": "Low-tier lead",
+			"assign_condition": "False",  # applied only when the app routes a tier to it
+			"rule": "Round Robin",
+			"users": [{"user": first}, {"user": second}],
+			"assignment_days": [{"day": day} for day in WEEK],
+		}
+	).insert(ignore_permissions=True)
+	try:
+		settings(route_low="Assignment Rule")
+		leads = [
+			frappe.get_doc(
+				{"doctype": "Lead", "first_name": unique("Low Lead"), "cp_gave_details": 0}
+			).insert(ignore_permissions=True)
+			for _ in range(2)
+		]
+		assert [lead.cp_priority_tier for lead in leads] == ["Low", "Low"]
+		assert sorted(todos("Lead", leads[0].name) + todos("Lead", leads[1].name)) == sorted([first, second])
+	finally:
+		# Frappe caches the rules of a doctype outside the transaction: deleting the rule clears that cache.
+		frappe.delete_doc("Assignment Rule", rule.name, force=True, ignore_permissions=True)
+
+
+def test_respond_by_skips_the_company_holidays():
+	start = get_datetime("2026-03-19 10:00:00")  # a Thursday
+	friday = getdate("2026-03-20")
+	assert routing.respond_by(start, 3600, set()) == get_datetime("2026-03-19 11:00:00")
+	assert routing.respond_by(start, 86400, {friday}) == get_datetime("2026-03-21 10:00:00")
