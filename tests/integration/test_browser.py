@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 import frappe
+from frappe.utils import add_to_date
 from frappe.utils.password import update_password
 
+from customer_priority.escalation import run_escalations
 from customer_priority.recompute import recompute_all
 from tests.integration.helpers import make_customer, make_order, make_user, unique
 
@@ -22,6 +24,7 @@ PORT = int(os.environ.get("CP_WEB_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
 SHOTS = Path(os.environ.get("CP_SCREENSHOTS", BENCH / "apps" / "customer_priority" / "docs" / "screenshots"))
 USER, PASSWORD = "cp-browser-sales@example.com", "Cp-Browser-Pass-2026!"
+OLD_REASON = "Current customer with a request that is not urgent; RFM 355: Loyal"
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -83,9 +86,10 @@ def records():
 		{
 			"doctype": "Lead",
 			"first_name": unique("Browser Lead"),
-			"status": "Quotation",
+			"status": "Open",  # not answered yet
 			"cp_final_stage": 1,
 			"cp_last_request": "Yes",
+			"lead_owner": USER,  # a High lead: routed to its owner's queue
 		}
 	).insert(ignore_permissions=True)
 	group = unique("CP Browser Group")
@@ -112,9 +116,22 @@ def records():
 	recompute_all(
 		source="Manual"
 	)  # ranks, ABC classes and key accounts for the forms and the workspace chart
+	# A reason stored as text before reasons were kept as data, as an English user's action left it.
+	frappe.db.set_value(
+		"Customer",
+		customers[1],
+		{"cp_tier_reason": OLD_REASON, "cp_tier_reason_data": None},
+		update_modified=False,
+	)
+	# Nobody answered the lead in time: the escalation job marks it overdue.
+	run_escalations(now=add_to_date(frappe.db.get_value("Lead", lead.name, "cp_respond_by"), minutes=5))
+	frappe.db.commit()
 	yield frappe._dict(lead=lead.name, group=group, customers=customers)
 	frappe.delete_doc("Contact", contact.name, force=True)
 	frappe.db.rollback()
+	for doctype in ("ToDo", "Notification Log"):
+		key = "reference_name" if doctype == "ToDo" else "document_name"
+		frappe.db.delete(doctype, {key: lead.name})
 	for so in frappe.get_all("Sales Order", filters={"customer": ("in", customers)}, pluck="name"):
 		doc = frappe.get_doc("Sales Order", so)
 		if doc.docstatus == 1:
@@ -207,13 +224,38 @@ def test_sales_user_sees_the_lead_badge_and_the_ranking(server, records, browser
 	page.close()
 
 
-def test_lead_form_in_persian(server, records, browser):
+def persian(text: str) -> bool:
+	return any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+def test_a_persian_reader_reads_persian_reasons(server, records, browser):
 	reader_language("fa")
 	page = login(browser, server)
 	page.goto(f"{server}/app/lead/{records.lead}", wait_until="domcontentloaded")
 	page.wait_for_selector(".cp-tier-badge", timeout=60_000)
 	assert page.get_attribute("html", "dir") == "rtl"
 	badge = page.inner_text(".cp-tier-badge")
-	assert "High" not in badge and badge.strip(), "the tier is shown in Persian"
+	assert "High" not in badge and persian(badge), "the tier is shown in Persian"
+	why = page.inner_text(".cp-why")
+	assert persian(why) and "last request" not in why, why
 	page.screenshot(path=str(SHOTS / "lead-persian.png"))
+
+	page.goto(f"{server}/app/customer/{records.customers[1]}", wait_until="domcontentloaded")
+	page.wait_for_selector(".cp-tier-badge", timeout=60_000)
+	why = page.inner_text(".cp-why")
+	assert persian(why) and OLD_REASON not in why, "a reason stored as English text is read in Persian"
+	page.screenshot(path=str(SHOTS / "customer-persian.png"))
+	page.close()
+
+
+def test_the_priority_queue_shows_routing_and_escalation(server, records, browser):
+	reader_language("en")
+	page = login(browser, server)
+	page.goto(f"{server}/app/query-report/Priority Queue?mine=1", wait_until="domcontentloaded")
+	page.wait_for_selector(".dt-scrollable .dt-row", timeout=60_000)
+	page.wait_for_timeout(1500)
+	table = page.inner_text(".dt-scrollable")
+	assert records.lead in table and USER in table, "the lead is in the queue of the user it was routed to"
+	assert page.query_selector(".cp-overdue"), "the unanswered lead is marked overdue"
+	page.screenshot(path=str(SHOTS / "priority-queue.png"), full_page=True)
 	page.close()

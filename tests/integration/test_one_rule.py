@@ -2,6 +2,7 @@
 what their reader may see."""
 
 import frappe
+from frappe.desk.query_report import run as run_report
 from frappe.utils import add_days, flt, getdate
 
 from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
@@ -133,6 +134,8 @@ def test_reports_total_only_what_a_restricted_reader_may_see():
 	assert chart["data"]["labels"] == [data[0]["customer_name"]]
 	_columns, rows, _message, _chart = tier_changes.execute({"party_type": "Customer"})
 	assert {r.party for r in rows} <= {mine} and rows
+	shown = run_report("Tier Changes", filters={"party_type": "Customer"})["result"]
+	assert {r["party"] for r in shown} == {mine}, "as the desk runs it, for a Sales User"
 	frappe.set_user("Administrator")
 	_columns, data, *_rest = customer_ranking.execute({"customer_group": group.name})
 	assert [r["customer"] for r in data] == [other, mine]

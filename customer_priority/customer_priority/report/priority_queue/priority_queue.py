@@ -85,11 +85,13 @@ def columns():
 	return [
 		{"fieldname": "position", "label": _("#"), "fieldtype": "Int", "width": 50},
 		{"fieldname": "tier", "label": _("Priority Tier"), "fieldtype": "Data", "width": 100},
+		{"fieldname": "overdue", "label": _("Overdue"), "fieldtype": "Check", "width": 100},
+		{"fieldname": "respond_by", "label": _("Respond By"), "fieldtype": "Datetime", "width": 150},
+		{"fieldname": "assigned_to", "label": _("Assigned To"), "fieldtype": "Data", "width": 170},
 		{
 			"fieldname": "document_type",
 			"label": _("Type"),
-			"fieldtype": "Link",
-			"options": "DocType",
+			"fieldtype": "Data",  # a Link to DocType would need read permission on DocType
 			"width": 100,
 		},
 		{
@@ -101,9 +103,6 @@ def columns():
 		},
 		{"fieldname": "title", "label": _("Who / What"), "fieldtype": "Data", "width": 200},
 		{"fieldname": "reason", "label": _("Why This Tier"), "fieldtype": "Data", "width": 320},
-		{"fieldname": "assigned_to", "label": _("Assigned To"), "fieldtype": "Data", "width": 170},
-		{"fieldname": "respond_by", "label": _("Respond By"), "fieldtype": "Datetime", "width": 150},
-		{"fieldname": "overdue", "label": _("Overdue"), "fieldtype": "Check", "width": 80},
 		{"fieldname": "owner", "label": _("Owner"), "fieldtype": "Link", "options": "User", "width": 150},
 		{"fieldname": "age_days", "label": _("Age (Days)"), "fieldtype": "Int", "width": 90},
 	]

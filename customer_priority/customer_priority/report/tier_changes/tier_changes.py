@@ -100,8 +100,7 @@ def columns():
 		{
 			"fieldname": "party_type",
 			"label": _("Party Type"),
-			"fieldtype": "Link",
-			"options": "DocType",
+			"fieldtype": "Data",  # a Link to DocType would need read permission on DocType
 			"width": 100,
 		},
 		{
