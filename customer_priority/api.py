@@ -5,6 +5,7 @@ from frappe import _
 from frappe.utils import cint, now_datetime
 
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+from customer_priority.engine.announcements import announcement_for
 from customer_priority.engine.i18n import _ as mark
 from customer_priority.engine.i18n import reason as engine_reason
 from customer_priority.engine.roles import buying_role_play
@@ -116,7 +117,10 @@ def set_key_account(customer: str, is_key: int, reason: str) -> dict:
 	check("Customer", customer)
 	if not (reason or "").strip():
 		frappe.throw(_("Say why"), title=_("Reason Needed"))
-	old = cint(frappe.db.get_value("Customer", customer, "cp_key_account"))
+	old, tier, manager = frappe.db.get_value(
+		"Customer", customer, ["cp_key_account", "cp_priority_tier", "account_manager"]
+	)
+	old = cint(old)
 	frappe.db.set_value(
 		"Customer",
 		customer,
@@ -132,6 +136,10 @@ def set_key_account(customer: str, is_key: int, reason: str) -> dict:
 				"new_value": str(cint(is_key)),
 				"reason": reason.strip(),
 				"source": "Manual",
+				"account_manager": manager,
+				"announcement": announcement_for(
+					"Key Account", str(old), str(cint(is_key)), bool(cint(is_key)), bool(tier)
+				),
 			}
 		]
 	)

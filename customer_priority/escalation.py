@@ -12,9 +12,11 @@ from datetime import datetime
 
 import frappe
 from frappe import _
+from frappe.desk.doctype.notification_settings.notification_settings import is_notifications_enabled
 from frappe.utils import get_datetime, now_datetime
 
 from customer_priority import reasons
+from customer_priority.announcements import language
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	DOCTYPE as SETTINGS,
 )
@@ -115,6 +117,8 @@ def escalate(doctype: str, row, level: int) -> None:
 		]
 	)
 	for user in sorted(set(recipients) | set(assignees)):
+		if not is_notifications_enabled(user):
+			continue
 		lang = language(user)
 		frappe.get_doc(
 			{
@@ -129,7 +133,3 @@ def escalate(doctype: str, row, level: int) -> None:
 				"email_content": reasons.render([why], lang),
 			}
 		).insert(ignore_permissions=True)
-
-
-def language(user: str) -> str:
-	return frappe.db.get_value("User", user, "language") or frappe.get_system_settings("language") or "en"

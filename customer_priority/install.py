@@ -73,8 +73,10 @@ def make_default_records():
 		field = f"issue_priority_{tier.lower()}"
 		if not settings.get(field):
 			settings.set(field, priority)
-	for df in settings.meta.fields:  # settings added by a later version start at their defaults
-		if df.default and settings.get(df.fieldname) in (None, ""):
+	# Settings added by a later version start at their defaults (a Check reads 0 when it was never stored).
+	stored = set(frappe.db.sql_list("select field from `tabSingles` where doctype = %s", settings.doctype))
+	for df in settings.meta.fields:
+		if df.default and df.fieldname not in stored:
 			settings.set(df.fieldname, df.default)
 	settings.flags.ignore_permissions = True
 	settings.save()

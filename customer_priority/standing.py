@@ -17,6 +17,7 @@ from customer_priority.customer_priority.doctype.customer_priority_settings.cust
 	get_rfm_cutoffs,
 )
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+from customer_priority.engine.announcements import announcement_for
 from customer_priority.engine.history import Aggregate
 from customer_priority.engine.i18n import Reason, reason
 from customer_priority.engine.i18n import _ as mark
@@ -56,6 +57,7 @@ STATE_FIELDS = (
 	"cp_percentile",
 	"cp_abc_class",
 	"is_internal_customer",
+	"account_manager",
 )
 # Log label for each tracked decision, with the stored field it lives in.
 LOGGED = (
@@ -150,6 +152,7 @@ def standing_values(st: Standing, row, settings: Settings) -> dict:
 
 def changes_to_log(party: str, before, after: dict, st: Standing, source: str, reference=None) -> list[dict]:
 	entries = []
+	had_standing = bool(before.get("cp_priority_tier"))
 	topic = {
 		"Tier": "tier",
 		"Level": "level",
@@ -170,6 +173,14 @@ def changes_to_log(party: str, before, after: dict, st: Standing, source: str, r
 				"field": label,
 				"old_value": str(old or ""),
 				"new_value": str(new or ""),
+				"account_manager": before.get("account_manager"),
+				"announcement": announcement_for(
+					label,
+					str(old or ""),
+					str(new or ""),
+					bool(cint(after.get("cp_key_account"))),
+					had_standing,
+				),
 				"reasons": st.why(topic[label]),
 				"source": source,
 				"reference_doctype": reference.doctype if reference else None,

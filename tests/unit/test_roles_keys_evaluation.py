@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from customer_priority.engine.announcements import announcement_for
 from customer_priority.engine.evaluation import (
 	QUESTIONS,
 	EvaluationError,
@@ -159,3 +160,14 @@ def test_review_schedule():
 	assert is_review_due(TODAY, TODAY)
 	assert is_review_due(None, TODAY), "never reviewed: due at once"
 	assert not is_review_due(TODAY + timedelta(days=1), TODAY)
+
+
+def test_announcements_are_for_changes_of_an_existing_standing():
+	assert announcement_for("Key Account", "0", "1", True, True) == "became_key"
+	assert announcement_for("Key Account", "0", "1", True, False) is None, "a first decision is not news"
+	assert announcement_for("Tier", "High", "First", True, True) == "promoted_first"
+	assert announcement_for("Tier", "First", "High", True, True) is None
+	assert announcement_for("Lifecycle", "Repeat", "Lapsed", True, True) == "key_lapsed"
+	assert announcement_for("Lifecycle", "Repeat", "Lapsed", False, True) is None
+	assert announcement_for("Level", "Silver", "Gold", False, True) == "level_moved"
+	assert announcement_for("Level", "", "Gold", False, True) is None

@@ -2,6 +2,7 @@ frappe.ui.form.on("Customer", {
 	refresh(frm) {
 		customer_priority.badge(frm);
 		customer_priority.override_actions(frm);
+		customer_priority.listen_for_changes(frm);
 		if (frm.is_new()) return;
 		customer_priority.buying_roles(frm);
 		const history = (doctype) => () =>

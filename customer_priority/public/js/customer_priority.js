@@ -131,6 +131,22 @@ Object.assign(customer_priority, {
 		}
 	},
 
+	// A change that matters, announced while the form is open: say so and show the new standing.
+	listen_for_changes(frm) {
+		if (frm.__cp_listening) return;
+		frm.__cp_listening = true;
+		frappe.realtime.on("customer_priority_tier_change", (data) => {
+			if (!window.cur_frm || cur_frm.doctype !== frm.doctype) return;
+			const message = __("{0} changed from {1} to {2}", [
+				__(data.field),
+				__(data.old || "-"),
+				__(data.new || "-"),
+			]);
+			frappe.show_alert({ message, indicator: "orange" }, 10);
+			cur_frm.reload_doc();
+		});
+	},
+
 	// The tier as a list's indicator (filterable: cp_priority_tier is also a standard filter of the list).
 	tier_list_indicator(doctype) {
 		const settings = (frappe.listview_settings[doctype] = frappe.listview_settings[doctype] || {});

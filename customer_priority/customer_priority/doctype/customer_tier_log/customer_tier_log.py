@@ -5,7 +5,7 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import now_datetime
 
-from customer_priority import reasons
+from customer_priority import announcements, reasons
 from customer_priority.sql import insert_many
 
 LOG_FIELDS = (
@@ -21,6 +21,8 @@ LOG_FIELDS = (
 	"changed_on",
 	"reference_doctype",
 	"reference_name",
+	"account_manager",
+	"announcement",
 )
 
 
@@ -59,3 +61,4 @@ def write_log(entries: list[dict]) -> None:
 		rows.append(tuple([name, now, now, user, user] + [e.get(f) for f in LOG_FIELDS]))
 	columns = ("name", "creation", "modified", "owner", "modified_by", *LOG_FIELDS)
 	insert_many("tabCustomer Tier Log", columns, rows)
+	announcements.after_log_written([dict(zip(columns, row, strict=True)) for row in rows])

@@ -1,0 +1,104 @@
+"""The tier travels: changes that matter reach the account's people, and every logged change can reach another
+system.
+
+After tier log entries are written (in bulk, by hooks or the recompute):
+- each entry the engine marks as an announcement (``engine.announcements``), of a kind Settings switch on, goes to
+  the party's account manager: a Notification Log (the bell) and an email through Email Queue, each only when
+  that user's Notification Settings allow it, in the user's language with the reason, and a realtime alert on an
+  open form of the party. Frappe's Notification doctype is not used for these: it renders one text for every
+  recipient in the language of whoever triggered it, and an announcement must be read in its reader's language.
+- when Webhooks are set on the Customer Tier Log (Frappe's Webhook doctype, "after_insert"), every entry is
+  handed to them as Frappe would hand a document inserted one by one.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe import _
+from frappe.desk.doctype.notification_settings.notification_settings import (
+	is_email_notifications_enabled,
+	is_notifications_enabled,
+)
+from frappe.integrations.doctype.webhook import run_webhooks
+from frappe.utils import get_url_to_form
+
+from customer_priority import reasons
+from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	DOCTYPE as SETTINGS,
+)
+from customer_priority.engine.i18n import _ as mark
+
+LOG = "Customer Tier Log"
+SUBJECTS = {
+	"became_key": mark("{party} became a key account"),
+	"promoted_first": mark("{party} moved up to the First tier"),
+	"key_lapsed": mark("Key account {party} has lapsed: no order for too long"),
+	"level_moved": mark("{party} moved from level {old} to {new}"),
+}
+REALTIME_EVENT = "customer_priority_tier_change"
+
+
+def after_log_written(entries: list[dict]) -> None:
+	if not entries or frappe.flags.in_install or frappe.flags.in_migrate:
+		return
+	settings = frappe.get_cached_doc(SETTINGS)
+	for entry in entries:
+		kind = entry.get("announcement")
+		if kind and entry.get("account_manager") and settings.get(f"announce_{kind}"):
+			announce(entry, kind)
+	if log_has_webhooks():
+		for entry in entries:
+			doc = frappe.get_doc({"doctype": LOG, **entry})
+			doc.flags.in_insert = True
+			run_webhooks(doc, "after_insert")
+
+
+def log_has_webhooks() -> bool:
+	return bool(frappe.get_all("Webhook", {"webhook_doctype": LOG, "enabled": 1}, limit=1))
+
+
+def language(user: str) -> str:
+	return frappe.db.get_value("User", user, "language") or frappe.get_system_settings("language") or "en"
+
+
+def announce(entry: dict, kind: str) -> None:
+	user = entry["account_manager"]
+	lang = language(user)
+	subject = _(SUBJECTS[kind], lang=lang).format(
+		party=entry["party"],
+		old=_(entry.get("old_value") or "", lang=lang),
+		new=_(entry.get("new_value") or "", lang=lang),
+	)
+	why = reasons.render(reasons.stored(entry.get("reason_data"), entry.get("reason")), lang)
+	if is_notifications_enabled(user):
+		frappe.get_doc(
+			{
+				"doctype": "Notification Log",
+				"for_user": user,
+				"type": "Alert",
+				"subject": subject,
+				"email_content": why,
+				"document_type": entry["party_type"],
+				"document_name": entry["party"],
+			}
+		).insert(ignore_permissions=True)
+	email = frappe.db.get_value("User", {"name": user, "enabled": 1}, "email")
+	if email and is_email_notifications_enabled(user):
+		link = get_url_to_form(entry["party_type"], entry["party"])
+		try:
+			frappe.sendmail(
+				recipients=[email],
+				subject=subject,
+				message=f"<p>{frappe.utils.escape_html(why)}</p><p><a href='{link}'>{entry['party']}</a></p>",
+				reference_doctype=entry["party_type"],
+				reference_name=entry["party"],
+			)
+		except frappe.OutgoingEmailError:
+			pass  # no outgoing email account on this site: the bell still rings
+	frappe.publish_realtime(
+		REALTIME_EVENT,
+		{"field": entry["field"], "old": entry.get("old_value"), "new": entry.get("new_value")},
+		doctype=entry["party_type"],
+		docname=entry["party"],
+		after_commit=True,
+	)
