@@ -22,6 +22,7 @@ doctype_js = {
 	"Lead": "public/js/lead.js",
 	"Opportunity": "public/js/opportunity.js",
 	"Issue": "public/js/issue.js",
+	"Communication": "public/js/communication.js",
 }
 doctype_list_js = {
 	"Customer": "public/js/customer_list.js",
@@ -57,6 +58,10 @@ doc_events = {
 		"validate": "customer_priority.events.issue.validate",
 		"before_save": "customer_priority.events.issue.before_save",
 		"on_update": "customer_priority.events.issue.on_update",
+	},
+	"Call Log": {
+		# After ERPNext linked the caller's Contact or Lead: a number nobody has becomes a tiered Lead.
+		"before_insert": "customer_priority.intake.lead_for_unknown_caller",
 	},
 	"Customer": {
 		"onload": "customer_priority.events.party.onload",

@@ -259,11 +259,15 @@ def ensure_site(bench: Bench) -> None:
 def pytest_args() -> tuple[list[str], list[str]]:
 	"""The tests to run shuffled, and the ones to run last; paths on the command line narrow both."""
 	tests = CHECKOUT / "tests" / "integration"
-	chosen = [a for a in sys.argv[1:] if Path(a).exists()]
-	options = [a for a in sys.argv[1:] if not Path(a).exists()]
+
+	def is_test(arg: str) -> bool:  # a file, or a file::test
+		return Path(arg.split("::")[0]).exists()
+
+	chosen = [a for a in sys.argv[1:] if is_test(a)]
+	options = [a for a in sys.argv[1:] if not is_test(a)]
 	if not chosen:
 		chosen = [str(p) for p in sorted(tests.glob("test_*.py"))]
-	chosen = [str(Path(a).resolve()) for a in chosen]
+	chosen = [str(Path(a.split("::")[0]).resolve()) + a[len(a.split("::")[0]) :] for a in chosen]
 	last = [a for a in chosen if Path(a.split("::")[0]).name == LAST]
 	return [*options, *(a for a in chosen if a not in last)], [*options, *last]
 

@@ -2,6 +2,7 @@
 Lead form renders right-to-left in Persian. Headless Chromium (Debian's) driven by Playwright; screenshots go to
 docs/screenshots/ of the checkout under test."""
 
+import json
 import os
 import socket
 import subprocess
@@ -24,6 +25,7 @@ PORT = int(os.environ.get("CP_WEB_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
 SHOTS = Path(os.environ.get("CP_SCREENSHOTS", BENCH / "apps" / "customer_priority" / "docs" / "screenshots"))
 USER, PASSWORD = "cp-browser-sales@example.com", "Cp-Browser-Pass-2026!"
+CALLER = "+989121110000"
 OLD_REASON = "Current customer with a request that is not urgent; RFM 355: Loyal"
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -75,11 +77,30 @@ def server():
 		log.close()
 
 
+def agent_employee(user: str) -> None:
+	"""Call agents are Employees (ERPNext gives the Employee role, which reads Call Logs, only to a user with one)."""
+	if not frappe.db.exists("Employee", {"user_id": user}):
+		frappe.get_doc(
+			{
+				"doctype": "Employee",
+				"first_name": "Browser Agent",
+				"gender": "Female",
+				"date_of_birth": "1990-01-01",
+				"date_of_joining": "2020-01-01",
+				"company": frappe.db.get_value("Company", {}, "name"),
+				"status": "Active",
+				"user_id": user,
+			}
+		).insert(ignore_permissions=True)
+	frappe.get_doc("User", user).add_roles("Employee")
+
+
 @pytest.fixture(scope="module")
 def records():
 	"""Committed, because the web server reads through its own connection; removed afterwards."""
 	frappe.db.rollback()
 	make_user(USER, ["Sales User"])
+	agent_employee(USER)
 	update_password(USER, PASSWORD)
 	frappe.db.set_value("User", USER, "language", "en")
 	lead = frappe.get_doc(
@@ -109,7 +130,18 @@ def records():
 			"doctype": "Contact",
 			"first_name": unique("Wallet"),
 			"cp_buying_role": "Wallet",
+			"phone_nos": [{"phone": CALLER, "is_primary_mobile_no": 1}],
 			"links": [{"link_doctype": "Customer", "link_name": customers[0]}],
+		}
+	).insert(ignore_permissions=True)
+	call = frappe.get_doc(
+		{
+			"doctype": "Call Log",
+			"id": unique("call"),
+			"from": CALLER,
+			"to": "100",
+			"type": "Incoming",
+			"status": "Ringing",
 		}
 	).insert(ignore_permissions=True)
 	frappe.db.commit()
@@ -126,9 +158,10 @@ def records():
 	# Nobody answered the lead in time: the escalation job marks it overdue.
 	run_escalations(now=add_to_date(frappe.db.get_value("Lead", lead.name, "cp_respond_by"), minutes=5))
 	frappe.db.commit()
-	yield frappe._dict(lead=lead.name, group=group, customers=customers)
-	frappe.delete_doc("Contact", contact.name, force=True)
+	yield frappe._dict(lead=lead.name, group=group, customers=customers, call=call.name)
 	frappe.db.rollback()
+	frappe.delete_doc("Call Log", call.name, force=True)
+	frappe.delete_doc("Contact", contact.name, force=True)
 	for doctype in ("ToDo", "Notification Log"):
 		key = "reference_name" if doctype == "ToDo" else "document_name"
 		frappe.db.delete(doctype, {key: lead.name})
@@ -258,4 +291,24 @@ def test_the_priority_queue_shows_routing_and_escalation(server, records, browse
 	assert records.lead in table and USER in table, "the lead is in the queue of the user it was routed to"
 	assert page.query_selector(".cp-overdue"), "the unanswered lead is marked overdue"
 	page.screenshot(path=str(SHOTS / "priority-queue.png"), full_page=True)
+	page.close()
+
+
+def test_a_call_from_a_known_customer_shows_its_tier_in_the_call_popup(server, records, browser):
+	reader_language("en")
+	page = login(browser, server)
+	page.goto(f"{server}/app/customer-priority", wait_until="domcontentloaded")
+	page.wait_for_function("window.frappe && frappe.realtime && frappe.realtime.socket", timeout=60_000)
+	# What the telephony integration's server push does: ERPNext's handler opens its popup, then the app's runs.
+	call_log = json.loads(frappe.as_json(frappe.get_doc("Call Log", records.call).as_dict()))
+	page.evaluate(
+		"""(log) => frappe.realtime.socket.listeners("show_call_popup").forEach((handler) => handler(log))""",
+		call_log,
+	)
+	standing = page.wait_for_selector(".call-popup .cp-caller-standing", timeout=60_000)
+	text = standing.inner_text()
+	tier = frappe.db.get_value("Customer", records.customers[0], "cp_priority_tier")
+	assert records.customers[0] in text and tier in text and "Why" in text, text
+	page.wait_for_timeout(500)
+	page.screenshot(path=str(SHOTS / "call-popup.png"))
 	page.close()

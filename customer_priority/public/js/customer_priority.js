@@ -147,6 +147,30 @@ Object.assign(customer_priority, {
 		});
 	},
 
+	// A party's standing as the intake shows it: who this is, the tier and why.
+	standing_html(standing) {
+		const esc = frappe.utils.escape_html;
+		return `<div class="cp-standing">
+			${this.tier_pill(standing.tier, "cp-tier-badge")}
+			<b>${esc(standing.title)}</b> <span class="text-muted">(${__(standing.party_type)})</span>
+			<div class="text-muted small cp-why">${__("Why")}: ${esc(standing.why || "")}</div></div>`;
+	},
+
+	// ERPNext's call popup for an incoming call: the caller's standing on top.
+	show_caller_standing(call_log) {
+		const popup = window.erpnext && erpnext.call_popup;
+		if (!popup || !popup.dialog || !call_log || !call_log.name) return;
+		frappe
+			.xcall("customer_priority.intake.caller_standing", { call_log: call_log.name })
+			.then((standing) => {
+				popup.dialog.$body.find(".cp-caller-standing").remove();
+				if (!standing) return;
+				popup.dialog.$body.prepend(
+					`<div class="cp-caller-standing form-message blue">${this.standing_html(standing)}</div>`,
+				);
+			});
+	},
+
 	// The tier as a list's indicator (filterable: cp_priority_tier is also a standard filter of the list).
 	tier_list_indicator(doctype) {
 		const settings = (frappe.listview_settings[doctype] = frappe.listview_settings[doctype] || {});
@@ -158,4 +182,11 @@ Object.assign(customer_priority, {
 			return own ? own(doc) : null;
 		};
 	},
+});
+
+// After ERPNext's own handler has opened or updated its call popup.
+$(document).on("app_ready", () => {
+	frappe.realtime.on("show_call_popup", (call_log) =>
+		setTimeout(() => customer_priority.show_caller_standing(call_log), 0),
+	);
 });
