@@ -23,6 +23,16 @@ def main() -> None:
 
 	now = now_datetime()
 	columns = ("name", "creation", "modified", "owner", "modified_by", *LOG_FIELDS)
+	sample = {
+		"party_type": "Customer",
+		"field": "Tier",
+		"old_value": "Medium",
+		"new_value": "High",
+		"reason": "Current customer with an important or urgent request; RFM 455: Loyal",
+		"source": "Scheduler",
+		"changed_by": "Administrator",
+		"changed_on": now,
+	}
 	rows = [
 		(
 			f"bench-{i:09d}",
@@ -30,17 +40,7 @@ def main() -> None:
 			now,
 			"Administrator",
 			"Administrator",
-			"Customer",
-			f"BENCH-CP-{i % 20000:06d}",
-			"Tier",
-			"Medium",
-			"High",
-			"Current customer with an important or urgent request; RFM 455: Loyal",
-			"Scheduler",
-			"Administrator",
-			now,
-			None,
-			None,
+			*({**sample, "party": f"BENCH-CP-{i % 20000:06d}"}.get(f) for f in LOG_FIELDS),
 		)
 		for i in range(ROWS)
 	]

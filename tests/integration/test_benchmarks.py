@@ -1,0 +1,41 @@
+"""The benchmark scripts run on a tiny data set, so they cannot rot between the runs that measure."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+SITE = os.environ.get("CP_TEST_SITE", "cp-test.localhost")
+
+
+def run(script: str, *args: str) -> str:
+	result = subprocess.run(
+		[sys.executable, str(CHECKOUT / "benchmarks" / script), SITE, *args],
+		cwd=Path(os.environ["FRAPPE_BENCH_PATH"]) / "sites",
+		capture_output=True,
+		text=True,
+		timeout=600,
+	)
+	assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+	return result.stdout
+
+
+@pytest.mark.parametrize(
+	("script", "args", "expected"),
+	[
+		("on_bench.py", ("40", "300"), ("Sales Order submit", "bare GROUP BY", "second run")),
+		("bulk_insert.py", ("500",), ("frappe.db.bulk_insert", "insert_many")),
+	],
+)
+def test_a_benchmark_runs_on_a_tiny_data_set(script, args, expected):
+	import frappe
+
+	frappe.db.rollback()  # the script works in its own connection
+	output = run(script, *args)
+	assert all(words in output for words in expected), output
+	assert not frappe.db.count(
+		"Customer", {"name": ("like", "BENCH-CP-%")}
+	), "the data set is removed afterwards"
