@@ -227,7 +227,8 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		computed("cp_order_count", "Orders", "Int", "cp_average_order_value"),
 		computed("cp_window_order_count", "Orders in Look-back Window", "Int", "cp_order_count"),
 		{"fieldname": "cp_value_col", "fieldtype": "Column Break", "insert_after": "cp_window_order_count"},
-		computed("cp_rank", "Rank by Value", "Int", "cp_value_col"),
+		# Indexed: the Customer Ranking's default page is read in rank order straight from the stored ranking.
+		computed("cp_rank", "Rank by Value", "Int", "cp_value_col", search_index=1),
 		computed("cp_percentile", "Percentile", "Percent", "cp_rank"),
 		computed(
 			"cp_abc_class",

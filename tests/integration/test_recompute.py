@@ -181,3 +181,30 @@ def test_recompute_now_queues_once():
 		assert "already running" in recompute.start_recompute().lower()
 	finally:
 		drop_queued_recompute()
+
+
+def test_the_ranking_default_view_is_the_stored_ranking_and_equals_the_computed_one(committed_customers):
+	from customer_priority.customer_priority.report.customer_ranking import customer_ranking
+
+	names = [make_customer() for _ in range(4)]
+	committed_customers.extend(names)
+	for name, value in zip(names, (4000, 2500, 2500, 10), strict=True):
+		make_order(name, value)
+	frappe.db.commit()
+	recompute.recompute_all(source="Manual")
+	_c, stored, _m, _chart, stored_summary = customer_ranking.execute({"top": 0})
+	# The only company narrows nothing, but sends the report down the computing path over the orders.
+	only_company = frappe.db.get_value("Company", {}, "name")
+	_c, computed, _m, _chart, computed_summary = customer_ranking.execute({"top": 0, "company": only_company})
+	if frappe.db.count("Company") == 1:
+		fields = ("rank", "customer", "value", "abc_class", "orders")
+		assert [tuple(r[f] for f in fields) for r in stored] == [
+			tuple(r[f] for f in fields) for r in computed
+		]
+		assert [round(r["cumulative_share"], 6) for r in stored] == [
+			round(r["cumulative_share"], 6) for r in computed
+		]
+		assert [c["value"] for c in stored_summary] == [c["value"] for c in computed_summary]
+	positions = [r["customer"] for r in stored]
+	assert positions.index(names[0]) < positions.index(names[1]) < positions.index(names[3])
+	assert [r["rank"] for r in stored] == sorted(r["rank"] for r in stored)

@@ -31,6 +31,9 @@ def execute(filters=None):
 	if from_date > to_date:
 		frappe.throw(_("From Date must be on or before To Date"))
 	check_filters(filters)
+	limit = cint(filters.top) if filters.top not in (None, "") else 500
+	if is_default_view(filters, from_date, to_date, settings):
+		return stored_ranking(limit)
 	rows = fetch(filters, from_date, to_date)
 	ranked = rank({r.customer: (flt(r.value), flt(r.value)) for r in rows}, settings)
 	by_name = {r.customer: r for r in rows}
@@ -58,10 +61,50 @@ def execute(filters=None):
 				"lifecycle": row.cp_lifecycle,
 			}
 		)
-	limit = cint(filters.top) if filters.top not in (None, "") else 500
 	if limit > 0:
 		data = data[:limit]
 	return columns(), data, None, chart(data), summary(ranked)
+
+
+NARROWING = ("company", "customer_group", "territory", "level", "tier", "abc_class", "key_accounts_only")
+
+
+def is_default_view(filters, from_date, to_date, settings) -> bool:
+	"""The look-back window up to today with nothing narrowing it: exactly what the last recompute ranked."""
+	return (
+		to_date == getdate()
+		and from_date == add_days(to_date, 1 - settings.lookback_days)
+		and not any(filters.get(f) for f in NARROWING)
+	)
+
+
+def stored_ranking(limit: int):
+	"""The default view from the stored ranking: the first page in rank order on the rank's index, with shares
+	of the total value; ranks, classes and segments are those of the last recompute, values the hooks' current."""
+	visible = readable("Customer", "name")
+	where = "cp_rank > 0 and cp_window_value > 0" + (f" and {visible}" if visible else "")
+	total, count, class_a = frappe.db.sql(
+		f"""select sum(cp_window_value), count(*), sum(cp_abc_class = 'A') from `tabCustomer` where {where}"""
+	)[0]
+	rows = frappe.db.sql(
+		f"""select name customer, customer_name, cp_rank `rank`, cp_window_value value, cp_abc_class abc_class,
+			cp_window_order_count orders, cp_last_order_date last_order, cp_rfm_segment rfm_segment, cp_level level,
+			cp_priority_tier tier, cp_key_account key_account, cp_lifecycle lifecycle
+		from `tabCustomer` where {where} order by cp_rank{" limit %(limit)s" if limit > 0 else ""}""",
+		{"limit": limit},
+		as_dict=True,
+	)
+	running = 0.0
+	for row in rows:
+		row.value = flt(row.value)
+		running += row.value
+		row.share = 100 * row.value / flt(total) if total else 0
+		row.cumulative_share = 100 * running / flt(total) if total else 0
+		row.average_order = row.value / row.orders if row.orders else 0
+		row.key_account = cint(row.key_account)
+	if not rows:
+		return columns(), [], None, None, []
+	return columns(), rows, None, chart(rows), stored_summary(flt(total), cint(count), cint(class_a))
 
 
 def check_filters(filters) -> None:
@@ -159,23 +202,33 @@ def chart(data):
 	}
 
 
+def stored_summary(total: float, count: int, class_a: int):
+	"""Class A is the head that brings the A cut-off's share of value, as the recompute classed it."""
+	cutoff = get_engine_settings().abc_a_cutoff
+	return summary_cards(count, total, class_a, 100 * class_a / count if count else 0, cutoff)
+
+
 def summary(ranked):
 	if not ranked:
 		return []
-	top, percent = pareto_summary(ranked)
-	total = sum(r.value for r in ranked)
+	cutoff = get_engine_settings().abc_a_cutoff
+	top, percent = pareto_summary(ranked, cutoff)
+	return summary_cards(len(ranked), sum(r.value for r in ranked), top, percent, cutoff)
+
+
+def summary_cards(count: int, total: float, top: int, percent: float, cutoff: float):
 	return [
-		{"value": len(ranked), "label": _("Customers Who Bought"), "datatype": "Int", "indicator": "Blue"},
+		{"value": count, "label": _("Customers Who Bought"), "datatype": "Int", "indicator": "Blue"},
 		{"value": total, "label": _("Value"), "datatype": "Currency", "indicator": "Blue"},
 		{
 			"value": top,
-			"label": _("Top Customers Bringing 80% of Value"),
+			"label": _("Top Customers Bringing {0}% of Value").format(f"{cutoff:g}"),
 			"datatype": "Int",
 			"indicator": "Green",
 		},
 		{
 			"value": percent,
-			"label": _("Share of Customers Bringing 80%"),
+			"label": _("Share of Customers Bringing {0}%").format(f"{cutoff:g}"),
 			"datatype": "Percent",
 			"indicator": "Green",
 		},
