@@ -1,0 +1,330 @@
+"""The whole population at once, as columns: the same decisions as ``pipeline.standing_for``, without a Python
+object per customer.
+
+``pipeline`` stays the reference (and serves the hooks, one customer at a time); this module makes every decision
+of a population with array operations, and a property test proves the two agree field by field. Decisions that
+depend on a few discrete inputs (RFM points and segment on the 125 score triples, the level on (points, previous
+level), the request tier on its facts) are made once per distinct input by the reference functions themselves and
+spread back over the population, so the rules still live in one place.
+
+Reasons are not built here: the callers ask ``pipeline.standing_for`` for the customers whose result changed or
+who are shown, and get the same reasons the reference gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from .keyaccount import has_key_potential
+from .levels import decide_level, points_from_rfm
+from .pipeline import CHURN_SEGMENTS
+from .ranking import Rfm, RfmCutoffs, quintile_cutoffs, segment_for
+from .settings import Settings
+from .tiers import (
+	LastRequest,
+	Relationship,
+	RequestFacts,
+	Stage,
+	decide_request_tier,
+	relationship_from_lifecycle,
+)
+
+NO_DAY = 0
+"""A missing date, as a day ordinal (real ordinals start at 1)."""
+
+
+@dataclass
+class Population:
+	"""One row per customer, as columns. Days are ``date.toordinal()`` (``NO_DAY`` when missing)."""
+
+	names: list[str]
+	window_value: np.ndarray
+	lifetime_value: np.ndarray
+	order_count: np.ndarray
+	window_order_count: np.ndarray
+	first_order: np.ndarray
+	last_order: np.ndarray
+	reborn_on: np.ndarray
+	internal: np.ndarray
+	previous_level: list[str | None]
+	potential: np.ndarray
+	"""The potential score of the customer's profile; NaN when it has none."""
+	marked_key: np.ndarray
+
+	def __len__(self) -> int:
+		return len(self.names)
+
+
+@dataclass
+class Decided:
+	"""The decisions for a ``Population``, aligned with its rows (rank 0: not ranked, an internal customer)."""
+
+	rank: np.ndarray
+	percentile: np.ndarray
+	share: np.ndarray
+	cumulative_share: np.ndarray
+	abc: np.ndarray
+	rfm_code: np.ndarray
+	segment: np.ndarray
+	points: np.ndarray
+	level: np.ndarray
+	level_change: np.ndarray
+	lifecycle: np.ndarray
+	is_key: np.ndarray
+	key_source: np.ndarray
+	relationship_level: np.ndarray
+	potential_score: np.ndarray
+	tier: np.ndarray
+	cutoffs: RfmCutoffs
+
+
+def decide_population(pop: Population, as_of: date, settings: Settings) -> Decided:
+	n = len(pop)
+	ranked = ~pop.internal
+	rank, percentile, share, cumulative, abc = _rank(pop, ranked, settings)
+	cutoffs = _cutoffs(pop, ranked, as_of)
+	r, f, m = _rfm_scores(pop, cutoffs, as_of)
+	code = r * 100 + f * 10 + m
+	segment, points = _by_rfm(code, settings)
+	level, change = _levels(code, points, pop.previous_level, settings)
+	lifecycle = _lifecycle(pop, as_of, settings)
+	has_potential = ~np.isnan(pop.potential)
+	potential_score = np.where(has_potential, np.nan_to_num(pop.potential), 0.0)
+	is_key, key_source = _key_accounts(pop, ranked, percentile, has_potential, potential_score, settings)
+	relationship = _relationship(pop, ranked, abc, lifecycle, settings)
+	tier = _tiers(lifecycle, is_key, segment, abc, pop.window_value, potential_score, settings)
+	rfm_code = np.where(r > 0, code.astype(str), "")
+	return Decided(
+		rank=rank,
+		percentile=percentile,
+		share=share,
+		cumulative_share=cumulative,
+		abc=abc,
+		rfm_code=rfm_code if n else np.array([], dtype=str),
+		segment=segment,
+		points=points,
+		level=level,
+		level_change=change,
+		lifecycle=lifecycle,
+		is_key=is_key,
+		key_source=key_source,
+		relationship_level=relationship,
+		potential_score=potential_score,
+		tier=tier,
+		cutoffs=cutoffs,
+	)
+
+
+def _rank(pop: Population, ranked: np.ndarray, settings: Settings):
+	"""``ranking.rank`` on the ranked rows: by (window value, lifetime value) high to low, then by name."""
+	n = len(pop)
+	rank = np.zeros(n, dtype=np.int64)
+	percentile, share, cumulative = np.zeros(n), np.zeros(n), np.zeros(n)
+	abc = np.full(n, "C", dtype=object)
+	rows = np.flatnonzero(ranked)
+	if not len(rows):
+		return rank, percentile, share, cumulative, abc
+	names = np.array(pop.names, dtype=object)[rows].astype(str)
+	order = rows[np.lexsort((names, -pop.lifetime_value[rows], -pop.window_value[rows]))]
+	value = pop.window_value[order]
+	positive = np.maximum(value, 0.0)
+	running = np.cumsum(positive)
+	total = float(running[-1])
+	before_running = np.concatenate(([0.0], running[:-1]))
+	count = len(order)
+	positions = np.arange(1, count + 1)
+	starts = np.concatenate(([True], value[1:] != value[:-1]))
+	tie_rank = np.maximum.accumulate(np.where(starts, positions, 0))
+	rank[order] = positions
+	if total:
+		share[order] = 100.0 * positive / total
+		cumulative[order] = 100.0 * running / total
+		before = 100.0 * before_running / total
+	else:
+		before = np.full(count, 100.0)
+	classes = np.where(
+		before < settings.abc_a_cutoff, "A", np.where(before < settings.abc_b_cutoff, "B", "C")
+	)
+	abc[order] = np.where(positive <= 0, "C", classes)
+	return rank, _exact_percentiles(percentile, count, tie_rank, order), share, cumulative, abc
+
+
+def _exact_percentiles(
+	percentile: np.ndarray, count: int, tie_rank: np.ndarray, order: np.ndarray
+) -> np.ndarray:
+	"""Python's ``round`` on each distinct tie rank (numpy rounds through a scaled product and may differ)."""
+	exact = {int(t): round(100.0 * (count - int(t) + 1) / count, 4) for t in np.unique(tie_rank)}
+	percentile[order] = np.array([exact[int(t)] for t in tie_rank])
+	return percentile
+
+
+def _cutoffs(pop: Population, ranked: np.ndarray, as_of: date) -> RfmCutoffs:
+	buying = ranked & (pop.order_count > 0) & (pop.last_order != NO_DAY)
+	recency = (as_of.toordinal() - pop.last_order[buying]).astype(float)
+	return RfmCutoffs(
+		quintile_cutoffs(recency.tolist()),
+		quintile_cutoffs(pop.window_order_count[buying].astype(float).tolist()),
+		quintile_cutoffs(pop.window_value[buying].astype(float).tolist()),
+	)
+
+
+def _rfm_scores(pop: Population, cutoffs: RfmCutoffs, as_of: date):
+	buying = (pop.order_count > 0) & (pop.last_order != NO_DAY)
+	recency = (as_of.toordinal() - pop.last_order).astype(float)
+
+	def higher(values, bounds):
+		return (
+			1 + np.searchsorted(np.array(bounds), values, side="left") if bounds else np.full(len(values), 3)
+		)
+
+	r = (
+		5 - np.searchsorted(np.array(cutoffs.recency_days), recency, side="left")
+		if cutoffs.recency_days
+		else None
+	)
+	r = np.full(len(pop), 3) if r is None else r
+	f = higher(pop.window_order_count.astype(float), cutoffs.frequency)
+	m = higher(pop.window_value.astype(float), cutoffs.monetary)
+	zero = np.zeros(len(pop), dtype=np.int64)
+	return (np.where(buying, r, zero).astype(np.int64), np.where(buying, f, zero), np.where(buying, m, zero))
+
+
+def _by_rfm(code: np.ndarray, settings: Settings):
+	"""Segment and points of each distinct score triple, from the reference functions."""
+	segment = np.empty(len(code), dtype=object)
+	points = np.zeros(len(code))
+	for value in np.unique(code):
+		r, f, m = int(value) // 100, int(value) // 10 % 10, int(value) % 10
+		rows = code == value
+		segment[rows] = segment_for(r, f, m) if r else "No Orders"
+		points[rows] = points_from_rfm(Rfm(r, f, m, ""), settings)
+	return segment, points
+
+
+def _levels(code: np.ndarray, points: np.ndarray, previous: list[str | None], settings: Settings):
+	"""``levels.decide_level`` once per distinct (score triple, previous level)."""
+	level = np.empty(len(code), dtype=object)
+	change = np.empty(len(code), dtype=object)
+	known = sorted({p for p in previous if p})
+	index = {name: position + 1 for position, name in enumerate(known)}  # 0: no previous level
+	previous_index = np.array([index.get(p, 0) if p else 0 for p in previous], dtype=np.int64)
+	key = code * (len(known) + 1) + previous_index
+	for value in np.unique(key):
+		rows = key == value
+		first = int(np.flatnonzero(rows)[0])
+		before = known[previous_index[first] - 1] if previous_index[first] else None
+		decision = decide_level(float(points[first]), before, settings)
+		level[rows] = decision.level
+		change[rows] = decision.change
+	return level, change
+
+
+def _lifecycle(pop: Population, as_of: date, settings: Settings) -> np.ndarray:
+	"""``roles.decide_lifecycle`` for every row."""
+	today = as_of.toordinal()
+	count = pop.order_count
+	interval = np.where(count >= 2, (pop.last_order - pop.first_order) / np.maximum(count - 1, 1), 0.0)
+	threshold = np.full(len(pop), float(settings.lapse_days))
+	if settings.lapse_interval_multiplier:
+		usual = (count >= 2) & (pop.first_order != NO_DAY) & (pop.last_order != NO_DAY) & (interval != 0)
+		by_interval = np.minimum(
+			float(settings.lapse_days),
+			np.maximum(float(settings.lapse_min_days), settings.lapse_interval_multiplier * interval),
+		)
+		threshold = np.where(usual, by_interval, threshold)
+	silent = today - pop.last_order
+	reborn = (pop.reborn_on != NO_DAY) & (today - pop.reborn_on <= settings.reborn_window_days)
+	buying = (count > 0) & (pop.last_order != NO_DAY)
+	return np.select(
+		[
+			pop.internal,
+			~buying,
+			silent > threshold,
+			reborn,
+			count == 1,
+		],
+		["Internal", "Prospect", "Lapsed", "Reborn", "New"],
+		default="Repeat",
+	).astype(object)
+
+
+def _key_accounts(pop, ranked, percentile, has_potential, potential_score, settings: Settings):
+	"""``keyaccount.decide_key_account``: by hand, by value (top share or minimum), or by potential."""
+	value = pop.window_value
+	by_value = np.zeros(len(pop), dtype=bool)
+	if settings.key_account_top_percent:
+		by_value |= percentile > 100.0 - settings.key_account_top_percent
+	if settings.key_account_min_window_value:
+		by_value |= value >= settings.key_account_min_window_value
+	by_value &= ranked & (value > 0)
+	by_potential = has_potential & (potential_score >= settings.potential_threshold)
+	marked = pop.marked_key & ~pop.internal
+	is_key = marked | by_value | by_potential
+	source = np.select([marked, by_value, by_potential], ["Manual", "Value", "Potential"], default="").astype(
+		object
+	)
+	source[~is_key] = None
+	return is_key, source
+
+
+def _relationship(pop, ranked, abc, lifecycle, settings: Settings) -> np.ndarray:
+	minimum = settings.major_buyer_min_window_value
+	major = ranked & ((pop.window_value >= minimum) if minimum else (abc == "A"))
+	loyal = (pop.order_count >= settings.loyal_min_orders) & np.isin(lifecycle, ["Repeat", "Reborn"])
+	return np.select(
+		[pop.order_count <= 0, ~major, loyal],
+		["Lead", "Small Buyer", "Loyal Major Buyer"],
+		default="Major Buyer (Not Loyal)",
+	).astype(object)
+
+
+RELATIONSHIPS = (Relationship.PROSPECT, Relationship.CURRENT, Relationship.FORMER)
+
+
+def _spread(values: np.ndarray, decide) -> np.ndarray:
+	"""``decide`` once per distinct value, spread over the rows."""
+	out = np.zeros(len(values), dtype=np.int64)
+	for value in set(values.tolist()):
+		out[values == value] = decide(value)
+	return out
+
+
+def _tiers(lifecycle, is_key, segment, abc, window_value, potential_score, settings: Settings) -> np.ndarray:
+	"""The tier of an ordinary request from each customer (``pipeline._request_key``), decided once per distinct
+	set of facts."""
+	relationship = _spread(lifecycle, lambda life: RELATIONSHIPS.index(relationship_from_lifecycle(life)))
+	churn = np.isin(segment, list(CHURN_SEGMENTS))
+	# has_key_potential depends on the class, on whether anything was bought in the window, and on the score.
+	facts = np.column_stack(
+		[np.select([abc == "A", abc == "B"], [0, 1], 2), window_value > 0, potential_score]
+	)
+	distinct, inverse = np.unique(facts, axis=0, return_inverse=True)
+	answers = np.array(
+		[
+			has_key_potential("ABC"[int(k)], float(bought), float(score), settings)
+			for k, bought, score in distinct
+		],
+		dtype=bool,
+	)
+	potential_key = answers[inverse.reshape(-1)] if len(distinct) else np.zeros(0, dtype=bool)
+	details = (relationship != 0) | (potential_score > 0)
+	code = relationship * 16 + is_key * 8 + churn * 4 + potential_key * 2 + details
+	tier = np.empty(len(lifecycle), dtype=object)
+	for value in np.unique(code):
+		value = int(value)
+		key = bool(value & 8)
+		facts = RequestFacts(
+			RELATIONSHIPS[value // 16],
+			key,
+			Stage.NONE,
+			LastRequest.NOT_ASKED,
+			key,  # a key account's requests count as important
+			bool(value & 4),
+			bool(value & 2),
+			bool(value & 1),
+		)
+		tier[code == value] = decide_request_tier(facts, settings).tier
+	return tier

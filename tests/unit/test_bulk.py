@@ -1,0 +1,158 @@
+"""The columnar bulk path decides exactly what the per-customer reference decides, field by field."""
+
+from datetime import date, timedelta
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from customer_priority.engine.bulk import NO_DAY, Population, decide_population
+from customer_priority.engine.history import Aggregate
+from customer_priority.engine.keyaccount import PotentialProfile, potential_score
+from customer_priority.engine.pipeline import compute_all
+from customer_priority.engine.settings import Settings
+
+AS_OF = date(2026, 6, 30)
+LEVELS = ("Bronze", "Silver", "Gold", "Platinum")
+SETTINGS = (
+	Settings(),
+	Settings(key_account_min_window_value=2000, major_buyer_min_window_value=1500, abc_a_cutoff=60),
+	Settings(lapse_interval_multiplier=0, key_account_top_percent=0, loyal_min_orders=2, hysteresis_margin=0),
+)
+FIELDS = (
+	"rank",
+	"percentile",
+	"share",
+	"cumulative_share",
+	"abc",
+	"rfm_code",
+	"segment",
+	"points",
+	"level",
+	"level_change",
+	"lifecycle",
+	"is_key",
+	"key_source",
+	"relationship_level",
+	"potential_score",
+	"tier",
+)
+
+
+@st.composite
+def customers(draw):
+	"""A customer: its aggregate (ties likely: values come from a short list), flags and profile."""
+	orders = draw(st.integers(0, 6))
+	if orders:
+		last = AS_OF - timedelta(days=draw(st.sampled_from([0, 3, 40, 200, 364, 365, 400, 800])))
+		first = last - timedelta(days=draw(st.sampled_from([0, 1, 30, 300, 1000])))
+		window_orders = draw(st.integers(0, orders))
+		window_value = (
+			draw(st.sampled_from([0.0, 10.0, 250.5, 1000.0, 1000.0, 5000.0])) if window_orders else 0.0
+		)
+		lifetime = window_value + draw(st.sampled_from([0.0, 0.0, 99.5, 3000.0]))
+		reborn = draw(st.sampled_from([None, last, first]))
+	else:
+		first = last = reborn = None
+		window_orders, window_value, lifetime = 0, 0.0, 0.0
+	profile = draw(
+		st.one_of(
+			st.none(),
+			st.builds(
+				PotentialProfile,
+				st.integers(0, 5),
+				st.integers(0, 5),
+				st.integers(0, 5),
+				st.sampled_from([0, 5, 60, 800]),
+				st.sampled_from([0, 1.5, 12, 40]),
+				st.integers(0, 5),
+			),
+		)
+	)
+	return {
+		"aggregate": (lifetime, orders, window_value, window_orders, first, last, reborn),
+		"internal": draw(st.booleans()) and draw(st.booleans()),
+		"previous": draw(st.sampled_from([None, *LEVELS])),
+		"profile": profile if profile is not None and not profile.is_empty else None,
+		"marked": draw(st.booleans()) and draw(st.booleans()),
+	}
+
+
+def population(rows: dict, config: Settings) -> Population:
+	names = list(rows)
+	aggs = [Aggregate(n, *rows[n]["aggregate"]) for n in names]
+
+	def days(attr):
+		return np.array(
+			[getattr(a, attr).toordinal() if getattr(a, attr) else NO_DAY for a in aggs], dtype=np.int64
+		)
+
+	return Population(
+		names=names,
+		window_value=np.array([a.window_value for a in aggs]),
+		lifetime_value=np.array([a.lifetime_value for a in aggs]),
+		order_count=np.array([a.order_count for a in aggs], dtype=np.int64),
+		window_order_count=np.array([a.window_order_count for a in aggs], dtype=np.int64),
+		first_order=days("first_order"),
+		last_order=days("last_order"),
+		reborn_on=days("reborn_on"),
+		internal=np.array([rows[n]["internal"] for n in names], dtype=bool),
+		previous_level=[rows[n]["previous"] for n in names],
+		potential=np.array(
+			[potential_score(rows[n]["profile"], config) if rows[n]["profile"] else np.nan for n in names]
+		),
+		marked_key=np.array([rows[n]["marked"] for n in names], dtype=bool),
+	)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+	st.dictionaries(st.sampled_from([f"C{i:02d}" for i in range(40)]), customers(), max_size=30),
+	st.sampled_from(SETTINGS),
+)
+def test_the_bulk_path_decides_as_the_reference(rows, config):
+	aggregates = {n: Aggregate(n, *r["aggregate"]) for n, r in rows.items() if r["aggregate"][1]}
+	standings, cutoffs = compute_all(
+		aggregates,
+		AS_OF,
+		config,
+		customers=rows.keys(),
+		previous_levels={n: r["previous"] for n, r in rows.items() if r["previous"]},
+		profiles={n: r["profile"] for n, r in rows.items() if r["profile"]},
+		internal={n for n, r in rows.items() if r["internal"]},
+		marked_keys={n for n, r in rows.items() if r["marked"]},
+	)
+	pop = population(rows, config)
+	decided = decide_population(pop, AS_OF, config)
+	assert decided.cutoffs == cutoffs
+	by_row = {name: row for row, name in enumerate(pop.names)}
+	for standing in standings:
+		row = by_row[standing.customer]
+		for field in FIELDS:
+			expected = getattr(standing, field)
+			if field == "rank":
+				expected = expected or 0
+			got = getattr(decided, field)[row]
+			got = got.item() if hasattr(got, "item") else got
+			assert got == expected, (standing.customer, field, got, expected)
+
+
+def test_the_customer_at_the_cut_off_is_classed_as_the_reference_classes_it():
+	rows = {
+		"big": {
+			"aggregate": (80.0, 1, 80.0, 1, AS_OF, AS_OF, None),
+			"internal": False,
+			"previous": None,
+			"profile": None,
+			"marked": False,
+		},
+		"small": {
+			"aggregate": (20.0, 1, 20.0, 1, AS_OF, AS_OF, None),
+			"internal": False,
+			"previous": None,
+			"profile": None,
+			"marked": False,
+		},
+	}
+	decided = decide_population(population(rows, SETTINGS[0]), AS_OF, SETTINGS[0])
+	assert list(decided.abc) == ["A", "B"], "80% of value is above 'small': it is not in A"
