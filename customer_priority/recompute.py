@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import numpy as np
+
 import frappe
 from frappe import _
-from frappe.utils import cint, getdate, now_datetime
+from frappe.utils import cint, flt, getdate, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
 from customer_priority import purchases
@@ -27,8 +29,12 @@ from customer_priority.customer_priority.doctype.customer_priority_settings.cust
 	get_engine_settings,
 )
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+from customer_priority.engine.bulk import NO_DAY, Decided, Population, decide_population
 from customer_priority.engine.history import Aggregate, window_start
-from customer_priority.engine.pipeline import compute_all
+from customer_priority.engine.keyaccount import potential_score
+from customer_priority.engine.memory import paused_gc
+from customer_priority.engine.pipeline import DecisionMemo, standing_for
+from customer_priority.engine.ranking import Ranked, rank_reason
 from customer_priority.sql import insert_many
 from customer_priority.standing import (
 	PROFILE_FIELDS,
@@ -98,25 +104,6 @@ def scheduled_recompute():
 
 
 DECIMAL_COLUMNS = tuple(c for c, kind in RESULT_COLUMNS.items() if kind.startswith("decimal"))
-OTHER_COLUMNS = tuple(
-	c for c, kind in RESULT_COLUMNS.items() if not kind.startswith("decimal") and c != "cp_ranked_on"
-)
-EMPTY = ("", None)
-
-
-def unchanged(row, values: dict) -> bool:
-	"""Whether a customer's stored result already equals the new one; such rows are not written again.
-
-	Decimals compare to 6 places, and an empty string equals NULL. Called once per customer on every run, so it
-	stops at the first difference."""
-	for column in DECIMAL_COLUMNS:
-		if round(float(row[column] or 0), 6) != round(float(values[column] or 0), 6):
-			return False
-	for column in OTHER_COLUMNS:
-		stored, new = row[column], values[column]
-		if stored != new and not (stored in EMPTY and new in EMPTY):
-			return False
-	return True
 
 
 def order_aggregates(as_of: date, settings, customers: list[str] | None = None) -> dict[str, Aggregate]:
@@ -159,37 +146,228 @@ def recompute_customers(customers: list[str], source: str = "Hook") -> None:
 		retier_customer(name, source, settings=settings)
 
 
-def decide_everyone(as_of: date, settings):
-	"""Every customer's stored row and new standing, best ranked first; the RFM cut-offs are stored."""
-	aggregates = order_aggregates(as_of, settings)
-	state_fields = ["name", *STATE_FIELDS, "cp_override_reason", *PROFILE_FIELDS]
-	stored = ", ".join(f"`{f}`" for f in dict.fromkeys([*state_fields, *RESULT_COLUMNS]))
-	customers = {r.name: r for r in frappe.db.sql(f"select {stored} from `tabCustomer`", as_dict=True)}
-	profiles = {name: profile_from_row(r) for name, r in customers.items()}
-	standings, cutoffs = compute_all(
-		{k: v for k, v in aggregates.items() if k in customers},
-		as_of,
-		settings,
-		customers=customers.keys(),
-		previous_levels={n: r.cp_level for n, r in customers.items() if r.cp_level},
-		profiles={name: p for name, p in profiles.items() if not p.is_empty},
-		internal={name for name, r in customers.items() if cint(r.is_internal_customer)},
-		marked_keys={name for name, r in customers.items() if marked_key(r)},
+STORED = (
+	"name",
+	*STATE_FIELDS,
+	"cp_override_reason",
+	*PROFILE_FIELDS,
+	*(c for c in RESULT_COLUMNS if c not in ("cp_tier_reason", "cp_tier_reason_data")),
+)
+COMPARED = tuple(
+	c for c in RESULT_COLUMNS if c not in ("cp_tier_reason", "cp_tier_reason_data", "cp_ranked_on")
+)
+DAY_COLUMNS = ("cp_first_order_date", "cp_last_order_date", "cp_reborn_on")
+
+
+def read_stored() -> dict[str, list]:
+	"""Every customer's stored state, column by column (a list per field), in name order."""
+	columns = list(dict.fromkeys(STORED))
+	rows = frappe.db.sql(f"select {', '.join(f'`{c}`' for c in columns)} from `tabCustomer` order by name")
+	stored = (
+		{column: list(values) for column, values in zip(columns, zip(*rows, strict=False), strict=True)}
+		if rows
+		else {}
 	)
-	frappe.db.set_single_value(SETTINGS, "rfm_cutoffs", json.dumps(cutoffs.to_dict()))
+	return stored or {column: [] for column in columns}
+
+
+def ordinal(day) -> int:
+	return day.toordinal() if day else NO_DAY
+
+
+def fresh_totals(stored: dict, as_of: date, settings) -> dict[str, np.ndarray]:
+	"""The per-customer GROUP BY, aligned with the stored rows; the Reborn day is looked up in the order history
+	only for customers whose orders changed since it was stored (and for everyone when the lapse period did)."""
+	names = stored["name"]
+	index = {name: row for row, name in enumerate(names)}
+	n = len(names)
+	totals = {
+		"lifetime": np.zeros(n),
+		"count": np.zeros(n, dtype=np.int64),
+		"window": np.zeros(n),
+		"window_count": np.zeros(n, dtype=np.int64),
+		"first": np.zeros(n, dtype=np.int64),
+		"last": np.zeros(n, dtype=np.int64),
+	}
+	counted = purchases.current()
+	for name, lifetime, count, window, window_count, first, last in purchases.customer_totals(
+		counted, (window_start(as_of, settings), as_of)
+	):
+		row = index.get(name)
+		if row is None:
+			continue
+		totals["lifetime"][row], totals["count"][row] = flt(lifetime), cint(count)
+		totals["window"][row], totals["window_count"][row] = flt(window), cint(window_count)
+		totals["first"][row], totals["last"][row] = cint(first), cint(last)
+	stored_days = {c: np.array([ordinal(d) for d in stored[c]], dtype=np.int64) for c in DAY_COLUMNS}
+	same_orders = (
+		(totals["count"] == np.array([cint(v) for v in stored["cp_order_count"]], dtype=np.int64))
+		& (np.round(totals["lifetime"], 6) == np.round([flt(v) for v in stored["cp_lifetime_value"]], 6))
+		& (totals["first"] == stored_days["cp_first_order_date"])
+		& (totals["last"] == stored_days["cp_last_order_date"])
+	)
+	lapse_unchanged = cint(frappe.db.get_single_value(SETTINGS, "reborn_lapse_days")) == settings.lapse_days
+	reborn = np.where(same_orders & lapse_unchanged, stored_days["cp_reborn_on"], NO_DAY)
+	recheck = [names[row] for row in np.flatnonzero(~(same_orders & lapse_unchanged) & (totals["count"] > 0))]
+	if recheck:
+		everyone = len(recheck) > n // 2
+		found = purchases.reborn_dates(counted, settings.lapse_days, None if everyone else recheck)
+		for name, day in found.items():
+			row = index.get(name)
+			if row is not None:
+				reborn[row] = day.toordinal()
+	totals["reborn"] = reborn
+	return totals
+
+
+def population(stored: dict, totals: dict, settings) -> Population:
+	profiles = [
+		profile_from_row(frappe._dict(zip(PROFILE_FIELDS, values, strict=True)))
+		for values in zip(*(stored[f] for f in PROFILE_FIELDS), strict=True)
+	]
+	return Population(
+		names=stored["name"],
+		window_value=totals["window"],
+		lifetime_value=totals["lifetime"],
+		order_count=totals["count"],
+		window_order_count=totals["window_count"],
+		first_order=totals["first"],
+		last_order=totals["last"],
+		reborn_on=totals["reborn"],
+		internal=np.array([bool(cint(v)) for v in stored["is_internal_customer"]], dtype=bool),
+		previous_level=[v or None for v in stored["cp_level"]],
+		potential=np.array([np.nan if p.is_empty else potential_score(p, settings) for p in profiles]),
+		marked_key=np.array(
+			[
+				src == "Manual" and bool(cint(key))
+				for src, key in zip(stored["cp_key_account_source"], stored["cp_key_account"], strict=True)
+			],
+			dtype=bool,
+		),
+	)
+
+
+def new_values(stored: dict, totals: dict, decided: Decided) -> dict[str, np.ndarray]:
+	"""The result columns the bulk decisions give, in the stored form (days as ordinals)."""
+	ranked = decided.rank > 0
+	overridden = np.array([bool(cint(v)) for v in stored["cp_tier_override"]], dtype=bool)
+	count = totals["count"]
+	return {
+		"cp_lifetime_value": np.where(count > 0, totals["lifetime"], 0.0),
+		"cp_order_count": count,
+		"cp_window_value": np.where(count > 0, totals["window"], 0.0),
+		"cp_window_order_count": totals["window_count"],
+		"cp_first_order_date": totals["first"],
+		"cp_last_order_date": totals["last"],
+		"cp_reborn_on": totals["reborn"],
+		"cp_average_order_value": np.where(count > 0, totals["lifetime"] / np.maximum(count, 1), 0.0),
+		"cp_rank": decided.rank,
+		"cp_percentile": np.where(ranked, decided.percentile, 0.0),
+		"cp_abc_class": np.where(ranked, decided.abc, ""),
+		"cp_rfm_score": decided.rfm_code,
+		"cp_rfm_segment": decided.segment,
+		"cp_points": decided.points,
+		"cp_level": decided.level,
+		"cp_lifecycle": decided.lifecycle,
+		"cp_key_account": decided.is_key.astype(np.int64),
+		"cp_key_account_source": np.where(decided.is_key, decided.key_source, ""),
+		"cp_relationship_level": decided.relationship_level,
+		"cp_potential_score": decided.potential_score,
+		"cp_rule_tier": decided.tier,
+		"cp_priority_tier": np.where(
+			overridden, np.array(stored["cp_override_tier"], dtype=object), decided.tier
+		),
+	}
+
+
+def changed_mask(stored: dict, values: dict[str, np.ndarray]) -> np.ndarray:
+	"""Which customers' stored results differ from the new ones: decimals to 6 places, days as ordinals, an empty
+	string equal to NULL; column by column over the whole population."""
+	changed = np.zeros(len(stored["name"]), dtype=bool)
+	for column in COMPARED:
+		new = values[column]
+		if column in DECIMAL_COLUMNS:
+			old = np.round(np.array([flt(v) for v in stored[column]]), 6)
+			changed |= old != np.round(new.astype(float), 6)
+		elif column in DAY_COLUMNS:
+			changed |= np.array([ordinal(d) for d in stored[column]], dtype=np.int64) != new
+		elif column in ("cp_rank", "cp_order_count", "cp_window_order_count", "cp_key_account"):
+			changed |= np.array([cint(v) for v in stored[column]], dtype=np.int64) != new
+		else:
+			changed |= np.array([v or "" for v in stored[column]], dtype=object) != np.array(
+				[v or "" for v in new], dtype=object
+			)
+	return changed
+
+
+def decide_everyone(as_of: date, settings):
+	"""Every customer decided with the columnar path; the RFM cut-offs and the lapse period used are stored."""
+	stored = read_stored()
+	totals = fresh_totals(stored, as_of, settings)
+	decided = decide_population(population(stored, totals, settings), as_of, settings)
+	frappe.db.set_single_value(
+		SETTINGS,
+		{"rfm_cutoffs": json.dumps(decided.cutoffs.to_dict()), "reborn_lapse_days": settings.lapse_days},
+	)
 	frappe.db.commit()
-	return customers, standings, len(aggregates)
+	return stored, totals, decided
 
 
 def changed_rows(
-	standings, customers: dict, settings, source: str, ranked_on
-) -> tuple[list[tuple], list[dict]]:
-	"""The result rows of the customers whose stored values differ, and the log entries of what changed."""
-	rows, log = [], []
-	for st in standings:
-		row = customers[st.customer]
-		values = standing_values(st, row, settings)
-		values.update(aggregate_values(st.aggregate))
+	rows: np.ndarray, stored, totals, decided, settings, as_of: date, source: str, ranked_on, memo
+):
+	"""The result rows and log entries of the given (changed) customers, through the per-customer reference: the
+	same decisions (proved by the property test), with their reasons."""
+	out, log = [], []
+	count = int((decided.rank > 0).sum())
+	for row in rows.tolist():
+		before = frappe._dict({column: stored[column][row] for column in stored})
+		name = before.name
+		agg = Aggregate(
+			name,
+			float(totals["lifetime"][row]),
+			int(totals["count"][row]),
+			float(totals["window"][row]),
+			int(totals["window_count"][row]),
+			day(totals["first"][row]),
+			day(totals["last"][row]),
+			day(totals["reborn"][row]),
+		)
+		ranked = None
+		if decided.rank[row]:
+			why = rank_reason(
+				int(decided.rank[row]),
+				count,
+				float(decided.share[row]),
+				decided.abc[row],
+				float(decided.cumulative_share[row]),
+				settings,
+			)
+			ranked = Ranked(
+				name,
+				agg.window_value,
+				int(decided.rank[row]),
+				float(decided.percentile[row]),
+				float(decided.share[row]),
+				float(decided.cumulative_share[row]),
+				decided.abc[row],
+				[why],
+			)
+		profile = profile_from_row(before)
+		st = standing_for(
+			agg,
+			ranked,
+			decided.cutoffs,
+			as_of,
+			settings,
+			before.cp_level or None,
+			None if profile.is_empty else profile,
+			is_internal=bool(cint(before.is_internal_customer)),
+			memo=memo,
+			marked_key=marked_key(before),
+		)
+		values = standing_values(st, before, settings)
+		values.update(aggregate_values(agg))
 		values.update(
 			{
 				"cp_rank": st.rank or 0,
@@ -198,11 +376,13 @@ def changed_rows(
 				"cp_ranked_on": ranked_on,
 			}
 		)
-		if unchanged(row, values):
-			continue
-		rows.append((st.customer, *(values[c] for c in RESULT_COLUMNS)))
-		log.extend(changes_to_log(st.customer, row, values, st, source))
-	return rows, log
+		out.append((name, *(values[c] for c in RESULT_COLUMNS)))
+		log.extend(changes_to_log(name, before, values, st, source))
+	return out, log
+
+
+def day(value) -> date | None:
+	return date.fromordinal(int(value)) if value else None
 
 
 def write_results(rows: list[tuple]) -> None:
@@ -220,32 +400,38 @@ def write_results(rows: list[tuple]) -> None:
 def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 	settings = get_engine_settings()
 	started = now_datetime()
-	customers, standings, with_orders = decide_everyone(as_of, settings)
-	total, changed_count, written = len(standings), 0, 0
+	with paused_gc():
+		stored, totals, decided = decide_everyone(as_of, settings)
+		changed = np.flatnonzero(changed_mask(stored, new_values(stored, totals, decided)))
+	total, changed_count, written = len(stored["name"]), 0, 0
 	frappe.db.sql("drop temporary table if exists cp_recompute")
 	frappe.db.sql(
 		"create temporary table cp_recompute (name varchar(140) primary key, {})".format(
 			", ".join(f"`{c}` {t}" for c, t in RESULT_COLUMNS.items())
 		)
 	)
-	for chunk_no, start in enumerate(range(0, total, CHUNK)):
+	memo = DecisionMemo(settings)
+	for chunk_no, start in enumerate(range(0, len(changed), CHUNK)):
 		if fail_after_chunks is not None and chunk_no >= fail_after_chunks:
 			raise RuntimeError("recompute interrupted (simulated)")
-		rows, log = changed_rows(standings[start : start + CHUNK], customers, settings, source, started)
+		chunk = changed[start : start + CHUNK]
+		with paused_gc():
+			rows, log = changed_rows(chunk, stored, totals, decided, settings, as_of, source, started, memo)
 		if rows:
 			write_results(rows)
 			written += len(rows)
 		write_log(log)
 		changed_count += len(log)
 		frappe.db.commit()  # each chunk whole: a job killed later leaves these customers fully new
-		done = min(start + CHUNK, total)
-		publish_progress(done, total, _("{0} of {1} customers").format(done, total))
+		done = min(start + CHUNK, len(changed))
+		publish_progress(done, len(changed), _("{0} of {1} changed customers").format(done, len(changed)))
 	frappe.db.sql("drop temporary table if exists cp_recompute")
+	with_orders = int((totals["count"] > 0).sum())
 	summary = _("{0} customers ranked from {1} with orders; {2} updated, {3} changes logged").format(
 		total, with_orders, written, changed_count
 	)
 	frappe.db.set_single_value(SETTINGS, {"last_recompute_on": started, "last_recompute_summary": summary})
 	frappe.db.commit()
-	publish_progress(total or 1, total or 1, summary)
+	publish_progress(1, 1, summary)
 	frappe.get_doc(SETTINGS).notify_update()  # an open Settings form shows the new summary
 	return {"customers": total, "with_orders": with_orders, "updated": written, "changes": changed_count}

@@ -64,20 +64,26 @@ def rank(values: dict[str, tuple[float, float]], settings: Settings) -> list[Ran
 			abc = "B"
 		else:
 			abc = "C"
-		why = reason(
-			_(
-				"Rank {rank} of {count} by value in the last {days} days; {share:.1f}% of value, "
-				"class {abc} (cumulative {cumulative:.1f}%)"
-			),
-			rank=position,
-			count=n,
-			days=settings.lookback_days,
-			share=share,
-			abc=abc,
-			cumulative=cumulative,
-		)
+		why = rank_reason(position, n, share, abc, cumulative, settings)
 		out.append(Ranked(name, value, position, round(percentile, 4), share, cumulative, abc, [why]))
 	return out
+
+
+def rank_reason(
+	position: int, count: int, share: float, abc: str, cumulative: float, settings: Settings
+) -> Reason:
+	return reason(
+		_(
+			"Rank {rank} of {count} by value in the last {days} days; {share:.1f}% of value, "
+			"class {abc} (cumulative {cumulative:.1f}%)"
+		),
+		rank=position,
+		count=count,
+		days=settings.lookback_days,
+		share=share,
+		abc=abc,
+		cumulative=cumulative,
+	)
 
 
 class RankedRow(Protocol):
