@@ -16,10 +16,12 @@ from pathlib import Path
 
 import frappe
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks import dataset
+
 SITE = sys.argv[1] if len(sys.argv) > 1 else "cp-test.localhost"
 CUSTOMERS = int(sys.argv[2]) if len(sys.argv) > 2 else 20_000
 ORDERS = int(sys.argv[3]) if len(sys.argv) > 3 else 200_000
-PREFIX = "BENCH-CP-"
 
 
 def connect():
@@ -30,9 +32,8 @@ def connect():
 	frappe.set_user("Administrator")
 
 
-def hook_cost(n: int = 40) -> None:
+def hook_cost(n: int = 40) -> tuple[float, float]:
 	"""Submits taken in turns, hook off / hook on, so drift on a busy machine falls on both; medians compared."""
-	sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: its tests' helpers
 	from customer_priority.events import orders
 	from tests.integration.helpers import make_customer, make_order
 
@@ -51,49 +52,18 @@ def hook_cost(n: int = 40) -> None:
 		orders.record_order = real
 		frappe.db.rollback()
 	bare, with_hook = statistics.median(timings[False]), statistics.median(timings[True])
+	p95 = [sorted(timings[k])[int(0.95 * (len(timings[k]) - 1))] for k in (False, True)]
 	print(
 		f"Sales Order submit (median of {n} each, in turns), hook off: {bare * 1000:7.1f} ms   with hook: "
 		f"{with_hook * 1000:7.1f} ms   hook adds {100 * (with_hook - bare) / bare:+.1f}% ({(with_hook - bare) * 1000:.1f} ms)"
 	)
-
-
-def make_data() -> None:
-	company = frappe.db.get_value("Company", {}, "name")
-	frappe.db.sql("delete from `tabSales Order` where name like %s", PREFIX + "%")
-	frappe.db.sql("delete from `tabCustomer` where name like %s", PREFIX + "%")
-	frappe.db.sql(
-		f"""insert into `tabCustomer` (name, customer_name, customer_group, territory, creation, modified,
-		owner, modified_by, docstatus, idx)
-		select concat(%(p)s, lpad(seq, 7, '0')), concat('Bench customer ', seq), 'All Customer Groups',
-			'All Territories', now(), now(), 'Administrator', 'Administrator', 0, 0
-		from seq_1_to_{CUSTOMERS}""",
-		{"p": PREFIX},
-	)
-	frappe.db.sql(
-		f"""insert into `tabSales Order` (name, customer, company, transaction_date, base_net_total,
-		docstatus, status, creation, modified, owner, modified_by, idx, currency, conversion_rate, selling_price_list,
-		price_list_currency, plc_conversion_rate)
-		select concat(%(p)s, 'SO-', lpad(seq, 8, '0')),
-			concat(%(p)s, lpad(1 + floor(pow(rand(seq), 2) * {CUSTOMERS}), 7, '0')), %(company)s,
-			date_sub(curdate(), interval floor(rand(seq * 7) * 1095) day), round(10 + rand(seq * 13) * 5000, 2),
-			1, 'Completed', now(), now(), 'Administrator', 'Administrator', 0, 'USD', 1, 'Standard Selling', 'USD', 1
-		from seq_1_to_{ORDERS}""",
-		{"p": PREFIX, "company": company},
-	)
-	frappe.db.commit()
-
-
-def drop_data() -> None:
-	frappe.db.sql("delete from `tabCustomer Tier Log` where party like %s", PREFIX + "%")
-	frappe.db.sql("delete from `tabSales Order` where name like %s", PREFIX + "%")
-	frappe.db.sql("delete from `tabCustomer` where name like %s", PREFIX + "%")
-	frappe.db.commit()
+	return (bare, p95[0]), (with_hook, p95[1])
 
 
 def recompute_cost() -> None:
 	from customer_priority import recompute
 
-	make_data()
+	dataset.make(CUSTOMERS, ORDERS)
 	try:
 		t0 = time.perf_counter()
 		frappe.db.sql("""select customer, sum(base_net_total), count(*), min(transaction_date), max(transaction_date)
@@ -113,7 +83,7 @@ def recompute_cost() -> None:
 		)
 		print(f"first run: {result}\nsecond run: {second}")
 	finally:
-		drop_data()
+		dataset.drop()
 
 
 if __name__ == "__main__":

@@ -101,10 +101,16 @@ def stored(data: str | None, text: str | None) -> list[Reason]:
 
 def for_reader(data: str | None, text: str | None, lang: str | None = None) -> str:
 	"""A stored reason in the reader's language (the session's by default)."""
+	return _for_reader(data, text, lang or frappe.local.lang)
+
+
+@functools.lru_cache(maxsize=16384)
+def _for_reader(data: str | None, text: str | None, lang: str) -> str:
+	"""Cached: a report shows the same few reasons on thousands of rows."""
 	reasons = stored(data, text)
 	if not reasons:
 		return text or ""
-	return render(reasons, lang or frappe.local.lang)
+	return render(reasons, lang)
 
 
 # ---------------------------------------------------------------- reading reasons stored as text

@@ -305,9 +305,19 @@ def decide_everyone(as_of: date, settings):
 	stored = read_stored()
 	totals = fresh_totals(stored, as_of, settings)
 	decided = decide_population(population(stored, totals, settings), as_of, settings)
+	bought = (decided.rank > 0) & (totals["window"] > 0)
+	ranking_totals = {
+		"total": float(totals["window"][bought].sum()),
+		"count": int(bought.sum()),
+		"class_a": int((bought & (decided.abc == "A")).sum()),
+	}
 	frappe.db.set_single_value(
 		SETTINGS,
-		{"rfm_cutoffs": json.dumps(decided.cutoffs.to_dict()), "reborn_lapse_days": settings.lapse_days},
+		{
+			"rfm_cutoffs": json.dumps(decided.cutoffs.to_dict()),
+			"reborn_lapse_days": settings.lapse_days,
+			"ranking_totals": json.dumps(ranking_totals),
+		},
 	)
 	frappe.db.commit()
 	return stored, totals, decided

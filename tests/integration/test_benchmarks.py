@@ -14,6 +14,7 @@ SITE = os.environ.get("CP_TEST_SITE", "cp-test.localhost")
 def run(script: str, *args: str) -> str:
 	result = subprocess.run(
 		[sys.executable, str(CHECKOUT / "benchmarks" / script), SITE, *args],
+		env={**os.environ, "PYTHONPATH": str(CHECKOUT)},
 		cwd=Path(os.environ["FRAPPE_BENCH_PATH"]) / "sites",
 		capture_output=True,
 		text=True,
@@ -28,6 +29,7 @@ def run(script: str, *args: str) -> str:
 	[
 		("on_bench.py", ("40", "300"), ("Sales Order submit", "bare GROUP BY", "second run")),
 		("bulk_insert.py", ("500",), ("frappe.db.bulk_insert", "insert_many")),
+		("scale.py", ("60", "600", "50", "--out", "/dev/null"), ("first recompute", "Sales Analytics")),
 	],
 )
 def test_a_benchmark_runs_on_a_tiny_data_set(script, args, expected):

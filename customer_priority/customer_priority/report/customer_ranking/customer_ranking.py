@@ -5,12 +5,17 @@ come from the engine, exactly as in the recompute and the CLI. Rows, summary and
 the reader may see (User Permissions).
 """
 
+import json
+
 import frappe
 from frappe import _
 from frappe.utils import add_days, cint, flt, getdate
 from frappe.utils.nestedset import get_descendants_of
 
 from customer_priority import purchases
+from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	DOCTYPE as SETTINGS,
+)
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
 )
@@ -80,12 +85,17 @@ def is_default_view(filters, from_date, to_date, settings) -> bool:
 
 def stored_ranking(limit: int):
 	"""The default view from the stored ranking: the first page in rank order on the rank's index, with shares
-	of the total value; ranks, classes and segments are those of the last recompute, values the hooks' current."""
+	of the total value at the last recompute (summed now when User Permissions narrow what the reader sees);
+	ranks, classes and segments are those of the last recompute, values the hooks' current."""
 	visible = readable("Customer", "name")
 	where = "cp_rank > 0 and cp_window_value > 0" + (f" and {visible}" if visible else "")
-	total, count, class_a = frappe.db.sql(
-		f"""select sum(cp_window_value), count(*), sum(cp_abc_class = 'A') from `tabCustomer` where {where}"""
-	)[0]
+	stored_totals = json.loads(frappe.db.get_single_value(SETTINGS, "ranking_totals") or "null")
+	if stored_totals and not visible:
+		total, count, class_a = stored_totals["total"], stored_totals["count"], stored_totals["class_a"]
+	else:  # what this reader may see, summed now
+		total, count, class_a = frappe.db.sql(
+			f"""select sum(cp_window_value), count(*), sum(cp_abc_class = 'A') from `tabCustomer` where {where}"""
+		)[0]
 	rows = frappe.db.sql(
 		f"""select name customer, customer_name, cp_rank `rank`, cp_window_value value, cp_abc_class abc_class,
 			cp_window_order_count orders, cp_last_order_date last_order, cp_rfm_segment rfm_segment, cp_level level,
@@ -123,9 +133,9 @@ def check_filters(filters) -> None:
 
 
 def fetch(filters, from_date, to_date):
-	conditions, params = [], {}
+	conditions, params, order_where = [], {}, ""
 	if filters.company:
-		conditions.append("o.company = %(company)s")
+		order_where = "o.company = %(company)s"
 		params["company"] = filters.company
 	for field, tree in (("customer_group", "Customer Group"), ("territory", "Territory")):
 		if filters.get(field):
@@ -142,7 +152,7 @@ def fetch(filters, from_date, to_date):
 	if visible := readable("Customer", "c.name"):
 		conditions.append(visible)
 	return purchases.period_totals(
-		purchases.current(), (from_date, to_date), " and ".join(conditions), params
+		purchases.current(), (from_date, to_date), " and ".join(conditions), params, order_where
 	)
 
 

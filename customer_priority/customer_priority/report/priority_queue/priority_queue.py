@@ -3,7 +3,7 @@ soonest Respond By; with who it is assigned to and why its tier, in the reader's
 
 import frappe
 from frappe import _
-from frappe.utils import cint, date_diff, getdate
+from frappe.utils import cint, getdate
 
 from customer_priority import reasons
 from customer_priority.engine.settings import TIERS
@@ -59,11 +59,11 @@ def execute(filters=None):
 			params,
 			as_dict=True,
 		):
-			assignees = frappe.parse_json(row.pop("_assign") or "[]") or []
+			assigned = row.pop("_assign")
 			row.update(
 				document_type=doctype,
-				age_days=date_diff(today, row.creation),
-				assigned_to=", ".join(assignees),
+				age_days=(today - row.creation.date()).days,
+				assigned_to=", ".join(frappe.parse_json(assigned) or []) if assigned else "",
 				reason=reasons.for_reader(row.pop("reason_data"), row.reason),
 			)
 			rows.append(row)

@@ -1,0 +1,58 @@
+"""A deterministic data set shaped like ERPNext's rows, inserted and removed with set-based SQL.
+
+N customers (``BENCH-CP-0000001`` ...) and M submitted Sales Orders over three years, skewed as real sales are (a
+customer drawn as 1 + floor(rand^2 * N): a few customers hold most orders), and optionally L open Leads. The same
+arguments give the same rows (MariaDB's ``rand(seed)``); everything is removed by ``drop``. A real submit costs
+50-200 ms, too slow for a million rows, so rows go in with INSERT ... SELECT over MariaDB's sequence tables.
+"""
+
+from __future__ import annotations
+
+import frappe
+
+PREFIX = "BENCH-CP-"
+
+
+def make(customers: int, orders: int, leads: int = 0) -> None:
+	drop()
+	company = frappe.db.get_value("Company", {}, "name")
+	frappe.db.sql(
+		f"""insert into `tabCustomer` (name, customer_name, customer_group, territory, creation, modified,
+		owner, modified_by, docstatus, idx)
+		select concat(%(p)s, lpad(seq, 7, '0')), concat('Bench customer ', seq), 'All Customer Groups',
+			'All Territories', now(), now(), 'Administrator', 'Administrator', 0, 0
+		from seq_1_to_{int(customers)}""",
+		{"p": PREFIX},
+	)
+	frappe.db.sql(
+		f"""insert into `tabSales Order` (name, customer, company, transaction_date, base_net_total,
+		docstatus, status, creation, modified, owner, modified_by, idx, currency, conversion_rate, selling_price_list,
+		price_list_currency, plc_conversion_rate)
+		select concat(%(p)s, 'SO-', lpad(seq, 8, '0')),
+			concat(%(p)s, lpad(1 + floor(pow(rand(seq), 2) * {int(customers)}), 7, '0')), %(company)s,
+			date_sub(curdate(), interval floor(rand(seq * 7) * 1095) day), round(10 + rand(seq * 13) * 5000, 2),
+			1, 'Completed', now(), now(), 'Administrator', 'Administrator', 0, 'USD', 1, 'Standard Selling', 'USD', 1
+		from seq_1_to_{int(orders)}""",
+		{"p": PREFIX, "company": company},
+	)
+	if leads:
+		frappe.db.sql(
+			f"""insert into `tabLead` (name, lead_name, first_name, status, company, creation, modified, owner,
+			modified_by, docstatus, idx, cp_priority_tier, cp_tier_reason, cp_respond_by)
+			select concat(%(p)s, 'LEAD-', lpad(seq, 7, '0')), concat('Bench lead ', seq), concat('Bench lead ', seq),
+				'Open', %(company)s, now() - interval (seq mod 900) hour, now(), 'Administrator', 'Administrator', 0, 0,
+				elt(1 + floor(rand(seq * 3) * 4), 'First', 'High', 'Medium', 'Low'),
+				'New or unknown contact, evasive about volume and details',
+				now() + interval (seq mod 500) hour
+			from seq_1_to_{int(leads)}""",
+			{"p": PREFIX, "company": company},
+		)
+	frappe.db.commit()
+
+
+def drop() -> None:
+	frappe.db.sql("delete from `tabCustomer Tier Log` where party like %s", PREFIX + "%")
+	frappe.db.sql("delete from `tabSales Order` where name like %s", PREFIX + "%")
+	frappe.db.sql("delete from `tabLead` where name like %s", PREFIX + "%")
+	frappe.db.sql("delete from `tabCustomer` where name like %s", PREFIX + "%")
+	frappe.db.commit()

@@ -1,0 +1,208 @@
+"""Every figure of the scale table in one run, each against a baseline measured in the same run, written to
+benchmarks/RESULTS.md (or --out FILE).
+
+    cd /opt/frappe-bench/sites && FRAPPE_BENCH_PATH=/opt/frappe-bench PYTHONPATH=/path/to/checkout \\
+        ../env/bin/python /path/to/checkout/benchmarks/scale.py [SITE] [CUSTOMERS] [ORDERS] [LEADS] [--out FILE]
+
+The data set (benchmarks/dataset.py) is made at the start and removed at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+
+import frappe
+from frappe.utils import add_days, getdate
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(CHECKOUT))
+
+from benchmarks import dataset  # noqa: E402
+from benchmarks.on_bench import hook_cost  # noqa: E402
+
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+SITE = args[0] if args else "cp-test.localhost"
+CUSTOMERS = int(args[1]) if len(args) > 1 else 100_000
+ORDERS = int(args[2]) if len(args) > 2 else 1_000_000
+LEADS = int(args[3]) if len(args) > 3 else 50_000
+OUT = (
+	Path(sys.argv[sys.argv.index("--out") + 1])
+	if "--out" in sys.argv
+	else CHECKOUT / "benchmarks" / "RESULTS.md"
+)
+
+
+def best(fn, rounds: int = 3) -> float:
+	times = []
+	for _ in range(rounds):
+		started = time.perf_counter()
+		fn()
+		times.append(time.perf_counter() - started)
+	return min(times)
+
+
+def once(fn) -> tuple[float, object]:
+	started = time.perf_counter()
+	result = fn()
+	return time.perf_counter() - started, result
+
+
+def rss_mb() -> float:
+	return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def floor() -> tuple[float, float]:
+	"""The database's own floor: the bare per-customer GROUP BY, and a bare insert-select plus an UPDATE ... JOIN
+	writing one column of every customer (rolled back)."""
+	group_by = best(
+		lambda: frappe.db.sql(
+			"""select customer, sum(base_net_total), count(*), min(transaction_date), max(transaction_date)
+			from `tabSales Order` where docstatus = 1 group by customer"""
+		)
+	)
+	frappe.db.sql("drop temporary table if exists cp_floor")
+	frappe.db.sql("create temporary table cp_floor (name varchar(140) primary key, v decimal(21,9))")
+
+	def write():
+		frappe.db.sql("insert into cp_floor select name, cp_window_value from `tabCustomer`")
+		frappe.db.sql("update `tabCustomer` c join cp_floor f on c.name = f.name set c.cp_points = f.v + 1")
+		frappe.db.rollback()
+
+	writing = best(write)
+	frappe.db.sql("drop temporary table if exists cp_floor")
+	return group_by, writing
+
+
+def main() -> None:
+	frappe.init(site=SITE, sites_path=os.path.join(os.environ["FRAPPE_BENCH_PATH"], "sites"))
+	frappe.connect()
+	frappe.set_user("Administrator")
+	from erpnext.selling.report.sales_analytics import sales_analytics
+
+	from customer_priority import recompute
+	from customer_priority.customer_priority.report.customer_ranking import customer_ranking
+	from customer_priority.customer_priority.report.key_account_review import key_account_review
+	from customer_priority.customer_priority.report.priority_queue import priority_queue
+
+	lines = []
+
+	def say(text: str = "") -> None:
+		print(text, flush=True)
+		lines.append(text)
+
+	started = time.perf_counter()
+	dataset.make(CUSTOMERS, ORDERS, LEADS)
+	made = time.perf_counter() - started
+	try:
+		customers = frappe.db.count("Customer")
+		orders = frappe.db.count("Sales Order", {"docstatus": 1})
+		group_by, writing = floor()
+		base = group_by + writing
+		say("# Benchmark results")
+		say()
+		say(
+			f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}."
+		)
+		say(
+			f"Site `{SITE}`: {customers:,} customers, {orders:,} submitted Sales Orders, {LEADS:,} open bench leads"
+		)
+		say(f"(made in {made:.0f} s by `benchmarks/dataset.py`, removed afterwards).")
+		say()
+		say(
+			"Command: `cd /opt/frappe-bench/sites && FRAPPE_BENCH_PATH=/opt/frappe-bench PYTHONPATH=<checkout> "
+			f"../env/bin/python <checkout>/benchmarks/scale.py {SITE} {CUSTOMERS} {ORDERS} {LEADS}`"
+		)
+		say()
+		say("| what | baseline, same run | app | ratio |")
+		say("|---|---|---|---|")
+		say(
+			f"| floor | bare GROUP BY {group_by:.2f} s + bare insert-select and {customers:,}-row UPDATE … JOIN {writing:.2f} s | = {base:.2f} s | |"
+		)
+
+		memory_before = rss_mb()
+		first, result = once(lambda: recompute.recompute_all(source="Manual"))
+		memory = rss_mb() - memory_before
+		say(
+			f"| first recompute ({result['updated']:,} customers written, {result['changes']:,} log rows) | floor {base:.2f} s | {first:.2f} s | {first / base:.1f}× |"
+		)
+		daily, result = once(lambda: recompute.recompute_all(source="Manual"))
+		say(
+			f"| daily recompute, nothing changed ({result['updated']} written) | floor {base:.2f} s | {daily:.2f} s | {daily / base:.1f}× |"
+		)
+		say(f"| peak memory growth of the process during the recompute | | {memory:.0f} MB | |")
+
+		bare_page = best(
+			lambda: frappe.db.sql(
+				"""select name, customer_name, cp_rank, cp_window_value from `tabCustomer`
+				where cp_rank > 0 order by cp_rank limit 20"""
+			)
+		)
+		page = best(lambda: customer_ranking.execute({"top": 20}))
+		say(
+			f"| Customer Ranking, default period, first 20 | bare `SELECT … ORDER BY cp_rank LIMIT 20` (indexed) {bare_page * 1000:.1f} ms | {page * 1000:.1f} ms | {page / bare_page:.1f}× |"
+		)
+
+		to_date = getdate()
+		from_date = add_days(to_date, -364)
+		company = frappe.db.get_value("Company", {}, "name")
+		analytics = best(
+			lambda: sales_analytics.execute(
+				frappe._dict(
+					tree_type="Customer",
+					doc_type="Sales Order",
+					value_quantity="Value",
+					range="Monthly",
+					from_date=from_date,
+					to_date=to_date,
+					company=company,
+				)
+			),
+			rounds=1,
+		)
+		year = best(
+			lambda: customer_ranking.execute(
+				{"from_date": from_date, "to_date": to_date, "company": company, "top": 500}
+			)
+		)
+		say(
+			f"| Customer Ranking, a 1-year period | ERPNext Sales Analytics (Customer, Sales Order, Value, Monthly) {analytics:.2f} s | {year:.2f} s | {analytics / year:.0f}× faster |"
+		)
+
+		bare_keys = best(
+			lambda: frappe.db.sql(
+				"""select name, customer_name, cp_relationship_level, cp_window_value, cp_next_review_date
+				from `tabCustomer` where disabled = 0 and (cp_key_account = 1 or cp_abc_class = 'A')"""
+			)
+		)
+		keys = best(lambda: key_account_review.execute({}))
+		say(
+			f"| Key Account Review | the bare select of its rows {bare_keys * 1000:.0f} ms | {keys * 1000:.0f} ms | {keys / bare_keys:.1f}× |"
+		)
+		bare_queue = best(
+			lambda: frappe.db.sql(
+				"""select name, lead_name, cp_priority_tier, cp_tier_reason, cp_respond_by, _assign from `tabLead`
+				where status not in ('Converted', 'Do Not Contact', 'Lost Quotation')"""
+			)
+		)
+		queue = best(lambda: priority_queue.execute({"document_type": "Lead"}))
+		say(
+			f"| Priority Queue, {LEADS:,} open leads | the bare select of its rows {bare_queue * 1000:.0f} ms | {queue * 1000:.0f} ms | {queue / bare_queue:.1f}× |"
+		)
+		(bare_submit, bare_p95), (with_hook, hook_p95) = hook_cost()
+		say(
+			f"| Sales Order submit with {orders:,} orders in the table, median (p95) of 40 in turns | hook switched off {bare_submit * 1000:.0f} ms ({bare_p95 * 1000:.0f} ms) | {with_hook * 1000:.0f} ms ({hook_p95 * 1000:.0f} ms) | {with_hook / bare_submit:.2f}× ({hook_p95 / bare_p95:.2f}×) |"
+		)
+		say()
+	finally:
+		dataset.drop()
+		frappe.destroy()
+	OUT.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+	main()
