@@ -147,7 +147,8 @@ def main() -> None:
 			f"| Customer Ranking, default period, first 20 | bare `SELECT … ORDER BY cp_rank LIMIT 20` (indexed) {bare_page * 1000:.1f} ms | {page * 1000:.1f} ms | {page / bare_page:.1f}× |"
 		)
 
-		to_date = getdate()
+		# A year that is not the default view (it ends a month ago), so the report groups the orders itself.
+		to_date = add_days(getdate(), -30)
 		from_date = add_days(to_date, -364)
 		company = frappe.db.get_value("Company", {}, "name")
 		analytics = best(
@@ -165,9 +166,7 @@ def main() -> None:
 			rounds=1,
 		)
 		year = best(
-			lambda: customer_ranking.execute(
-				{"from_date": from_date, "to_date": to_date, "company": company, "top": 500}
-			)
+			lambda: customer_ranking.execute({"from_date": from_date, "to_date": to_date, "top": 500})
 		)
 		say(
 			f"| Customer Ranking, a 1-year period | ERPNext Sales Analytics (Customer, Sales Order, Value, Monthly) {analytics:.2f} s | {year:.2f} s | {analytics / year:.0f}× faster |"

@@ -156,7 +156,8 @@ def period_totals(
 
 	``order_where`` narrows the orders (alias ``o``), ``customer_where`` the customers (alias ``c``); internal
 	customers are never ranked. The orders are grouped first, on the covering index, and each buying customer is
-	looked up once."""
+	then looked up once by its key (STRAIGHT_JOIN keeps that order: MariaDB would otherwise scan the customers and
+	probe the grouped orders, 20x slower at 1,000,000 orders)."""
 	where, base_params = purchases.where("o")
 	field = purchases.date_field
 	order_conditions = [where, f"o.`{field}` between %(from_date)s and %(to_date)s"]
@@ -172,7 +173,7 @@ def period_totals(
 			select o.customer, sum(o.base_net_total) value, count(*) orders, max(o.`{field}`) last_order
 			from {purchases.table} o where {" and ".join(order_conditions)}
 			group by o.customer
-		) o join `tabCustomer` c on c.name = o.customer
+		) o straight_join `tabCustomer` c on c.name = o.customer
 		where {" and ".join(conditions)}""",
 		{**base_params, **(params or {}), "from_date": period[0], "to_date": period[1]},
 		as_dict=True,
