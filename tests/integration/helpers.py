@@ -11,8 +11,11 @@ from frappe.utils import add_days, getdate
 ITEM = "CP Test Service"
 
 
+_names = random.SystemRandom()  # not the test order's seeded random: names must differ run after run
+
+
 def unique(prefix: str) -> str:
-	return f"{prefix} {''.join(random.choices(string.ascii_uppercase, k=6))}"
+	return f"{prefix} {''.join(_names.choices(string.ascii_uppercase, k=6))}"
 
 
 def company() -> str:

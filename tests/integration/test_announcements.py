@@ -5,6 +5,8 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import pytest
+
 import frappe
 
 from customer_priority import announcements
@@ -14,8 +16,19 @@ MANAGER = "cp-announce-manager@example.com"
 QUIET = "cp-quiet-manager@example.com"
 
 
-def outgoing_email_account() -> None:
-	"""Email Queue needs an outgoing account; nothing is sent (the queue is not flushed in tests)."""
+@pytest.fixture
+def outgoing_email_account():
+	"""Email Queue needs an outgoing account. Under tests Frappe sends some notification emails at once and commits
+	while doing so, so the account is removed explicitly afterwards: no later test may find it."""
+	make_outgoing_email_account()
+	yield
+	frappe.db.rollback()
+	for name in frappe.get_all("Email Account", {"email_id": "cp-outgoing@example.com"}, pluck="name"):
+		frappe.delete_doc("Email Account", name, force=True, ignore_permissions=True)
+	frappe.db.commit()
+
+
+def make_outgoing_email_account() -> None:
 	if not frappe.db.exists("Email Account", {"default_outgoing": 1}):
 		frappe.get_doc(
 			{
@@ -48,8 +61,7 @@ def emails(customer: str, words: str) -> int:
 	)
 
 
-def test_a_new_key_account_is_announced_to_its_account_manager_once(monkeypatch):
-	outgoing_email_account()
+def test_a_new_key_account_is_announced_to_its_account_manager_once(monkeypatch, outgoing_email_account):
 	make_user(MANAGER, ["Sales User"])
 	frappe.db.set_value("User", MANAGER, "language", "en")
 	published = []
@@ -75,8 +87,7 @@ def test_the_announcement_is_in_the_managers_language():
 	assert any("\u0600" <= ch <= "\u06ff" for ch in log.subject + log.email_content), log.subject
 
 
-def test_no_announcement_for_a_user_who_switched_notifications_off():
-	outgoing_email_account()
+def test_no_announcement_for_a_user_who_switched_notifications_off(outgoing_email_account):
 	make_user(QUIET, ["Sales User"])
 	if frappe.db.exists("Notification Settings", QUIET):
 		frappe.db.set_value("Notification Settings", QUIET, {"enabled": 0, "enable_email_notifications": 0})

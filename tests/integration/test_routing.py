@@ -1,5 +1,7 @@
 """Tiers that act: a key account is key in every rule, requests are routed and escalated by their tier."""
 
+import pytest
+
 import frappe
 from frappe.desk.query_report import run as run_report
 from frappe.utils import add_days, add_to_date, get_datetime, getdate, now_datetime
@@ -75,8 +77,26 @@ def test_a_key_account_that_has_not_bought_yet_comes_first():
 	assert lead.cp_priority_tier == "First", "a lead of a key account takes its customer's tier"
 
 
-def support_agreement() -> None:
+def remove_support_agreements() -> None:
+	"""The agreement is site-wide, and Frappe may commit mid-test (sending a notification email): remove it
+	explicitly, whatever the transaction did."""
+	frappe.db.rollback()
+	for name in frappe.get_all(
+		"Service Level Agreement", {"service_level": ("like", "CP Support%")}, pluck="name"
+	):
+		frappe.delete_doc("Service Level Agreement", name, force=True, ignore_permissions=True)
+	for name in frappe.get_all(
+		"Holiday List", {"holiday_list_name": ("like", "CP Support Days%")}, pluck="name"
+	):
+		frappe.delete_doc("Holiday List", name, force=True, ignore_permissions=True)
+	frappe.db.set_single_value("Support Settings", "track_service_level_agreement", 0)
+	frappe.db.commit()
+
+
+@pytest.fixture
+def support_agreement():
 	"""ERPNext's own Service Level Agreement for Issues: Urgent answered within an hour, every day."""
+	remove_support_agreements()
 	frappe.db.set_single_value("Support Settings", "track_service_level_agreement", 1)
 	holidays = frappe.get_doc(
 		{
@@ -112,6 +132,8 @@ def support_agreement() -> None:
 			"sla_fulfilled_on": [{"status": "Resolved"}, {"status": "Closed"}],
 		}
 	).insert(ignore_permissions=True)
+	yield
+	remove_support_agreements()
 
 
 def notifications(user: str, doctype: str, name: str) -> int:
@@ -121,11 +143,10 @@ def notifications(user: str, doctype: str, name: str) -> int:
 	)
 
 
-def test_an_important_issue_of_a_key_account_is_routed_timed_and_escalated_once():
+def test_an_important_issue_of_a_key_account_is_routed_timed_and_escalated_once(support_agreement):
 	make_user(MANAGER, ["Sales User", "Support Team"])
 	make_user(ESCALATION, ["Sales Manager"])
 	settings(escalate_to_user=ESCALATION, escalate_to_role="")
-	support_agreement()
 	customer = make_customer(account_manager=MANAGER)
 	mark_key(customer)
 	issue = frappe.get_doc(
@@ -202,7 +223,7 @@ def test_a_low_lead_goes_through_an_assignment_rule_when_settings_ask():
 		make_user("cp-round-robin-1@example.com", ["Sales User"]),
 		make_user("cp-round-robin-2@example.com", ["Sales User"]),
 	)
-	rule = frappe.get_doc(
+	frappe.get_doc(
 		{
 			"doctype": "Assignment Rule",
 			"name": unique("CP Low Leads"),
@@ -226,8 +247,13 @@ def test_a_low_lead_goes_through_an_assignment_rule_when_settings_ask():
 		assert [lead.cp_priority_tier for lead in leads] == ["Low", "Low"]
 		assert sorted(todos("Lead", leads[0].name) + todos("Lead", leads[1].name)) == sorted([first, second])
 	finally:
-		# Frappe caches the rules of a doctype outside the transaction: deleting the rule clears that cache.
-		frappe.delete_doc("Assignment Rule", rule.name, force=True, ignore_permissions=True)
+		# The rule is site-wide, Frappe caches the rules of a doctype outside the transaction and may commit
+		# mid-test: delete it (which clears that cache) and put the routing back, whatever the transaction did.
+		frappe.db.rollback()
+		for name in frappe.get_all("Assignment Rule", {"name": ("like", "CP Low Leads%")}, pluck="name"):
+			frappe.delete_doc("Assignment Rule", name, force=True, ignore_permissions=True)
+		frappe.db.set_single_value("Customer Priority Settings", "route_low", "Nobody")
+		frappe.db.commit()
 
 
 def test_respond_by_skips_the_company_holidays():
