@@ -3,6 +3,7 @@
 import frappe
 from frappe import _
 from frappe.model.document import Document
+from frappe.model.dynamic_links import invalidate_distinct_link_doctypes
 from frappe.utils import now_datetime
 
 from customer_priority import announcements, reasons
@@ -61,4 +62,9 @@ def write_log(entries: list[dict]) -> None:
 		rows.append(tuple([name, now, now, user, user] + [e.get(f) for f in LOG_FIELDS]))
 	columns = ("name", "creation", "modified", "owner", "modified_by", *LOG_FIELDS)
 	insert_many("tabCustomer Tier Log", columns, rows)
+	# Frappe caches which doctypes a dynamic link points at, and a bulk insert does not tell it: without this, a
+	# customer renamed or merged later would leave its log rows under the old name.
+	for field, linked in {(f, e.get(f)) for e in entries for f in ("party_type", "reference_doctype")}:
+		if linked:
+			invalidate_distinct_link_doctypes("Customer Tier Log", field, linked)
 	announcements.after_log_written([dict(zip(columns, row, strict=True)) for row in rows])
