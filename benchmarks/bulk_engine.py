@@ -8,9 +8,7 @@ import sys
 import time
 from datetime import date, timedelta
 
-import numpy as np
-
-from customer_priority.engine.bulk import NO_DAY, Population, decide_population
+from customer_priority.engine.bulk import Population, decide_population
 from customer_priority.engine.history import Aggregate
 from customer_priority.engine.pipeline import compute_all
 from customer_priority.engine.settings import Settings
@@ -36,27 +34,7 @@ def main(n: int) -> None:
 	started = time.perf_counter()
 	compute_all(aggregates, AS_OF, settings, customers=names)
 	reference = time.perf_counter() - started
-	aggs = [aggregates.get(name) or Aggregate(name) for name in names]
-
-	def days(attr):
-		return np.array(
-			[getattr(a, attr).toordinal() if getattr(a, attr) else NO_DAY for a in aggs], dtype=np.int64
-		)
-
-	pop = Population(
-		names=names,
-		window_value=np.array([a.window_value for a in aggs]),
-		lifetime_value=np.array([a.lifetime_value for a in aggs]),
-		order_count=np.array([a.order_count for a in aggs], dtype=np.int64),
-		window_order_count=np.array([a.window_order_count for a in aggs], dtype=np.int64),
-		first_order=days("first_order"),
-		last_order=days("last_order"),
-		reborn_on=days("reborn_on"),
-		internal=np.zeros(n, dtype=bool),
-		previous_level=[None] * n,
-		potential=np.full(n, np.nan),
-		marked_key=np.zeros(n, dtype=bool),
-	)
+	pop = Population.from_aggregates([aggregates.get(name) or Aggregate(name) for name in names])
 	started = time.perf_counter()
 	decide_population(pop, AS_OF, settings)
 	bulk = time.perf_counter() - started

@@ -18,6 +18,7 @@ from datetime import date
 
 import numpy as np
 
+from .history import Aggregate
 from .keyaccount import has_key_potential
 from .levels import decide_level, points_from_rfm
 from .pipeline import CHURN_SEGMENTS
@@ -56,6 +57,39 @@ class Population:
 
 	def __len__(self) -> int:
 		return len(self.names)
+
+	@classmethod
+	def from_aggregates(
+		cls,
+		aggregates: list[Aggregate],
+		internal: list[bool] | None = None,
+		previous_level: list[str | None] | None = None,
+		potential: list[float] | None = None,
+		marked_key: list[bool] | None = None,
+	) -> Population:
+		"""Columns from per-customer aggregates (the CLI's and the tests' shape); missing columns are empty."""
+		n = len(aggregates)
+
+		def days(attr: str) -> np.ndarray:
+			return np.array(
+				[getattr(a, attr).toordinal() if getattr(a, attr) else NO_DAY for a in aggregates],
+				dtype=np.int64,
+			)
+
+		return cls(
+			names=[a.customer for a in aggregates],
+			window_value=np.array([a.window_value for a in aggregates], dtype=float),
+			lifetime_value=np.array([a.lifetime_value for a in aggregates], dtype=float),
+			order_count=np.array([a.order_count for a in aggregates], dtype=np.int64),
+			window_order_count=np.array([a.window_order_count for a in aggregates], dtype=np.int64),
+			first_order=days("first_order"),
+			last_order=days("last_order"),
+			reborn_on=days("reborn_on"),
+			internal=np.array(internal if internal is not None else [False] * n, dtype=bool),
+			previous_level=previous_level if previous_level is not None else [None] * n,
+			potential=np.array(potential if potential is not None else [np.nan] * n, dtype=float),
+			marked_key=np.array(marked_key if marked_key is not None else [False] * n, dtype=bool),
+		)
 
 
 @dataclass

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from customer_priority.engine.bulk import NO_DAY, Population, decide_population
+from customer_priority.engine.bulk import Population, decide_population
 from customer_priority.engine.history import Aggregate
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
 from customer_priority.engine.pipeline import compute_all
@@ -80,28 +80,14 @@ def customers(draw):
 
 def population(rows: dict, config: Settings) -> Population:
 	names = list(rows)
-	aggs = [Aggregate(n, *rows[n]["aggregate"]) for n in names]
-
-	def days(attr):
-		return np.array(
-			[getattr(a, attr).toordinal() if getattr(a, attr) else NO_DAY for a in aggs], dtype=np.int64
-		)
-
-	return Population(
-		names=names,
-		window_value=np.array([a.window_value for a in aggs]),
-		lifetime_value=np.array([a.lifetime_value for a in aggs]),
-		order_count=np.array([a.order_count for a in aggs], dtype=np.int64),
-		window_order_count=np.array([a.window_order_count for a in aggs], dtype=np.int64),
-		first_order=days("first_order"),
-		last_order=days("last_order"),
-		reborn_on=days("reborn_on"),
-		internal=np.array([rows[n]["internal"] for n in names], dtype=bool),
+	return Population.from_aggregates(
+		[Aggregate(n, *rows[n]["aggregate"]) for n in names],
+		internal=[rows[n]["internal"] for n in names],
 		previous_level=[rows[n]["previous"] for n in names],
-		potential=np.array(
-			[potential_score(rows[n]["profile"], config) if rows[n]["profile"] else np.nan for n in names]
-		),
-		marked_key=np.array([rows[n]["marked"] for n in names], dtype=bool),
+		potential=[
+			potential_score(rows[n]["profile"], config) if rows[n]["profile"] else np.nan for n in names
+		],
+		marked_key=[rows[n]["marked"] for n in names],
 	)
 
 
