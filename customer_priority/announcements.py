@@ -54,7 +54,25 @@ def after_log_written(entries: list[dict]) -> None:
 
 
 def log_has_webhooks() -> bool:
+	"""Asked of the table, not of Frappe's cached webhook map: Frappe does not clear that map when a webhook is
+	deleted, and a deleted one would then be called for every log entry."""
 	return bool(frappe.get_all("Webhook", {"webhook_doctype": LOG, "enabled": 1}, limit=1))
+
+
+def bell(user: str, doctype: str, name: str, subject: str, why: str) -> None:
+	"""A Notification Log (the bell) for one user, unless their Notification Settings switch it off."""
+	if is_notifications_enabled(user):
+		frappe.get_doc(
+			{
+				"doctype": "Notification Log",
+				"for_user": user,
+				"type": "Alert",
+				"subject": subject,
+				"email_content": why,
+				"document_type": doctype,
+				"document_name": name,
+			}
+		).insert(ignore_permissions=True)
 
 
 def language(user: str) -> str:
@@ -70,18 +88,7 @@ def announce(entry: dict, kind: str) -> None:
 		new=_(entry.get("new_value") or "", lang=lang),
 	)
 	why = reasons.render(reasons.stored(entry.get("reason_data"), entry.get("reason")), lang)
-	if is_notifications_enabled(user):
-		frappe.get_doc(
-			{
-				"doctype": "Notification Log",
-				"for_user": user,
-				"type": "Alert",
-				"subject": subject,
-				"email_content": why,
-				"document_type": entry["party_type"],
-				"document_name": entry["party"],
-			}
-		).insert(ignore_permissions=True)
+	bell(user, entry["party_type"], entry["party"], subject, why)
 	email = frappe.db.get_value("User", {"name": user, "enabled": 1}, "email")
 	if email and is_email_notifications_enabled(user):
 		link = get_url_to_form(entry["party_type"], entry["party"])

@@ -12,11 +12,10 @@ from datetime import datetime
 
 import frappe
 from frappe import _
-from frappe.desk.doctype.notification_settings.notification_settings import is_notifications_enabled
 from frappe.utils import get_datetime, now_datetime
 
 from customer_priority import reasons
-from customer_priority.announcements import language
+from customer_priority.announcements import bell, language
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	DOCTYPE as SETTINGS,
 )
@@ -117,19 +116,12 @@ def escalate(doctype: str, row, level: int) -> None:
 		]
 	)
 	for user in sorted(set(recipients) | set(assignees)):
-		if not is_notifications_enabled(user):
-			continue
 		lang = language(user)
-		frappe.get_doc(
-			{
-				"doctype": "Notification Log",
-				"for_user": user,
-				"type": "Alert",
-				"document_type": doctype,
-				"document_name": row.name,
-				"subject": _(
-					"Overdue {0} request {1}: no first response (escalation level {2})", lang=lang
-				).format(_(row.tier, lang=lang), row.name, level),
-				"email_content": reasons.render([why], lang),
-			}
-		).insert(ignore_permissions=True)
+		subject = _("Overdue {0} request {1}: no first response (escalation level {2})", lang=lang)
+		bell(
+			user,
+			doctype,
+			row.name,
+			subject.format(_(row.tier, lang=lang), row.name, level),
+			reasons.render([why], lang),
+		)

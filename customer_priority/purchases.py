@@ -104,37 +104,36 @@ def customer_aggregates(
 	lapse_days: int,
 	customers: list[str] | None = None,
 ) -> dict[str, Aggregate]:
-	"""Every customer's (or the named customers') aggregate: one GROUP BY on the covering index, then the
-	Reborn pass. ``window`` is the look-back window, both ends included."""
+	"""Every customer's (or the named customers') aggregate: ``customer_totals``, then the Reborn pass. ``window``
+	is the look-back window, both ends included."""
+	out = {
+		name: Aggregate(
+			name, flt(lifetime), cint(count), flt(value), cint(window_count), day(first), day(last)
+		)
+		for name, lifetime, count, value, window_count, first, last in customer_totals(
+			purchases, window, customers
+		)
+	}
+	for customer, reborn in reborn_dates(purchases, lapse_days, customers).items():
+		if customer in out:
+			out[customer].reborn_on = reborn
+	return out
+
+
+def day(ordinal) -> date | None:
+	return date.fromordinal(int(ordinal)) if ordinal else None
+
+
+def customer_totals(
+	purchases: Purchases, window: tuple[date, date], customers: list[str] | None = None
+) -> list[tuple]:
+	"""Every buying customer's (or the named customers') (name, lifetime value, orders, window value, window
+	orders, first day, last day), days as ordinals: one GROUP BY on the covering index."""
 	where, params = purchases.where()
 	field = purchases.date_field
 	if customers is not None:
 		where += " and customer in %(customers)s"
 		params["customers"] = tuple(customers) or ("",)
-	params.update({"start": window[0], "end": window[1]})
-	rows = frappe.db.sql(
-		f"""select customer, sum(base_net_total), count(*),
-			sum(if(`{field}` between %(start)s and %(end)s, base_net_total, 0)),
-			sum(if(`{field}` between %(start)s and %(end)s, 1, 0)),
-			min(`{field}`), max(`{field}`)
-		from {purchases.table} where {where} group by customer""",
-		params,
-	)
-	out = {
-		r[0]: Aggregate(r[0], flt(r[1]), cint(r[2]), flt(r[3]), cint(r[4]), getdate(r[5]), getdate(r[6]))
-		for r in rows
-	}
-	for customer, day in reborn_dates(purchases, lapse_days, customers).items():
-		if customer in out:
-			out[customer].reborn_on = day
-	return out
-
-
-def customer_totals(purchases: Purchases, window: tuple[date, date]) -> list[tuple]:
-	"""Every buying customer's (name, lifetime value, orders, window value, window orders, first day, last day),
-	days as ordinals: one GROUP BY on the covering index, the input of the columnar recompute."""
-	where, params = purchases.where()
-	field = purchases.date_field
 	return frappe.db.sql(
 		f"""select customer, sum(base_net_total), count(*),
 			sum(if(`{field}` between %(start)s and %(end)s, base_net_total, 0)),

@@ -217,6 +217,7 @@ def fresh_totals(stored: dict, as_of: date, settings) -> dict[str, np.ndarray]:
 			if row is not None:
 				reborn[row] = day.toordinal()
 	totals["reborn"] = reborn
+	totals["stored_days"] = stored_days  # the comparison with what is stored needs them too
 	return totals
 
 
@@ -280,7 +281,9 @@ def new_values(stored: dict, totals: dict, decided: Decided) -> dict[str, np.nda
 	}
 
 
-def changed_mask(stored: dict, values: dict[str, np.ndarray]) -> np.ndarray:
+def changed_mask(
+	stored: dict, stored_days: dict[str, np.ndarray], values: dict[str, np.ndarray]
+) -> np.ndarray:
 	"""Which customers' stored results differ from the new ones: decimals to 6 places, days as ordinals, an empty
 	string equal to NULL; column by column over the whole population."""
 	changed = np.zeros(len(stored["name"]), dtype=bool)
@@ -290,7 +293,7 @@ def changed_mask(stored: dict, values: dict[str, np.ndarray]) -> np.ndarray:
 			old = np.round(np.array([flt(v) for v in stored[column]]), 6)
 			changed |= old != np.round(new.astype(float), 6)
 		elif column in DAY_COLUMNS:
-			changed |= np.array([ordinal(d) for d in stored[column]], dtype=np.int64) != new
+			changed |= stored_days[column] != new
 		elif column in ("cp_rank", "cp_order_count", "cp_window_order_count", "cp_key_account"):
 			changed |= np.array([cint(v) for v in stored[column]], dtype=np.int64) != new
 		else:
@@ -339,9 +342,9 @@ def changed_rows(
 			int(totals["count"][row]),
 			float(totals["window"][row]),
 			int(totals["window_count"][row]),
-			day(totals["first"][row]),
-			day(totals["last"][row]),
-			day(totals["reborn"][row]),
+			purchases.day(totals["first"][row]),
+			purchases.day(totals["last"][row]),
+			purchases.day(totals["reborn"][row]),
 		)
 		ranked = None
 		if decided.rank[row]:
@@ -391,10 +394,6 @@ def changed_rows(
 	return out, log
 
 
-def day(value) -> date | None:
-	return date.fromordinal(int(value)) if value else None
-
-
 def write_results(rows: list[tuple]) -> None:
 	"""One bulk INSERT into the temporary table and one UPDATE ... JOIN for a chunk of customers."""
 	columns = list(RESULT_COLUMNS)
@@ -412,7 +411,9 @@ def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 	started = now_datetime()
 	with paused_gc():
 		stored, totals, decided = decide_everyone(as_of, settings)
-		changed = np.flatnonzero(changed_mask(stored, new_values(stored, totals, decided)))
+		changed = np.flatnonzero(
+			changed_mask(stored, totals["stored_days"], new_values(stored, totals, decided))
+		)
 	total, changed_count, written = len(stored["name"]), 0, 0
 	frappe.db.sql("drop temporary table if exists cp_recompute")
 	frappe.db.sql(
