@@ -14,6 +14,7 @@ import platform
 import resource
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import frappe
@@ -22,8 +23,10 @@ from frappe.utils import add_days, getdate
 CHECKOUT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(CHECKOUT))
 
-from benchmarks import dataset  # noqa: E402
+from benchmarks import bulk_engine, bulk_insert, cli_rank, dataset  # noqa: E402
 from benchmarks.on_bench import hook_cost  # noqa: E402
+from customer_priority.cli import rank_orders  # noqa: E402
+from customer_priority.engine.settings import Settings  # noqa: E402
 
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
 SITE = args[0] if args else "cp-test.localhost"
@@ -192,9 +195,24 @@ def main() -> None:
 		say(
 			f"| Priority Queue, {LEADS:,} open leads | the bare select of its rows {bare_queue * 1000:.0f} ms | {queue * 1000:.0f} ms | {queue / bare_queue:.1f}× |"
 		)
+		inserts = bulk_insert.compare(80_000)
+		say(
+			f"| 80,000 tier log rows, the app's multi-row INSERT (`sql.insert_many`) | `frappe.db.bulk_insert` {inserts['frappe.db.bulk_insert']:.2f} s | {inserts['insert_many']:.2f} s | {inserts['frappe.db.bulk_insert'] / inserts['insert_many']:.1f}× faster |"
+		)
+		reference, bulk = bulk_engine.compare(CUSTOMERS)
+		say(
+			f"| deciding {CUSTOMERS:,} customers, the columnar bulk path (numpy) | the per-customer engine, {reference:.2f} s | {bulk:.2f} s | {reference / bulk:.1f}× faster |"
+		)
 		(bare_submit, bare_p95), (with_hook, hook_p95) = hook_cost()
 		say(
 			f"| Sales Order submit with {orders:,} orders in the table, median (p95) of 40 in turns | hook switched off {bare_submit * 1000:.0f} ms ({bare_p95 * 1000:.0f} ms) | {with_hook * 1000:.0f} ms ({hook_p95 * 1000:.0f} ms) | {with_hook / bare_submit:.2f}× ({hook_p95 / bare_p95:.2f}×) |"
+		)
+		path = cli_rank.make_csv(ORDERS, CUSTOMERS)
+		cli_rank.bare_read(path)  # warm the page cache
+		bare_csv = best(lambda: cli_rank.bare_read(path), rounds=2)
+		ranked = best(lambda: rank_orders(str(path), Settings(), date(2026, 6, 30)), rounds=2)
+		say(
+			f"| `customer-priority rank` on a {ORDERS:,}-row export, {CUSTOMERS:,} customers | a bare `csv.reader` pass {bare_csv:.2f} s | {ranked:.2f} s | {ranked / bare_csv:.1f}× |"
 		)
 		say()
 	finally:
