@@ -43,6 +43,10 @@ def user_of_sales_person(sales_person: str | None) -> str | None:
 	return employee and frappe.db.get_value("Employee", employee, "user_id")
 
 
+def customer_manager(customer: str | None) -> str | None:
+	return customer and frappe.db.get_value("Customer", customer, "account_manager")
+
+
 def lead_manager(lead: str | None) -> str | None:
 	"""A lead's own person: its customer's account manager, else its owner, else its territory's sales person."""
 	if not lead:
@@ -51,7 +55,7 @@ def lead_manager(lead: str | None) -> str | None:
 	if not row:
 		return None
 	return (
-		(row.customer and frappe.db.get_value("Customer", row.customer, "account_manager"))
+		customer_manager(row.customer)
 		or row.lead_owner
 		or user_of_sales_person(
 			row.territory and frappe.db.get_value("Territory", row.territory, "territory_manager")
@@ -64,18 +68,12 @@ def account_manager(doc) -> str | None:
 	if doc.doctype == "Lead":
 		return lead_manager(doc.name) or doc.get("lead_owner")
 	if doc.doctype == "Opportunity":
-		if doc.get("opportunity_from") == "Customer" and doc.get("party_name"):
-			return frappe.db.get_value("Customer", doc.party_name, "account_manager") or doc.get(
-				"opportunity_owner"
-			)
+		if doc.get("opportunity_from") == "Customer":
+			return customer_manager(doc.get("party_name")) or doc.get("opportunity_owner")
 		if doc.get("opportunity_from") == "Lead":
 			return lead_manager(doc.get("party_name")) or doc.get("opportunity_owner")
 		return doc.get("opportunity_owner")
-	if doc.get("customer"):
-		manager = frappe.db.get_value("Customer", doc.customer, "account_manager")
-		if manager:
-			return manager
-	return lead_manager(doc.get("lead"))
+	return customer_manager(doc.get("customer")) or lead_manager(doc.get("lead"))
 
 
 def open_assignees(doc) -> list[str]:
