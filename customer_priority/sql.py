@@ -9,7 +9,7 @@ def insert_many(table: str, columns: list[str] | tuple[str, ...], rows: list[tup
 	"""Multi-row INSERTs of ``BATCH`` rows, values passed as parameters.
 
 	Kept instead of ``frappe.db.bulk_insert``, which builds every value through the query builder: for 80,000
-	tier log rows it takes 7.1 s against 1.8 s here (``benchmarks/bulk_insert.py``, best of 3 in turns).
+	tier log rows it takes 7.0 s against 1.9 s here (``benchmarks/RESULTS.md``, best of 3 in turns).
 	"""
 	names = ", ".join(f"`{c}`" for c in columns)
 	one = "(" + ", ".join(["%s"] * len(columns)) + ")"
