@@ -375,3 +375,16 @@ def _tiers(lifecycle, is_key, segment, abc, window_value, potential_score, setti
 		)
 		tier[code == value] = decide_request_tier(facts, settings).tier
 	return tier
+
+
+def reborn_days(days: np.ndarray, counts: np.ndarray, gap: int) -> np.ndarray:
+	"""``history.reborn_day`` for many customers at once. ``days`` holds every customer's order days (ordinals),
+	ascending within each customer, one customer after another; ``counts`` how many days each customer has. Gives
+	each customer's latest day that came more than ``gap`` days after the one before it, ``NO_DAY`` when none."""
+	out = np.full(len(counts), NO_DAY, dtype=np.int64)
+	if not len(days):
+		return out
+	owner = np.repeat(np.arange(len(counts)), counts)
+	returned = np.flatnonzero((np.diff(days) > gap) & (owner[1:] == owner[:-1])) + 1
+	np.maximum.at(out, owner[returned], days[returned])  # days ascend: the maximum is the latest return
+	return out

@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from customer_priority.engine.bulk import Population, decide_population, rank_columns
-from customer_priority.engine.history import Aggregate
+from customer_priority.engine.bulk import Population, decide_population, rank_columns, reborn_days
+from customer_priority.engine.history import Aggregate, reborn_day
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
 from customer_priority.engine.pipeline import compute_all
 from customer_priority.engine.ranking import rank
@@ -164,3 +164,16 @@ def test_rank_columns_rank_a_period_as_the_reference_does(values, which):
 		row = names.index(r.customer)
 		assert got[0][row] == r.rank and got[1][row] == r.percentile and got[4][row] == r.abc
 		assert np.isclose(got[2][row], r.share) and np.isclose(got[3][row], r.cumulative_share)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+	histories=st.lists(st.lists(st.integers(738000, 739200), max_size=12), max_size=15),
+	gap=st.sampled_from([0, 1, 30, 180, 365]),
+)
+def test_reborn_days_are_the_reference_reborn_day_of_each_customer(histories, gap):
+	"""The recompute finds Reborn days for the whole population with ``reborn_days``."""
+	days = np.array([d for history in histories for d in sorted(history)], dtype=np.int64)
+	counts = np.array([len(h) for h in histories], dtype=np.int64)
+	got = reborn_days(days, counts, gap).tolist()
+	assert got == [reborn_day(h, gap) or 0 if h else 0 for h in histories]
