@@ -245,3 +245,24 @@ def period_totals(
 		{**base_params, **(params or {}), "from_date": period[0], "to_date": period[1]},
 		as_dict=True,
 	)
+
+
+def out_of_step(purchases: Purchases, since) -> list[str]:
+	"""Customers with a document of this kind changed since ``since`` whose stored totals (orders, value, last
+	day) no longer match their orders: the few a concurrent submit and a recompute's older totals left behind."""
+	where, params = purchases.where("o")
+	field = purchases.date_field
+	touched = f"select distinct customer from {purchases.table} where modified >= %(since)s and customer is not null"
+	return frappe.db.sql(
+		f"""select c.name from `tabCustomer` c
+		join ({touched}) k on k.customer = c.name
+		left join (
+			select o.customer, count(*) n, sum({purchases.value_sql("o")}) v, max(o.`{field}`) last
+			from {purchases.table} o where {where} and o.customer in ({touched}) group by o.customer
+		) t on t.customer = c.name
+		where ifnull(t.n, 0) != ifnull(c.cp_order_count, 0)
+			or round(ifnull(t.v, 0), 2) != round(ifnull(c.cp_lifetime_value, 0), 2)
+			or not (t.last <=> c.cp_last_order_date)""",
+		{**params, "since": since},
+		pluck=True,
+	)

@@ -50,6 +50,8 @@ from customer_priority.standing import (
 
 JOB_ID = "customer_priority_recompute"
 LOCK = "customer_priority_recompute"
+"""MariaDB's named locks are server-wide: each site's lock is named after its database (``lock_name``), so a
+recompute on one site never makes another site's skip."""
 CHUNK = 5000
 RESULT_COLUMNS = {
 	"cp_lifetime_value": "decimal(21,9)",
@@ -103,7 +105,11 @@ def start_recompute() -> str:
 
 
 def lock_is_free() -> bool:
-	return bool(frappe.db.sql("select is_free_lock(%s)", LOCK)[0][0])
+	return bool(frappe.db.sql("select is_free_lock(%s)", lock_name())[0][0])
+
+
+def lock_name() -> str:
+	return f"{LOCK}:{frappe.conf.db_name}"
 
 
 def scheduled_recompute():
@@ -138,7 +144,7 @@ def recompute_all(
 	fail_after_chunks: int | None = None,
 ) -> dict:
 	"""Recompute every customer. ``fail_after_chunks`` simulates a job killed mid-way (tests only)."""
-	if not frappe.db.sql("select get_lock(%s, 0)", LOCK)[0][0]:
+	if not frappe.db.sql("select get_lock(%s, 0)", lock_name())[0][0]:
 		return {"skipped": _("Another recompute holds the lock")}
 	try:
 		started = now_datetime()
@@ -146,10 +152,10 @@ def recompute_all(
 		if not as_of or getdate(as_of) == getdate():
 			# An order submitted or cancelled while this ran may have been overwritten by the totals read at the
 			# start: those customers are rebuilt from their orders before the lock is let go.
-			repair.rebuild_customers(repair.touched_since(started), source)
+			repair.rebuild_customers(repair.out_of_step_since(started), source)
 		return result
 	finally:
-		frappe.db.sql("select release_lock(%s)", LOCK)
+		frappe.db.sql("select release_lock(%s)", lock_name())
 
 
 def recompute_customers(customers: list[str], source: str = "Hook") -> None:

@@ -8,11 +8,12 @@ seen here or waits and applies its delta on top of the rebuilt row: no order is 
 from __future__ import annotations
 
 import frappe
+from frappe.utils import add_to_date
 
 from customer_priority import purchases
 
-# How far back a running recompute looks for orders changed under it: longer than any submit takes.
-MARGIN_MINUTES = 10
+# How far before its start a recompute looks for orders changed under it: longer than any submit takes.
+MARGIN_MINUTES = 2
 
 
 def rebuild_customers(customers: list[str], source: str = "Hook") -> int:
@@ -32,13 +33,7 @@ def rebuild_customers(customers: list[str], source: str = "Hook") -> int:
 	return len(existing)
 
 
-def touched_since(since) -> list[str]:
-	"""Customers with a counted document submitted or cancelled since ``since`` (minus the margin)."""
-	counted = purchases.current()
-	return frappe.db.sql(
-		f"""select distinct customer from {counted.table}
-		where modified >= %(since)s - interval {MARGIN_MINUTES} minute and docstatus in (1, 2)
-			and customer is not null""",
-		{"since": since},
-		pluck=True,
-	)
+def out_of_step_since(started) -> list[str]:
+	"""Customers whose orders changed since a recompute started (less the margin) and whose stored totals no
+	longer match them."""
+	return purchases.out_of_step(purchases.current(), add_to_date(started, minutes=-MARGIN_MINUTES))
