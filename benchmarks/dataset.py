@@ -92,7 +92,8 @@ def forget_standing() -> None:
 
 
 def drop() -> None:
-	frappe.db.sql("delete from `tabCustomer Tier Log` where party like %s", PREFIX + "%")
+	if frappe.db.table_exists("Customer Tier Log"):  # absent while the app is not installed
+		frappe.db.sql("delete from `tabCustomer Tier Log` where party like %s", PREFIX + "%")
 	frappe.db.sql("delete from `tabSales Order` where name like %s", PREFIX + "%")
 	frappe.db.sql("delete from `tabLead` where name like %s", PREFIX + "%")
 	frappe.db.sql("delete from `tabCustomer` where name like %s", PREFIX + "%")
