@@ -10,7 +10,7 @@ import pytest
 import frappe
 
 from tests.integration.helpers import make_customer
-from tests.integration.rest import Client, keys, message_of, server  # noqa: F401 (fixtures)
+from tests.integration.rest import Client, message_of
 
 HOSTILE = {
 	"sql-or": "x' OR '1'='1",
@@ -108,7 +108,7 @@ def target():
 
 
 @pytest.fixture(scope="module")
-def manager(server, keys):  # noqa: F811
+def manager(server, keys):
 	return Client(server, keys["Sales Manager"])
 
 
