@@ -159,6 +159,6 @@ def check_report_request() -> None:
 		try:
 			filters = frappe.parse_json(filters)
 		except ValueError:
-			filters = None
+			filters = None  # not JSON at all
 	if not isinstance(filters, dict):
 		frappe.throw(_("Report filters must be a set of named values"), title=_("Invalid Filters"))

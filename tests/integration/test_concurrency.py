@@ -71,6 +71,7 @@ def run_at_once(customer: str, recomputing: bool) -> list[str]:
 		if process.wait(600) != 0:
 			failures.append(out[-3000:])
 	assert not recomputing or runs >= 1
+	print(f"{WORKERS} processes, {WORKERS * ORDERS_EACH} submits; {runs} full recomputes ran alongside")
 	return failures
 
 

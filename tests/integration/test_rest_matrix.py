@@ -15,7 +15,7 @@ from frappe.utils import getdate
 from customer_priority import recompute
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
 from tests.integration.helpers import make_customer
-from tests.integration.rest import PERSONAS, Client, keys, server  # noqa: F401 (fixtures)
+from tests.integration.rest import PERSONAS, Client
 
 SETTINGS = "Customer Priority Settings"
 COMPUTED = {"cp_priority_tier": "First", "cp_key_account": 1, "cp_lifetime_value": 999999, "cp_rank": 1}
@@ -241,7 +241,7 @@ CELLS = [(action, persona, outcome) for action, row in MATRIX.items() for person
 @pytest.mark.parametrize(
 	("action", "persona", "outcome"), CELLS, ids=[f"{a.__name__}-{p}-{o}" for a, p, o in CELLS]
 )
-def test_cell(server, keys, target, action, persona, outcome):  # noqa: F811
+def test_cell(server, keys, target, action, persona, outcome):
 	client = Client(server, keys[persona])
 	target.before = state(target)
 	response, done = action(client, target)
