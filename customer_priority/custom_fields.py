@@ -226,9 +226,14 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		computed("cp_average_order_value", "Average Order Value", "Currency", "cp_lifetime_value"),
 		computed("cp_order_count", "Orders", "Int", "cp_average_order_value"),
 		computed("cp_window_order_count", "Orders in Look-back Window", "Int", "cp_order_count"),
-		{"fieldname": "cp_value_col", "fieldtype": "Column Break", "insert_after": "cp_window_order_count"},
+		# Gross profit of submitted Sales Invoices, as ERPNext's Gross Profit report takes it (returns subtract).
+		computed("cp_window_profit", "Gross Profit in Look-back Window", "Currency", "cp_window_order_count"),
+		computed("cp_lifetime_profit", "Lifetime Gross Profit", "Currency", "cp_window_profit"),
+		computed("cp_window_invoiced", "Invoiced in Look-back Window", "Currency", "cp_lifetime_profit"),
+		computed("cp_margin_percent", "Margin (%)", "Percent", "cp_window_invoiced"),
+		{"fieldname": "cp_value_col", "fieldtype": "Column Break", "insert_after": "cp_margin_percent"},
 		# Indexed: the Customer Ranking's default page is read in rank order straight from the stored ranking.
-		computed("cp_rank", "Rank by Value", "Int", "cp_value_col", search_index=1),
+		computed("cp_rank", "Rank", "Int", "cp_value_col", search_index=1),
 		computed("cp_percentile", "Percentile", "Percent", "cp_rank"),
 		computed(
 			"cp_abc_class",

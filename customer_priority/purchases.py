@@ -177,3 +177,78 @@ def period_totals(
 		{**base_params, **(params or {}), "from_date": period[0], "to_date": period[1]},
 		as_dict=True,
 	)
+
+
+# ---------------------------------------------------------------------- gross profit
+# Gross profit as ERPNext's Gross Profit report takes it: each submitted Sales Invoice item's net amount in company
+# currency less its cost, the valuation rate it left stock at (``incoming_rate``) times the stock quantity; a return
+# has negative quantities and amounts, so it subtracts. It comes from invoices whatever counts as a purchase
+# (orders carry no cost), and opening invoices are left out as the report leaves them out.
+PROFIT = "(i.base_net_amount - i.incoming_rate * i.stock_qty)"
+NET = "i.base_net_amount"
+
+
+def profit_where(companies: tuple[str, ...] = ()) -> tuple[str, dict]:
+	"""The invoices (alias ``si``) whose items make gross profit, with their named parameters."""
+	conditions = ["si.docstatus = 1", "si.customer is not null", "si.is_opening != 'Yes'"]
+	params: dict = {}
+	if companies:
+		conditions.append("si.company in %(cp_companies)s")
+		params["cp_companies"] = tuple(companies)
+	return " and ".join(conditions), params
+
+
+def counts_for_profit(doc, companies: tuple[str, ...] = ()) -> bool:
+	"""Whether a Sales Invoice being submitted or cancelled moves its customer's gross profit."""
+	return (
+		doc.doctype == "Sales Invoice"
+		and bool(doc.get("customer"))
+		and doc.get("is_opening") != "Yes"
+		and (not companies or doc.get("company") in companies)
+	)
+
+
+def invoice_profit(invoice: str) -> tuple[float, float]:
+	"""One invoice's (net amount, gross profit), both negative for a return: the hooks' delta."""
+	net, profit = frappe.db.sql(
+		f"select sum({NET}), sum({PROFIT}) from `tabSales Invoice Item` i where i.parent = %(invoice)s "
+		"and i.parenttype = 'Sales Invoice'",
+		{"invoice": invoice},
+	)[0]
+	return flt(net), flt(profit)
+
+
+def customer_profits(
+	window: tuple[date, date], companies: tuple[str, ...] = (), customers: list[str] | None = None
+) -> list[tuple]:
+	"""Every customer's (or the named customers') (name, lifetime gross profit, window gross profit, window net
+	amount): one GROUP BY over the items of submitted invoices. ``window`` is the look-back window, both ends
+	included."""
+	where, params = profit_where(companies)
+	if customers is not None:
+		where += " and si.customer in %(customers)s"
+		params["customers"] = tuple(customers) or ("",)
+	return frappe.db.sql(
+		f"""select si.customer, sum({PROFIT}),
+			sum(if(si.posting_date between %(start)s and %(end)s, {PROFIT}, 0)),
+			sum(if(si.posting_date between %(start)s and %(end)s, {NET}, 0))
+		from `tabSales Invoice` si join `tabSales Invoice Item` i
+			on i.parent = si.name and i.parenttype = 'Sales Invoice'
+		where {where} group by si.customer""",
+		{**params, "start": window[0], "end": window[1]},
+	)
+
+
+def period_profits(
+	period: tuple[date, date], companies: tuple[str, ...] = ()
+) -> dict[str, tuple[float, float]]:
+	"""(Net amount, gross profit) per customer over a period (the Customer Ranking's other periods)."""
+	where, params = profit_where(companies)
+	rows = frappe.db.sql(
+		f"""select si.customer, sum({NET}), sum({PROFIT})
+		from `tabSales Invoice` si join `tabSales Invoice Item` i
+			on i.parent = si.name and i.parenttype = 'Sales Invoice'
+		where {where} and si.posting_date between %(start)s and %(end)s group by si.customer""",
+		{**params, "start": period[0], "end": period[1]},
+	)
+	return {name: (flt(net), flt(profit)) for name, net, profit in rows}

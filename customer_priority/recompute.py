@@ -59,6 +59,10 @@ RESULT_COLUMNS = {
 	"cp_last_order_date": "date",
 	"cp_reborn_on": "date",
 	"cp_average_order_value": "decimal(21,9)",
+	"cp_lifetime_profit": "decimal(21,9)",
+	"cp_window_profit": "decimal(21,9)",
+	"cp_window_invoiced": "decimal(21,9)",
+	"cp_margin_percent": "decimal(21,9)",
 	"cp_rank": "int",
 	"cp_percentile": "decimal(21,9)",
 	"cp_abc_class": "varchar(1)",
@@ -108,7 +112,18 @@ DECIMAL_COLUMNS = tuple(c for c, kind in RESULT_COLUMNS.items() if kind.startswi
 
 def order_aggregates(as_of: date, settings, customers: list[str] | None = None) -> dict[str, Aggregate]:
 	window = (window_start(as_of, settings), as_of)
-	return purchases.customer_aggregates(purchases.current(), window, settings.lapse_days, customers)
+	counted = purchases.current()
+	aggregates = purchases.customer_aggregates(counted, window, settings.lapse_days, customers)
+	for name, lifetime, in_window, invoiced in purchases.customer_profits(
+		window, counted.companies, customers
+	):
+		agg = aggregates.setdefault(name, Aggregate(name))
+		agg.lifetime_profit, agg.window_profit, agg.window_invoiced = (
+			flt(lifetime),
+			flt(in_window),
+			flt(invoiced),
+		)
+	return aggregates
 
 
 def publish_progress(done: int, total: int, description: str) -> None:
@@ -217,6 +232,15 @@ def fresh_totals(stored: dict, as_of: date, settings) -> dict[str, np.ndarray]:
 			if row is not None:
 				reborn[row] = day.toordinal()
 	totals["reborn"] = reborn
+	for column in ("lifetime_profit", "window_profit", "window_invoiced"):
+		totals[column] = np.zeros(n)
+	for name, lifetime, window, invoiced in purchases.customer_profits(
+		(window_start(as_of, settings), as_of), counted.companies
+	):
+		row = index.get(name)
+		if row is not None:
+			totals["lifetime_profit"][row], totals["window_profit"][row] = flt(lifetime), flt(window)
+			totals["window_invoiced"][row] = flt(invoiced)
 	totals["stored_days"] = stored_days  # the comparison with what is stored needs them too
 	return totals
 
@@ -245,6 +269,8 @@ def population(stored: dict, totals: dict, settings) -> Population:
 			],
 			dtype=bool,
 		),
+		window_profit=totals["window_profit"],
+		lifetime_profit=totals["lifetime_profit"],
 	)
 
 
@@ -262,6 +288,10 @@ def new_values(stored: dict, totals: dict, decided: Decided) -> dict[str, np.nda
 		"cp_last_order_date": totals["last"],
 		"cp_reborn_on": totals["reborn"],
 		"cp_average_order_value": np.where(count > 0, totals["lifetime"] / np.maximum(count, 1), 0.0),
+		"cp_lifetime_profit": totals["lifetime_profit"],
+		"cp_window_profit": totals["window_profit"],
+		"cp_window_invoiced": totals["window_invoiced"],
+		"cp_margin_percent": margin_percent(totals["window_profit"], totals["window_invoiced"]),
 		"cp_rank": decided.rank,
 		"cp_percentile": np.where(ranked, decided.percentile, 0.0),
 		"cp_abc_class": np.where(ranked, decided.abc, ""),
@@ -279,6 +309,12 @@ def new_values(stored: dict, totals: dict, decided: Decided) -> dict[str, np.nda
 			overridden, np.array(stored["cp_override_tier"], dtype=object), decided.tier
 		),
 	}
+
+
+def margin_percent(profit: np.ndarray, invoiced: np.ndarray) -> np.ndarray:
+	"""``Aggregate.window_margin`` for every row (0 without anything invoiced)."""
+	invoiced_rows = invoiced > 0
+	return np.where(invoiced_rows, 100.0 * profit / np.where(invoiced_rows, invoiced, 1.0), 0.0)
 
 
 def changed_mask(
@@ -308,9 +344,10 @@ def decide_everyone(as_of: date, settings):
 	stored = read_stored()
 	totals = fresh_totals(stored, as_of, settings)
 	decided = decide_population(population(stored, totals, settings), as_of, settings)
-	bought = (decided.rank > 0) & (totals["window"] > 0)
+	ranked_by = totals["window_profit"] if settings.rank_by == "Gross Profit" else totals["window"]
+	bought = (decided.rank > 0) & (ranked_by > 0)
 	ranking_totals = {
-		"total": float(totals["window"][bought].sum()),
+		"total": float(ranked_by[bought].sum()),
 		"count": int(bought.sum()),
 		"class_a": int((bought & (decided.abc == "A")).sum()),
 	}
@@ -345,6 +382,9 @@ def changed_rows(
 			purchases.day(totals["first"][row]),
 			purchases.day(totals["last"][row]),
 			purchases.day(totals["reborn"][row]),
+			lifetime_profit=float(totals["lifetime_profit"][row]),
+			window_profit=float(totals["window_profit"][row]),
+			window_invoiced=float(totals["window_invoiced"][row]),
 		)
 		ranked = None
 		if decided.rank[row]:
@@ -358,7 +398,7 @@ def changed_rows(
 			)
 			ranked = Ranked(
 				name,
-				agg.window_value,
+				agg.ranking_values(settings)[0],
 				int(decided.rank[row]),
 				float(decided.percentile[row]),
 				float(decided.share[row]),

@@ -34,6 +34,9 @@ AGGREGATE_FIELDS = (
 	"cp_first_order_date",
 	"cp_last_order_date",
 	"cp_reborn_on",
+	"cp_lifetime_profit",
+	"cp_window_profit",
+	"cp_window_invoiced",
 )
 PROFILE_FIELDS = (
 	"cp_brand_strength",
@@ -92,6 +95,9 @@ def aggregate_values(agg: Aggregate) -> dict:
 				agg.first_order,
 				agg.last_order,
 				agg.reborn_on,
+				agg.lifetime_profit,
+				agg.window_profit,
+				agg.window_invoiced,
 			),
 			strict=True,
 		)
@@ -108,6 +114,9 @@ def aggregate_from_row(name: str, row) -> Aggregate:
 		first_order=getdate(row.cp_first_order_date) if row.cp_first_order_date else None,
 		last_order=getdate(row.cp_last_order_date) if row.cp_last_order_date else None,
 		reborn_on=getdate(row.cp_reborn_on) if row.cp_reborn_on else None,
+		lifetime_profit=flt(row.cp_lifetime_profit),
+		window_profit=flt(row.cp_window_profit),
+		window_invoiced=flt(row.cp_window_invoiced),
 	)
 
 
@@ -144,6 +153,7 @@ def standing_values(st: Standing, row, settings: Settings) -> dict:
 		"cp_rfm_score": st.rfm_code,
 		"cp_rfm_segment": st.segment,
 		"cp_average_order_value": agg.average_order_value,
+		"cp_margin_percent": agg.window_margin or 0.0,
 	}
 	if cint(row.cp_tier_override):
 		values.update(reason_values(override_reason(row.get("cp_override_reason"))))
@@ -232,7 +242,7 @@ def retier_customer(
 		# Before the first recompute a customer has no rank yet (0): the value rules still see its value.
 		ranked = Ranked(
 			customer,
-			agg.window_value,
+			agg.ranking_values(settings)[0],
 			cint(row.cp_rank),
 			flt(row.cp_percentile),
 			0.0,

@@ -54,6 +54,22 @@ class Population:
 	potential: np.ndarray
 	"""The potential score of the customer's profile; NaN when it has none."""
 	marked_key: np.ndarray
+	window_profit: np.ndarray | None = None
+	"""Gross profit in the window and over the lifetime (zeros when not given)."""
+	lifetime_profit: np.ndarray | None = None
+
+	def __post_init__(self):
+		n = len(self.names)
+		if self.window_profit is None:
+			self.window_profit = np.zeros(n)
+		if self.lifetime_profit is None:
+			self.lifetime_profit = np.zeros(n)
+
+	def ranking_values(self, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+		"""``Aggregate.ranking_values`` for every row: (window, lifetime) revenue or gross profit."""
+		if settings.rank_by == "Gross Profit":
+			return self.window_profit, self.lifetime_profit
+		return self.window_value, self.lifetime_value
 
 	def __len__(self) -> int:
 		return len(self.names)
@@ -89,6 +105,8 @@ class Population:
 			previous_level=previous_level if previous_level is not None else [None] * n,
 			potential=np.array(potential if potential is not None else [np.nan] * n, dtype=float),
 			marked_key=np.array(marked_key if marked_key is not None else [False] * n, dtype=bool),
+			window_profit=np.array([a.window_profit for a in aggregates], dtype=float),
+			lifetime_profit=np.array([a.lifetime_profit for a in aggregates], dtype=float),
 		)
 
 
@@ -162,8 +180,9 @@ def _rank(pop: Population, ranked: np.ndarray, settings: Settings):
 	if not len(rows):
 		return rank, percentile, share, cumulative, abc
 	names = np.array(pop.names, dtype=object)[rows].astype(str)
-	order = rows[np.lexsort((names, -pop.lifetime_value[rows], -pop.window_value[rows]))]
-	value = pop.window_value[order]
+	window, lifetime = pop.ranking_values(settings)
+	order = rows[np.lexsort((names, -lifetime[rows], -window[rows]))]
+	value = window[order]
 	positive = np.maximum(value, 0.0)
 	running = np.cumsum(positive)
 	total = float(running[-1])
@@ -288,12 +307,13 @@ def _lifecycle(pop: Population, as_of: date, settings: Settings) -> np.ndarray:
 def _key_accounts(pop, ranked, percentile, has_potential, potential_score, settings: Settings):
 	"""``keyaccount.decide_key_account``: by hand, by value (top share or minimum), or by potential."""
 	value = pop.window_value
+	ranking_value = pop.ranking_values(settings)[0]
 	by_value = np.zeros(len(pop), dtype=bool)
 	if settings.key_account_top_percent:
-		by_value |= percentile > 100.0 - settings.key_account_top_percent
+		by_value |= (percentile > 100.0 - settings.key_account_top_percent) & (ranking_value > 0)
 	if settings.key_account_min_window_value:
-		by_value |= value >= settings.key_account_min_window_value
-	by_value &= ranked & (value > 0)
+		by_value |= (value >= settings.key_account_min_window_value) & (value > 0)
+	by_value &= ranked
 	by_potential = has_potential & (potential_score >= settings.potential_threshold)
 	marked = pop.marked_key & ~pop.internal
 	is_key = marked | by_value | by_potential

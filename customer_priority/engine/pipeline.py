@@ -21,7 +21,7 @@ from .keyaccount import (
 )
 from .levels import LevelDecision, decide_level, points_from_rfm
 from .memory import paused_gc
-from .ranking import Ranked, RfmCutoffs, rank, rfm_cutoffs, score_rfm
+from .ranking import Ranked, RfmCutoffs, is_thin_margin, margin_reason, rank, rfm_cutoffs, score_rfm
 from .roles import decide_lifecycle
 from .settings import Settings
 from .tiers import (
@@ -127,6 +127,9 @@ def standing_for(
 		st.rank, st.percentile, st.share = ranked.rank, ranked.percentile, ranked.share
 		st.cumulative_share, st.abc = ranked.cumulative_share, ranked.abc
 		st.reasons["rank"] = ranked.reasons
+	margin = margin_reason(agg, settings)
+	if margin is not None:
+		st.reasons["rank"] = [*st.reasons.get("rank", []), margin]
 	rfm = score_rfm(agg, cutoffs, as_of)
 	st.rfm_code, st.segment = (rfm.code if rfm.recency else ""), rfm.segment
 	st.points = points_from_rfm(rfm, settings)
@@ -140,6 +143,7 @@ def standing_for(
 		st.potential_score if profile else None,
 		settings,
 		marked_by_hand=marked_key and not is_internal,
+		bought=agg.window_value,
 	)
 	st.is_key, st.key_source, st.reasons["key"] = key.is_key, key.source, key.reasons
 	st.relationship_level, st.reasons["relationship"] = decide_relationship_level(
@@ -157,6 +161,9 @@ def standing_for(
 		]
 	else:
 		st.reasons["tier"] = tier.reasons
+	if margin is not None and is_thin_margin(agg.window_invoiced, agg.window_profit, settings):
+		# Revenue that leaves little profit must show wherever the customer's "why" is read.
+		st.reasons["tier"] = [*st.reasons["tier"], margin]
 	return st
 
 
@@ -197,11 +204,7 @@ def _compute_all(
 	for name in customers:
 		everyone.setdefault(name, Aggregate(name))
 	ranked_list = rank(
-		{
-			name: (agg.window_value, agg.lifetime_value)
-			for name, agg in everyone.items()
-			if name not in internal
-		},
+		{name: agg.ranking_values(settings) for name, agg in everyone.items() if name not in internal},
 		settings,
 	)
 	cutoffs = rfm_cutoffs((agg for name, agg in everyone.items() if name not in internal), as_of)

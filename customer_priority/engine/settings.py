@@ -27,6 +27,9 @@ POTENTIAL_FACTORS: tuple[str, ...] = (
 )
 """The six things that make an account key by potential (spec section 4)."""
 
+RANK_MEASURES: tuple[str, ...] = ("Revenue", "Gross Profit")
+"""What ranks and classes customers (spec section 2: by purchase volume, or by profitability)."""
+
 
 @dataclass(frozen=True)
 class Level:
@@ -64,6 +67,10 @@ def default_evaluation_weights() -> dict[str, float]:
 class Settings:
 	# Value ranking (spec section 2)
 	lookback_days: int = 365
+	rank_by: str = "Revenue"
+	"""One of ``RANK_MEASURES``: the rank, percentile, ABC class and the top-share key-account rule follow it."""
+	thin_margin_percent: float = 10.0
+	"""A customer whose gross profit is below this share of its revenue is shown as "thin margin"; 0: never."""
 	abc_a_cutoff: float = 80.0
 	"""Customers whose cumulative share of value starts below this percentage are class A."""
 	abc_b_cutoff: float = 95.0
@@ -175,6 +182,15 @@ class Settings:
 
 	def _check_ranking(self, check: _Checks) -> None:
 		check.whole("lookback_days", 1)
+		if self.rank_by not in RANK_MEASURES:
+			check.bad(
+				"rank_by",
+				_("{field} must be one of {measures} (got {value!r})"),
+				field="rank_by",
+				measures=", ".join(RANK_MEASURES),
+				value=self.rank_by,
+			)
+		check.percent("thin_margin_percent")
 		a, b = check.percent("abc_a_cutoff"), check.percent("abc_b_cutoff")
 		if a is not None and b is not None and not a < b:
 			check.bad("abc_b_cutoff", _("The B cut-off ({b}%) must be above the A cut-off ({a}%)"), a=a, b=b)

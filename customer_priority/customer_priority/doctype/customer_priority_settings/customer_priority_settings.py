@@ -24,6 +24,7 @@ ROUTES = ("Account Manager", "Assignment Rule", "Nobody")
 # Engine settings read straight from a field of the same name.
 PLAIN_FIELDS = {
 	"lookback_days": cint,
+	"thin_margin_percent": flt,
 	"abc_a_cutoff": flt,
 	"abc_b_cutoff": flt,
 	"recency_weight": flt,
@@ -73,6 +74,7 @@ class CustomerPrioritySettings(Document):
 		values = {name: cast(self.get(name) or 0) for name, cast in PLAIN_FIELDS.items()}
 		values.update({name: lines(self.get(name)) for name in NAME_LIST_FIELDS})
 		values.update({name: self.get(name) for name in TIER_CHOICE_FIELDS})
+		values["rank_by"] = self.rank_by or "Revenue"
 		values["levels"] = [
 			Level(row.level_name, flt(row.min_points), row.colour or "gray") for row in self.levels
 		]
