@@ -186,6 +186,13 @@ def period_totals(
 # (orders carry no cost), and opening invoices are left out as the report leaves them out.
 PROFIT = "(i.base_net_amount - i.incoming_rate * i.stock_qty)"
 NET = "i.base_net_amount"
+PROFIT_INDEX = "cp_profit"
+"""Covering indexes for the gross-profit aggregate: the invoices by customer (with what picks them), and each
+invoice's item rows with the figures profit is made of, so neither table's wide rows are read."""
+PROFIT_INDEX_COLUMNS = {
+	"Sales Invoice": ("docstatus", "customer", "posting_date", "is_opening", "company"),
+	"Sales Invoice Item": ("parent", "parenttype", "base_net_amount", "incoming_rate", "stock_qty"),
+}
 
 
 def profit_where(companies: tuple[str, ...] = ()) -> tuple[str, dict]:
@@ -228,11 +235,13 @@ def customer_profits(
 	if customers is not None:
 		where += " and si.customer in %(customers)s"
 		params["customers"] = tuple(customers) or ("",)
+	# Invoices first, in customer order on their covering index, then each one's items on theirs: the GROUP BY
+	# needs no temporary table and no wide row is read (STRAIGHT_JOIN keeps that order).
 	return frappe.db.sql(
 		f"""select si.customer, sum({PROFIT}),
 			sum(if(si.posting_date between %(start)s and %(end)s, {PROFIT}, 0)),
 			sum(if(si.posting_date between %(start)s and %(end)s, {NET}, 0))
-		from `tabSales Invoice` si join `tabSales Invoice Item` i
+		from `tabSales Invoice` si straight_join `tabSales Invoice Item` i
 			on i.parent = si.name and i.parenttype = 'Sales Invoice'
 		where {where} group by si.customer""",
 		{**params, "start": window[0], "end": window[1]},
@@ -246,7 +255,7 @@ def period_profits(
 	where, params = profit_where(companies)
 	rows = frappe.db.sql(
 		f"""select si.customer, sum({NET}), sum({PROFIT})
-		from `tabSales Invoice` si join `tabSales Invoice Item` i
+		from `tabSales Invoice` si straight_join `tabSales Invoice Item` i
 			on i.parent = si.name and i.parenttype = 'Sales Invoice'
 		where {where} and si.posting_date between %(start)s and %(end)s group by si.customer""",
 		{**params, "start": period[0], "end": period[1]},
