@@ -231,7 +231,9 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		computed("cp_lifetime_profit", "Lifetime Gross Profit", "Currency", "cp_window_profit"),
 		computed("cp_window_invoiced", "Invoiced in Look-back Window", "Currency", "cp_lifetime_profit"),
 		computed("cp_margin_percent", "Margin (%)", "Percent", "cp_window_invoiced"),
-		{"fieldname": "cp_value_col", "fieldtype": "Column Break", "insert_after": "cp_margin_percent"},
+		# What the level's privileges changed on this customer and what it had before (``privileges.py``).
+		computed("cp_privileges", "Privileges Applied by Level", "Small Text", "cp_margin_percent", hidden=1),
+		{"fieldname": "cp_value_col", "fieldtype": "Column Break", "insert_after": "cp_privileges"},
 		# Indexed: the Customer Ranking's default page is read in rank order straight from the stored ranking.
 		computed("cp_rank", "Rank", "Int", "cp_value_col", search_index=1),
 		computed("cp_percentile", "Percentile", "Percent", "cp_rank"),

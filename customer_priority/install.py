@@ -6,6 +6,7 @@ from frappe.gettext.translate import compile_translations as compile_app
 
 from customer_priority.custom_fields import get_custom_fields
 from customer_priority.engine.settings import default_levels
+from customer_priority.privileges import restore_all
 from customer_priority.purchases import ORDER_INDEX, ORDER_INDEX_COLUMNS, PROFIT_INDEX, PROFIT_INDEX_COLUMNS
 
 ISSUE_PRIORITIES = {"First": "Urgent", "High": "High", "Medium": "Medium", "Low": "Low"}
@@ -85,6 +86,8 @@ def make_default_records():
 
 
 def before_uninstall():
+	# Customers go back to the group, price list and loyalty program they had before any level's privileges.
+	restore_all()
 	fields = get_custom_fields()
 	for doctype, docfields in fields.items():
 		names = [f["fieldname"] for f in docfields]

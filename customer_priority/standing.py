@@ -11,7 +11,7 @@ from datetime import date
 import frappe
 from frappe.utils import cint, flt, getdate
 
-from customer_priority import reasons
+from customer_priority import privileges, reasons
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
 	get_rfm_cutoffs,
@@ -196,6 +196,11 @@ def changes_to_log(party: str, before, after: dict, st: Standing, source: str, r
 				"reference_doctype": reference.doctype if reference else None,
 				"reference_name": reference.name if reference else None,
 			}
+		)
+	if "cp_level" in after:
+		# A level that grants privileges applies them on the customer's record as the level changes.
+		entries.extend(
+			privileges.apply_level_change(party, before.get("cp_level"), after["cp_level"], source, reference)
 		)
 	if cint(before.get("cp_tier_override")) and (before.get("cp_rule_tier") or "") != after["cp_rule_tier"]:
 		entries.append(

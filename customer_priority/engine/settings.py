@@ -36,6 +36,10 @@ class Level:
 	name: str
 	min_points: float
 	colour: str = "gray"
+	# Privileges the level grants, each opt-in (see ``privileges``): ERPNext record names, empty for none.
+	customer_group: str = ""
+	price_list: str = ""
+	loyalty_program: str = ""
 
 
 def default_levels() -> list[Level]:

@@ -268,10 +268,11 @@ def persian(text: str) -> bool:
 	return any("\u0600" <= ch <= "\u06ff" for ch in text)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def profit_records(records):
 	"""Customers of one group whose invoices leave different margins (one big buyer at a thin one), with purchases
-	counted from invoices; committed for the web server and removed afterwards, ledger rows included."""
+	counted from invoices; committed for the web server and removed afterwards, ledger rows included. For one test
+	only: counting purchases from invoices must not reach the module's other tests, whatever their order."""
 	frappe.db.rollback()
 	settings = frappe.get_single("Customer Priority Settings")
 	before = {"value_source": settings.value_source, "rank_by": settings.rank_by}

@@ -76,7 +76,15 @@ class CustomerPrioritySettings(Document):
 		values.update({name: self.get(name) for name in TIER_CHOICE_FIELDS})
 		values["rank_by"] = self.rank_by or "Revenue"
 		values["levels"] = [
-			Level(row.level_name, flt(row.min_points), row.colour or "gray") for row in self.levels
+			Level(
+				row.level_name,
+				flt(row.min_points),
+				row.colour or "gray",
+				customer_group=row.grant_customer_group or "",
+				price_list=row.grant_price_list or "",
+				loyalty_program=row.grant_loyalty_program or "",
+			)
+			for row in self.levels
 		]
 		values["potential_weights"] = {f: flt(self.get(f"weight_{f}")) for f in POTENTIAL_FACTORS}
 		values["evaluation_weights"] = {f"q{i}": flt(self.get(f"weight_q{i}")) for i in range(1, 8)}
@@ -103,6 +111,7 @@ class CustomerPrioritySettings(Document):
 		messages = [self.describe(field, why) for field, why in settings.problems()]
 		messages += self.unknown_sales_stages(settings)
 		messages += self.bad_routing()
+		messages += self.bad_privileges()
 		if messages:
 			frappe.throw("<br>".join(messages), title=_("Invalid Settings"), exc=frappe.ValidationError)
 
@@ -128,6 +137,31 @@ class CustomerPrioritySettings(Document):
 				)
 			if cint(self.get(time_field)) <= 0:
 				messages.append(_("Response Time {0} must be longer than zero").format(_(tier)))
+		return messages
+
+	def bad_privileges(self) -> list[str]:
+		"""A level can only grant what a customer can hold: a Customer Group that is not a group of groups, an
+		enabled selling Price List."""
+		messages = []
+		for row in self.levels:
+			if row.grant_customer_group and frappe.db.get_value(
+				"Customer Group", row.grant_customer_group, "is_group"
+			):
+				messages.append(
+					_(
+						"Level {0}: Customer Group {1} is a group of groups; choose one a customer can belong to"
+					).format(frappe.bold(row.level_name), frappe.bold(row.grant_customer_group))
+				)
+			if row.grant_price_list:
+				selling, enabled = frappe.db.get_value(
+					"Price List", row.grant_price_list, ["selling", "enabled"]
+				) or (0, 0)
+				if not (selling and enabled):
+					messages.append(
+						_("Level {0}: Price List {1} must be an enabled selling price list").format(
+							frappe.bold(row.level_name), frappe.bold(row.grant_price_list)
+						)
+					)
 		return messages
 
 	def unknown_sales_stages(self, settings: Settings) -> list[str]:
