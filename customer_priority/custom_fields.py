@@ -214,7 +214,11 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			"cp_key_account_source",
 			options=options(RELATIONSHIP_LEVELS),
 		),
-		*override_fields("cp_relationship_level"),
+		# The watch (``watch.py``): why a key account may be lost; the tier rules read it as "may leave".
+		computed("cp_at_risk", "At Risk", "Check", "cp_relationship_level", in_standard_filter=1),
+		computed("cp_at_risk_reason", "Why At Risk", "Small Text", "cp_at_risk", depends_on="cp_at_risk"),
+		computed("cp_at_risk_data", "Why At Risk (Data)", "Long Text", "cp_at_risk_reason", hidden=1),
+		*override_fields("cp_at_risk_data"),
 		{
 			"fieldname": "cp_value_section",
 			"label": "Purchase Value",

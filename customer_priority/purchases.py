@@ -261,3 +261,80 @@ def period_profits(
 		{**params, "start": period[0], "end": period[1]},
 	)
 	return {name: (flt(net), flt(profit)) for name, net, profit in rows}
+
+
+# ---------------------------------------------------------------------- key accounts watched
+def two_period_values(
+	purchases: Purchases, now: tuple[date, date], before: tuple[date, date], customers: list[str]
+) -> dict[str, tuple[float, float]]:
+	"""What each named customer bought in two periods (this quarter so far, the same days last year)."""
+	if not customers:
+		return {}
+	where, params = purchases.where()
+	field = purchases.date_field
+	rows = frappe.db.sql(
+		f"""select customer, sum(if(`{field}` between %(now_start)s and %(now_end)s, base_net_total, 0)),
+			sum(if(`{field}` between %(before_start)s and %(before_end)s, base_net_total, 0))
+		from {purchases.table} where {where} and customer in %(customers)s
+			and `{field}` between %(before_start)s and %(now_end)s
+		group by customer""",
+		{**params, **_periods(now, before), "customers": tuple(customers)},
+	)
+	return {name: (flt(a), flt(b)) for name, a, b in rows}
+
+
+def group_two_period_values(
+	purchases: Purchases, now: tuple[date, date], before: tuple[date, date], groups: list[str]
+) -> dict[str, tuple[float, float]]:
+	"""What all customers of each named customer group bought in the same two periods."""
+	if not groups:
+		return {}
+	where, params = purchases.where("o")
+	field = purchases.date_field
+	rows = frappe.db.sql(
+		f"""select c.customer_group, sum(if(o.`{field}` between %(now_start)s and %(now_end)s, o.base_net_total, 0)),
+			sum(if(o.`{field}` between %(before_start)s and %(before_end)s, o.base_net_total, 0))
+		from {purchases.table} o join `tabCustomer` c on c.name = o.customer
+		where {where} and c.customer_group in %(groups)s and o.`{field}` between %(before_start)s and %(now_end)s
+		group by c.customer_group""",
+		{**params, **_periods(now, before), "groups": tuple(groups)},
+	)
+	return {group: (flt(a), flt(b)) for group, a, b in rows}
+
+
+def _periods(now: tuple[date, date], before: tuple[date, date]) -> dict:
+	return {"now_start": now[0], "now_end": now[1], "before_start": before[0], "before_end": before[1]}
+
+
+def item_groups_bought(customers: list[str], window: tuple[date, date]) -> dict[str, set[str]]:
+	"""The item groups each named customer bought on submitted Sales Orders in the window."""
+	rows = frappe.db.sql(
+		"""select so.customer, soi.item_group from `tabSales Order` so
+		join `tabSales Order Item` soi on soi.parent = so.name and soi.parenttype = 'Sales Order'
+		where so.docstatus = 1 and so.customer in %(customers)s and so.transaction_date between %(start)s and %(end)s
+		group by so.customer, soi.item_group""",
+		{"customers": tuple(customers) or ("",), "start": window[0], "end": window[1]},
+	)
+	out: dict[str, set[str]] = {}
+	for customer, item_group in rows:
+		if item_group:
+			out.setdefault(customer, set()).add(item_group)
+	return out
+
+
+def item_groups_by_customer_group(groups: list[str], window: tuple[date, date]) -> dict[str, dict[str, int]]:
+	"""Per customer group: each item group its customers bought on submitted Sales Orders in the window, with how
+	many of them bought it."""
+	rows = frappe.db.sql(
+		"""select c.customer_group, soi.item_group, count(distinct so.customer) from `tabSales Order` so
+		join `tabSales Order Item` soi on soi.parent = so.name and soi.parenttype = 'Sales Order'
+		join `tabCustomer` c on c.name = so.customer
+		where so.docstatus = 1 and c.customer_group in %(groups)s and so.transaction_date between %(start)s and %(end)s
+		group by c.customer_group, soi.item_group""",
+		{"groups": tuple(groups) or ("",), "start": window[0], "end": window[1]},
+	)
+	out: dict[str, dict[str, int]] = {}
+	for group, item_group, count in rows:
+		if item_group:
+			out.setdefault(group, {})[item_group] = int(count)
+	return out

@@ -20,7 +20,7 @@ from frappe import _
 from frappe.utils import cint, flt, getdate, now_datetime
 from frappe.utils.background_jobs import is_job_enqueued
 
-from customer_priority import purchases
+from customer_priority import purchases, reasons
 from customer_priority.api import require_manager
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	DOCTYPE as SETTINGS,
@@ -72,6 +72,7 @@ RESULT_COLUMNS = {
 	"cp_level": "varchar(140)",
 	"cp_lifecycle": "varchar(20)",
 	"cp_key_account": "int",
+	"cp_at_risk": "int",
 	"cp_key_account_source": "varchar(20)",
 	"cp_relationship_level": "varchar(40)",
 	"cp_potential_score": "decimal(21,9)",
@@ -165,6 +166,7 @@ STORED = (
 	"name",
 	*STATE_FIELDS,
 	"cp_override_reason",
+	"cp_at_risk_data",
 	*PROFILE_FIELDS,
 	*(c for c in RESULT_COLUMNS if c not in ("cp_tier_reason", "cp_tier_reason_data")),
 )
@@ -271,6 +273,7 @@ def population(stored: dict, totals: dict, settings) -> Population:
 		),
 		window_profit=totals["window_profit"],
 		lifetime_profit=totals["lifetime_profit"],
+		at_risk=np.array([bool(data) for data in stored["cp_at_risk_data"]], dtype=bool),
 	)
 
 
@@ -301,6 +304,7 @@ def new_values(stored: dict, totals: dict, decided: Decided) -> dict[str, np.nda
 		"cp_level": decided.level,
 		"cp_lifecycle": decided.lifecycle,
 		"cp_key_account": decided.is_key.astype(np.int64),
+		"cp_at_risk": decided.at_risk.astype(np.int64),
 		"cp_key_account_source": np.where(decided.is_key, decided.key_source, ""),
 		"cp_relationship_level": decided.relationship_level,
 		"cp_potential_score": decided.potential_score,
@@ -330,7 +334,7 @@ def changed_mask(
 			changed |= old != np.round(new.astype(float), 6)
 		elif column in DAY_COLUMNS:
 			changed |= stored_days[column] != new
-		elif column in ("cp_rank", "cp_order_count", "cp_window_order_count", "cp_key_account"):
+		elif column in ("cp_rank", "cp_order_count", "cp_window_order_count", "cp_key_account", "cp_at_risk"):
 			changed |= np.array([cint(v) for v in stored[column]], dtype=np.int64) != new
 		else:
 			changed |= np.array([v or "" for v in stored[column]], dtype=object) != np.array(
@@ -418,6 +422,7 @@ def changed_rows(
 			is_internal=bool(cint(before.is_internal_customer)),
 			memo=memo,
 			marked_key=marked_key(before),
+			risk=reasons.decode(before.cp_at_risk_data) if before.cp_at_risk_data else None,
 		)
 		values = standing_values(st, before, settings)
 		values.update(aggregate_values(agg))

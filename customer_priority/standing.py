@@ -61,6 +61,8 @@ STATE_FIELDS = (
 	"cp_abc_class",
 	"is_internal_customer",
 	"account_manager",
+	"cp_at_risk",
+	"cp_at_risk_data",
 )
 # Log label for each tracked decision, with the stored field it lives in.
 LOGGED = (
@@ -69,6 +71,7 @@ LOGGED = (
 	("Key Account", "cp_key_account"),
 	("Relationship Level", "cp_relationship_level"),
 	("Lifecycle", "cp_lifecycle"),
+	("At Risk", "cp_at_risk"),
 )
 
 
@@ -154,6 +157,7 @@ def standing_values(st: Standing, row, settings: Settings) -> dict:
 		"cp_rfm_segment": st.segment,
 		"cp_average_order_value": agg.average_order_value,
 		"cp_margin_percent": agg.window_margin or 0.0,
+		"cp_at_risk": 1 if st.at_risk else 0,
 	}
 	if cint(row.cp_tier_override):
 		values.update(reason_values(override_reason(row.get("cp_override_reason"))))
@@ -169,10 +173,11 @@ def changes_to_log(party: str, before, after: dict, st: Standing, source: str, r
 		"Key Account": "key",
 		"Relationship Level": "relationship",
 		"Lifecycle": "lifecycle",
+		"At Risk": "risk",
 	}
 	for label, field in LOGGED:
 		old, new = before.get(field), after.get(field)
-		if field == "cp_key_account":
+		if field in ("cp_key_account", "cp_at_risk"):
 			old, new = cint(old), cint(new)
 		if (old or "") == (new or ""):
 			continue
@@ -265,6 +270,7 @@ def retier_customer(
 		None if profile.is_empty else profile,
 		is_internal=bool(cint(row.is_internal_customer)),
 		marked_key=marked_key(row),
+		risk=reasons.decode(row.cp_at_risk_data) if row.cp_at_risk_data else None,
 	)
 	values = standing_values(st, row, settings)
 	frappe.db.set_value("Customer", customer, values, update_modified=False)

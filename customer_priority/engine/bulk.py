@@ -57,9 +57,13 @@ class Population:
 	window_profit: np.ndarray | None = None
 	"""Gross profit in the window and over the lifetime (zeros when not given)."""
 	lifetime_profit: np.ndarray | None = None
+	at_risk: np.ndarray | None = None
+	"""Whether the watch gave reasons the customer may be lost (counts only for a key account)."""
 
 	def __post_init__(self):
 		n = len(self.names)
+		if self.at_risk is None:
+			self.at_risk = np.zeros(n, dtype=bool)
 		if self.window_profit is None:
 			self.window_profit = np.zeros(n)
 		if self.lifetime_profit is None:
@@ -82,6 +86,7 @@ class Population:
 		previous_level: list[str | None] | None = None,
 		potential: list[float] | None = None,
 		marked_key: list[bool] | None = None,
+		at_risk: list[bool] | None = None,
 	) -> Population:
 		"""Columns from per-customer aggregates (the CLI's and the tests' shape); missing columns are empty."""
 		n = len(aggregates)
@@ -107,6 +112,7 @@ class Population:
 			marked_key=np.array(marked_key if marked_key is not None else [False] * n, dtype=bool),
 			window_profit=np.array([a.window_profit for a in aggregates], dtype=float),
 			lifetime_profit=np.array([a.lifetime_profit for a in aggregates], dtype=float),
+			at_risk=np.array(at_risk if at_risk is not None else [False] * n, dtype=bool),
 		)
 
 
@@ -131,6 +137,7 @@ class Decided:
 	potential_score: np.ndarray
 	tier: np.ndarray
 	cutoffs: RfmCutoffs
+	at_risk: np.ndarray | None = None
 
 
 def decide_population(pop: Population, as_of: date, settings: Settings) -> Decided:
@@ -147,7 +154,8 @@ def decide_population(pop: Population, as_of: date, settings: Settings) -> Decid
 	potential_score = np.where(has_potential, np.nan_to_num(pop.potential), 0.0)
 	is_key, key_source = _key_accounts(pop, ranked, percentile, has_potential, potential_score, settings)
 	relationship = _relationship(pop, ranked, abc, lifecycle, settings)
-	tier = _tiers(lifecycle, is_key, segment, abc, pop.window_value, potential_score, settings)
+	at_risk = is_key & pop.at_risk
+	tier = _tiers(lifecycle, is_key, segment, abc, pop.window_value, potential_score, settings, at_risk)
 	rfm_code = np.where(r > 0, code.astype(str), "")
 	return Decided(
 		rank=rank,
@@ -167,6 +175,7 @@ def decide_population(pop: Population, as_of: date, settings: Settings) -> Decid
 		potential_score=potential_score,
 		tier=tier,
 		cutoffs=cutoffs,
+		at_risk=at_risk,
 	)
 
 
@@ -346,11 +355,15 @@ def _spread(values: np.ndarray, decide) -> np.ndarray:
 	return out
 
 
-def _tiers(lifecycle, is_key, segment, abc, window_value, potential_score, settings: Settings) -> np.ndarray:
+def _tiers(
+	lifecycle, is_key, segment, abc, window_value, potential_score, settings: Settings, at_risk=None
+) -> np.ndarray:
 	"""The tier of an ordinary request from each customer (``pipeline._request_key``), decided once per distinct
 	set of facts."""
 	relationship = _spread(lifecycle, lambda life: RELATIONSHIPS.index(relationship_from_lifecycle(life)))
 	churn = np.isin(segment, list(CHURN_SEGMENTS))
+	if at_risk is not None:
+		churn = churn | at_risk  # a key account the watch found at risk "may leave"
 	# has_key_potential depends on the class, on whether anything was bought in the window, and on the score.
 	facts = np.column_stack(
 		[np.select([abc == "A", abc == "B"], [0, 1], 2), window_value > 0, potential_score]

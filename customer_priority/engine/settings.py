@@ -101,6 +101,12 @@ class Settings:
 	major_buyer_min_window_value: float = 0.0
 	"""Window value from which an account is a major buyer; 0 means "class A by value"."""
 	loyal_min_orders: int = 6
+	at_risk_lost_opportunities: int = 2
+	"""A key account that lost this many opportunities to competitors in the window is at risk; 0 turns it off."""
+	at_risk_value_drop_percent: float = 30.0
+	"""... or bought this much less this quarter than in the same days last year; 0 turns it off."""
+	at_risk_share_drop_percent: float = 30.0
+	"""... or its share of its customer group's purchases fell by this much (relative); 0 turns it off."""
 
 	# Lifecycle (spec section 5)
 	lapse_days: int = 365
@@ -222,6 +228,9 @@ class Settings:
 				)
 		check.non_negative("major_buyer_min_window_value")
 		check.whole("loyal_min_orders", 1)
+		check.whole("at_risk_lost_opportunities", 0)
+		check.percent("at_risk_value_drop_percent")
+		check.percent("at_risk_share_drop_percent")
 
 	def _check_lifecycle(self, check: _Checks) -> None:
 		check.whole("lapse_days", 1)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from customer_priority.engine.bulk import Population, decide_population
 from customer_priority.engine.history import Aggregate
+from customer_priority.engine.i18n import reason
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
 from customer_priority.engine.pipeline import compute_all
 from customer_priority.engine.settings import Settings
@@ -40,6 +41,7 @@ FIELDS = (
 	"relationship_level",
 	"potential_score",
 	"tier",
+	"at_risk",
 )
 
 
@@ -92,6 +94,7 @@ def customers(draw):
 		"previous": draw(st.sampled_from([None, *LEVELS])),
 		"profile": profile if profile is not None and not profile.is_empty else None,
 		"marked": draw(st.booleans()) and draw(st.booleans()),
+		"risky": draw(st.booleans()),
 	}
 
 
@@ -105,6 +108,7 @@ def population(rows: dict, config: Settings) -> Population:
 			potential_score(rows[n]["profile"], config) if rows[n]["profile"] else np.nan for n in names
 		],
 		marked_key=[rows[n]["marked"] for n in names],
+		at_risk=[rows[n]["risky"] for n in names],
 	)
 
 
@@ -126,6 +130,7 @@ def test_the_bulk_path_decides_as_the_reference(rows, config):
 		profiles={n: r["profile"] for n, r in rows.items() if r["profile"]},
 		internal={n for n, r in rows.items() if r["internal"]},
 		marked_keys={n for n, r in rows.items() if r["marked"]},
+		risks={n: [reason("Lost 2 opportunities to competitors")] for n, r in rows.items() if r["risky"]},
 	)
 	pop = population(rows, config)
 	decided = decide_population(pop, AS_OF, config)
@@ -150,6 +155,7 @@ def test_the_customer_at_the_cut_off_is_classed_as_the_reference_classes_it():
 			"previous": None,
 			"profile": None,
 			"marked": False,
+			"risky": False,
 		},
 		"small": {
 			"aggregate": (20.0, 1, 20.0, 1, AS_OF, AS_OF, None, 0.0, 0.0),
@@ -157,6 +163,7 @@ def test_the_customer_at_the_cut_off_is_classed_as_the_reference_classes_it():
 			"previous": None,
 			"profile": None,
 			"marked": False,
+			"risky": False,
 		},
 	}
 	decided = decide_population(population(rows, SETTINGS[0]), AS_OF, SETTINGS[0])
