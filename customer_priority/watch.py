@@ -96,9 +96,13 @@ def refresh(customers: list[str] | None = None, as_of: date | None = None) -> li
 	settings = get_engine_settings()
 	watched = key_accounts(customers)
 	found = facts(watched, as_of or getdate(), settings)
+	# Every customer still holding reasons is looked at too on a full refresh (one that is no longer key is cleared).
+	condition = "name in %(names)s" + (
+		"" if customers is not None else f" or ifnull(`{DATA_FIELD}`, '') != ''"
+	)
 	stored = dict(
 		frappe.db.sql(
-			f"select name, `{DATA_FIELD}` from `tabCustomer` where name in %(names)s or ifnull(`{DATA_FIELD}`, '') != ''",
+			f"select name, `{DATA_FIELD}` from `tabCustomer` where {condition}",
 			{"names": tuple(watched) or ("",)},
 		)
 	)
