@@ -10,6 +10,7 @@ from customer_priority.customer_priority.doctype.customer_priority_settings.cust
 )
 from customer_priority.customer_priority.report.key_account_review import key_account_review
 from customer_priority.engine.tiers import LastRequest, Relationship, RequestFacts, Stage, decide_request_tier
+from customer_priority.engine.watch import quarter_to_date
 from tests.integration.helpers import company, customer_row, make_customer, make_order, unique
 
 
@@ -84,9 +85,8 @@ def test_a_customer_that_is_not_key_is_not_watched_into_at_risk():
 
 def test_a_falling_quarter_against_last_year_turns_a_key_account_at_risk():
 	customer = key_account()
-	today = getdate()
-	last_year = add_days(today.replace(year=today.year - 1), 0)
-	make_order(customer, 10_000, last_year)
+	_this_quarter, (_start, same_day_last_year) = quarter_to_date(getdate())
+	make_order(customer, 10_000, same_day_last_year)
 	assert watch.refresh([customer]) == [customer]
 	row = customer_row(customer, "cp_at_risk_reason")
 	assert "Bought 800 this quarter against 10,000 in the same days last year (-92%)" in row.cp_at_risk_reason
