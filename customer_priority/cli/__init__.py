@@ -3,6 +3,7 @@
     customer-priority demo                     rank the bundled sample data, tier the sample requests
     customer-priority rank ORDERS.csv          rank a Sales Order export from ERPNext
     options: --format table|csv|json  --settings FILE.json  --as-of YYYY-MM-DD  --limit N
+             --profits GROSS_PROFIT.csv  (rank): ERPNext's Gross Profit report by invoice, for profit and margin
 
 It runs exactly the engine the Frappe app runs, so what it prints is what the app would store.
 """
@@ -20,13 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from customer_priority.cli.order_csv import OrderFileError, read_order_histories
+from customer_priority.cli.profit_csv import read_profits
 from customer_priority.cli.sample_data import AS_OF as SAMPLE_AS_OF
 from customer_priority.cli.sample_data import SAMPLE_DIR
-from customer_priority.engine.history import aggregate_histories
+from customer_priority.engine.history import add_profits, aggregate_histories
 from customer_priority.engine.i18n import render_reasons
 from customer_priority.engine.keyaccount import PotentialProfile
 from customer_priority.engine.pipeline import Standing, compute_all
-from customer_priority.engine.ranking import pareto_summary
+from customer_priority.engine.ranking import is_thin_margin, pareto_summary
 from customer_priority.engine.settings import Settings, SettingsError
 from customer_priority.engine.tiers import LastRequest, Relationship, RequestFacts, Stage, decide_request_tier
 
@@ -34,6 +36,8 @@ RANK_COLUMNS = (
 	"rank",
 	"customer",
 	"value",
+	"profit",
+	"margin",
 	"share",
 	"cumulative_share",
 	"abc",
@@ -51,7 +55,7 @@ RANK_COLUMNS = (
 
 # The terminal table keeps to what a salesperson reads first; csv and json carry every column.
 TABLE_COLUMNS = tuple(c for c in RANK_COLUMNS if c not in ("points", "relationship"))
-TABLE_HEADERS = {"share": "share%", "cumulative_share": "cum%", "key_account": "key"}
+TABLE_HEADERS = {"share": "share%", "cumulative_share": "cum%", "key_account": "key", "margin": "margin%"}
 
 
 class CliError(Exception):
@@ -114,6 +118,8 @@ def standing_row(st: Standing) -> dict[str, Any]:
 		"rank": st.rank or "",
 		"customer": st.customer,
 		"value": round(st.aggregate.window_value, 2),
+		"profit": round(st.aggregate.window_profit, 2),
+		"margin": "" if st.aggregate.window_margin is None else round(st.aggregate.window_margin, 1),
 		"share": round(st.share, 2),
 		"cumulative_share": round(st.cumulative_share, 2),
 		"abc": st.abc if st.rank else "",
@@ -185,12 +191,19 @@ def rank_orders(
 	as_of: date | None,
 	customers_path: Path | None = None,
 	date_format: str | None = None,
+	profits_path: str | None = None,
 ) -> tuple[list[Standing], date]:
 	orders = read_order_histories(orders_path, date_format)
 	if as_of is None:
 		# Rank as of the newest order in the file, so an old export is not all "Lapsed".
 		as_of = orders.newest or date.today()
 	aggregates = aggregate_histories(orders.histories, as_of, settings)
+	if profits_path:
+		add_profits(aggregates, read_profits(profits_path, date_format), as_of, settings)
+	elif settings.rank_by == "Gross Profit":
+		raise CliError(
+			"ranking by gross profit needs --profits FILE (ERPNext's Gross Profit report by invoice)"
+		)
 	names, profiles, internal = load_customers(customers_path) if customers_path else ([], {}, set())
 	standings, _cutoffs = compute_all(
 		aggregates, as_of, settings, customers=names, profiles=profiles, internal=internal
@@ -202,10 +215,23 @@ def summary_line(standings: list[Standing], settings: Settings, as_of: date) -> 
 	ranked = [s for s in standings if s.rank]  # already in rank order; internal customers are not ranked
 	top, percent = pareto_summary(ranked)
 	total = sum(s.aggregate.window_value for s in standings if s.rank)
+	profit = sum(s.aggregate.window_profit for s in standings if s.rank)
+	invoiced = sum(s.aggregate.window_invoiced for s in standings if s.rank)
 	keys = sum(1 for s in standings if s.is_key)
+	thin = sum(
+		1
+		for s in standings
+		if s.rank and is_thin_margin(s.aggregate.window_invoiced, s.aggregate.window_profit, settings)
+	)
+	by_profit = settings.rank_by == "Gross Profit"
+	ranked_total = f"gross profit {profit:,.2f}" if by_profit else f"value {total:,.2f}"
+	beside = f"value {total:,.2f}" if by_profit else f"gross profit {profit:,.2f}"
+	margin = f" ({beside}, {100 * profit / invoiced:.1f}% margin)" if invoiced > 0 else ""
+	thin_text = f"; {thin} at a thin margin (below {settings.thin_margin_percent:g}%)" if invoiced > 0 else ""
 	return (
-		f"As of {as_of}: {len(ranked)} customers ranked, value {total:,.2f} in the last {settings.lookback_days} "
-		f"days. The top {top} customers ({percent:.1f}%) bring 80% of it; {keys} key accounts."
+		f"As of {as_of}: {len(ranked)} customers ranked by {'gross profit' if by_profit else 'value'}, "
+		f"{ranked_total} in the last {settings.lookback_days} days{margin}. The top {top} customers "
+		f"({percent:.1f}%) bring 80% of it; {keys} key accounts{thin_text}."
 	)
 
 
@@ -242,7 +268,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 	settings = load_settings(args.settings)
 	as_of = args.as_of or SAMPLE_AS_OF
 	standings, as_of = rank_orders(
-		str(SAMPLE_DIR / "sales_orders.csv"), settings, as_of, SAMPLE_DIR / "customers.csv"
+		str(SAMPLE_DIR / "sales_orders.csv"),
+		settings,
+		as_of,
+		SAMPLE_DIR / "customers.csv",
+		profits_path=str(SAMPLE_DIR / "gross_profit.csv"),
 	)
 	rows = [standing_row(s) for s in standings]
 	requests = request_rows(SAMPLE_DIR / "requests.csv", settings)
@@ -281,7 +311,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_rank(args: argparse.Namespace) -> int:
 	settings = load_settings(args.settings)
 	customers = Path(args.customers) if args.customers else None
-	standings, as_of = rank_orders(args.orders, settings, args.as_of, customers, args.date_format)
+	standings, as_of = rank_orders(
+		args.orders, settings, args.as_of, customers, args.date_format, args.profits
+	)
 	rows = [standing_row(s) for s in standings]
 	if args.format == "table":
 		print(summary_line(standings, settings, as_of))
@@ -320,6 +352,12 @@ def build_parser() -> argparse.ArgumentParser:
 		"--customers", metavar="FILE", help="optional customers CSV (potential profile, internal)"
 	)
 	ranker.add_argument("--date-format", metavar="FMT", help="strptime format of the Date column if not ISO")
+	ranker.add_argument(
+		"--profits",
+		metavar="FILE",
+		help="gross profit per invoice (ERPNext's Gross Profit report by invoice: Customer, Posting Date, "
+		"Selling Amount, Gross Profit), for profit, margin and ranking by gross profit",
+	)
 	ranker.add_argument("--limit", type=int, default=50, help="rows to show in the table (0 = all)")
 	ranker.set_defaults(func=cmd_rank)
 	return parser
