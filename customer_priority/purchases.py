@@ -259,21 +259,30 @@ def period_totals(
 
 def out_of_step(purchases: Purchases, since) -> list[str]:
 	"""Customers with a document of this kind changed since ``since`` whose stored totals (orders, value, last
-	day) no longer match their orders: the few a concurrent submit and a recompute's older totals left behind."""
+	day) no longer match their orders: the few a concurrent submit and a recompute's older totals left behind.
+
+	The changed customers are found first, on the ``modified`` index, and only their orders are grouped (as one
+	statement with a subquery, MariaDB grouped every order: 12 s at 1,000,000 orders with nothing changed)."""
+	touched = frappe.db.sql(
+		f"""select distinct customer from {purchases.table}
+		where modified >= %(since)s and customer is not null""",
+		{"since": since},
+		pluck=True,
+	)
+	if not touched:
+		return []
 	where, params = purchases.where("o")
 	field = purchases.date_field
-	touched = f"select distinct customer from {purchases.table} where modified >= %(since)s and customer is not null"
 	return frappe.db.sql(
 		f"""select c.name from `tabCustomer` c
-		join ({touched}) k on k.customer = c.name
 		left join (
 			select o.customer, count(*) n, sum({purchases.value_sql("o")}) v, max(o.`{field}`) last
-			from {purchases.table} o where {where} and o.customer in ({touched}) group by o.customer
+			from {purchases.table} o where {where} and o.customer in %(touched)s group by o.customer
 		) t on t.customer = c.name
-		where ifnull(t.n, 0) != ifnull(c.cp_order_count, 0)
+		where c.name in %(touched)s and (ifnull(t.n, 0) != ifnull(c.cp_order_count, 0)
 			or round(ifnull(t.v, 0), 2) != round(ifnull(c.cp_lifetime_value, 0), 2)
-			or not (t.last <=> c.cp_last_order_date)""",
-		{**params, "since": since},
+			or not (t.last <=> c.cp_last_order_date))""",
+		{**params, "touched": tuple(touched)},
 		pluck=True,
 	)
 
