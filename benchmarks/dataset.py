@@ -15,27 +15,9 @@ PREFIX = "BENCH-CP-"
 
 def make(customers: int, orders: int, leads: int = 0) -> None:
 	drop()
-	company = frappe.db.get_value("Company", {}, "name")
-	frappe.db.sql(
-		f"""insert into `tabCustomer` (name, customer_name, customer_group, territory, creation, modified,
-		owner, modified_by, docstatus, idx)
-		select concat(%(p)s, lpad(seq, 7, '0')), concat('Bench customer ', seq), 'All Customer Groups',
-			'All Territories', now(), now(), 'Administrator', 'Administrator', 0, 0
-		from seq_1_to_{int(customers)}""",
-		{"p": PREFIX},
-	)
-	frappe.db.sql(
-		f"""insert into `tabSales Order` (name, customer, company, transaction_date, base_net_total,
-		docstatus, status, creation, modified, owner, modified_by, idx, currency, conversion_rate, selling_price_list,
-		price_list_currency, plc_conversion_rate)
-		select concat(%(p)s, 'SO-', lpad(seq, 8, '0')),
-			concat(%(p)s, lpad(1 + floor(pow(rand(seq), 2) * {int(customers)}), 7, '0')), %(company)s,
-			date_sub(curdate(), interval floor(rand(seq * 7) * 1095) day), round(10 + rand(seq * 13) * 5000, 2),
-			1, 'Completed', now(), now(), 'Administrator', 'Administrator', 0, 'USD', 1, 'Standard Selling', 'USD', 1
-		from seq_1_to_{int(orders)}""",
-		{"p": PREFIX, "company": company},
-	)
+	grow(0, customers, 0, orders)
 	if leads:
+		company = frappe.db.get_value("Company", {}, "name")
 		frappe.db.sql(
 			f"""insert into `tabLead` (name, lead_name, first_name, status, company, creation, modified, owner,
 			modified_by, docstatus, idx, cp_priority_tier, cp_tier_reason, cp_respond_by)
@@ -47,6 +29,33 @@ def make(customers: int, orders: int, leads: int = 0) -> None:
 			from seq_1_to_{int(leads)}""",
 			{"p": PREFIX, "company": company},
 		)
+	frappe.db.commit()
+
+
+def grow(customers_before: int, customers: int, orders_before: int, orders: int) -> None:
+	"""Customers ``customers_before + 1`` to ``customers`` and orders ``orders_before + 1`` to ``orders``; the new
+	orders go to all ``customers``, skewed. ``grow(0, N, 0, M)`` is the data set of N customers and M orders, and
+	growing it step by step keeps every row made before (the scaling run measures each size on its way up)."""
+	company = frappe.db.get_value("Company", {}, "name")
+	frappe.db.sql(
+		f"""insert into `tabCustomer` (name, customer_name, customer_group, territory, creation, modified,
+		owner, modified_by, docstatus, idx)
+		select concat(%(p)s, lpad(seq, 7, '0')), concat('Bench customer ', seq), 'All Customer Groups',
+			'All Territories', now(), now(), 'Administrator', 'Administrator', 0, 0
+		from seq_{int(customers_before) + 1}_to_{int(customers)}""",
+		{"p": PREFIX},
+	)
+	frappe.db.sql(
+		f"""insert into `tabSales Order` (name, customer, company, transaction_date, base_net_total,
+		docstatus, status, creation, modified, owner, modified_by, idx, currency, conversion_rate, selling_price_list,
+		price_list_currency, plc_conversion_rate)
+		select concat(%(p)s, 'SO-', lpad(seq, 8, '0')),
+			concat(%(p)s, lpad(1 + floor(pow(rand(seq), 2) * {int(customers)}), 7, '0')), %(company)s,
+			date_sub(curdate(), interval floor(rand(seq * 7) * 1095) day), round(10 + rand(seq * 13) * 5000, 2),
+			1, 'Completed', now(), now(), 'Administrator', 'Administrator', 0, 'USD', 1, 'Standard Selling', 'USD', 1
+		from seq_{int(orders_before) + 1}_to_{int(orders)}""",
+		{"p": PREFIX, "company": company},
+	)
 	frappe.db.commit()
 
 

@@ -38,17 +38,20 @@ SUBJECTS = {
 REALTIME_EVENT = "customer_priority_tier_change"
 
 
-def after_log_written(entries: list[dict]) -> None:
-	if not entries or frappe.flags.in_install or frappe.flags.in_migrate:
+def after_log_written(columns: tuple[str, ...], rows: list[tuple]) -> None:
+	"""Announce the log rows just written that call for it, and send them to the log's webhooks. Rows stay
+	tuples until one is needed as a document: a recompute writes tens of thousands, few announced."""
+	if not rows or frappe.flags.in_install or frappe.flags.in_migrate:
 		return
 	settings = frappe.get_cached_doc(SETTINGS)
-	for entry in entries:
-		kind = entry.get("announcement")
-		if kind and entry.get("account_manager") and settings.get(f"announce_{kind}"):
-			announce(entry, kind)
+	kind_at, manager_at = columns.index("announcement"), columns.index("account_manager")
+	for row in rows:
+		kind = row[kind_at]
+		if kind and row[manager_at] and settings.get(f"announce_{kind}"):
+			announce(dict(zip(columns, row, strict=True)), kind)
 	if log_has_webhooks():
-		for entry in entries:
-			doc = frappe.get_doc({"doctype": LOG, **entry})
+		for row in rows:
+			doc = frappe.get_doc({"doctype": LOG, **dict(zip(columns, row, strict=True))})
 			doc.flags.in_insert = True
 			run_webhooks(doc, "after_insert")
 

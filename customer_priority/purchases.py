@@ -10,13 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
+
 import frappe
+from frappe import _
 from frappe.utils import cint, flt, getdate
 
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	included_companies,
 	value_source,
 )
+from customer_priority.engine.bulk import reborn_days
 from customer_priority.engine.history import Aggregate
 
 DATE_FIELD = {"Sales Order": "transaction_date", "Sales Invoice": "posting_date"}
@@ -81,21 +85,29 @@ def date_bounds(purchases: Purchases, customer: str) -> tuple[date | None, date 
 def reborn_dates(
 	purchases: Purchases, lapse_days: int, customers: list[str] | None = None
 ) -> dict[str, date]:
-	"""The engine's Reborn rule in SQL: each customer's latest purchase after a gap longer than ``lapse_days``
-	(the same rule as ``engine.history.reborn_day``)."""
+	"""The engine's Reborn rule over every customer's (or the named customers') purchase days: each customer's
+	latest purchase after a gap longer than ``lapse_days`` (``engine.bulk.reborn_days``, proved equal to
+	``engine.history.reborn_day``). The days come in one GROUP BY on the covering index, as one list per customer:
+	three times faster than a window function over the orders at 1,000,000 orders."""
 	where, params = purchases.where()
 	field = purchases.date_field
 	if customers is not None:
 		where += " and customer in %(customers)s"
 		params["customers"] = tuple(customers) or ("",)
+	frappe.db.sql("set session group_concat_max_len = 4294967295")  # never cut a long history short
 	rows = frappe.db.sql(
-		f"""select customer, max(d) from (
-			select customer, `{field}` d, lag(`{field}`) over (partition by customer order by `{field}`) prev
-			from {purchases.table} where {where}
-		) t where datediff(d, prev) > %(lapse)s group by customer""",
-		{**params, "lapse": lapse_days},
+		f"""select customer, count(*), group_concat(to_days(`{field}`) - 365 order by `{field}` separator ',')
+		from {purchases.table} where {where} group by customer""",
+		params,
 	)
-	return {customer: getdate(day) for customer, day in rows}
+	if not rows:
+		return {}
+	counts = np.array([count for _customer, count, _days in rows], dtype=np.int64)
+	days = np.array(",".join(days for _customer, _count, days in rows).split(","), dtype=np.int64)
+	if len(days) != counts.sum():
+		frappe.throw(_("The purchase history could not be read whole; nothing was changed"))
+	found = reborn_days(days, counts, lapse_days)
+	return {rows[i][0]: date.fromordinal(int(found[i])) for i in np.flatnonzero(found).tolist()}
 
 
 def customer_aggregates(
@@ -150,30 +162,28 @@ def period_totals(
 	customer_where: str = "",
 	params: dict | None = None,
 	order_where: str = "",
-) -> list:
-	"""Value, order count and last purchase per customer over a period, with the customer's stored standing.
+) -> list[tuple]:
+	"""(customer, value, orders, last purchase) of every customer who bought in a period; internal customers are
+	never ranked.
 
-	``order_where`` narrows the orders (alias ``o``), ``customer_where`` the customers (alias ``c``); internal
-	customers are never ranked. The orders are grouped first, on the covering index, and each buying customer is
-	then looked up once by its key (STRAIGHT_JOIN keeps that order: MariaDB would otherwise scan the customers and
-	probe the grouped orders, 20x slower at 1,000,000 orders)."""
+	``order_where`` narrows the orders (alias ``o``), ``customer_where`` the customers (alias ``c``). The orders are
+	grouped first, on the covering index; with a customer condition each buying customer is then looked up once
+	by its key (STRAIGHT_JOIN keeps that order: MariaDB would otherwise scan the customers and probe the grouped
+	orders, 20x slower at 1,000,000 orders), without one only the few internal customers are looked up."""
 	where, base_params = purchases.where("o")
 	field = purchases.date_field
 	order_conditions = [where, f"o.`{field}` between %(from_date)s and %(to_date)s"]
 	if order_where:
 		order_conditions.append(order_where)
-	conditions = ["ifnull(c.is_internal_customer, 0) = 0"]
-	if customer_where:
-		conditions.append(customer_where)
+	grouped = f"""select o.customer, sum(o.base_net_total) value, count(*) orders, max(o.`{field}`) last_order
+		from {purchases.table} o where {" and ".join(order_conditions)} group by o.customer"""
+	params = {**base_params, **(params or {}), "from_date": period[0], "to_date": period[1]}
+	if not customer_where:
+		internal = set(frappe.db.sql_list("select name from `tabCustomer` where is_internal_customer = 1"))
+		return [row for row in frappe.db.sql(grouped, params) if row[0] not in internal]
 	return frappe.db.sql(
-		f"""select o.customer, o.value, o.orders, o.last_order, c.customer_name, c.cp_rfm_segment, c.cp_level,
-			c.cp_priority_tier, c.cp_key_account, c.cp_lifecycle
-		from (
-			select o.customer, sum(o.base_net_total) value, count(*) orders, max(o.`{field}`) last_order
-			from {purchases.table} o where {" and ".join(order_conditions)}
-			group by o.customer
-		) o straight_join `tabCustomer` c on c.name = o.customer
-		where {" and ".join(conditions)}""",
-		{**base_params, **(params or {}), "from_date": period[0], "to_date": period[1]},
-		as_dict=True,
+		f"""select o.customer, o.value, o.orders, o.last_order
+		from ({grouped}) o straight_join `tabCustomer` c on c.name = o.customer
+		where ifnull(c.is_internal_customer, 0) = 0 and {customer_where}""",
+		params,
 	)

@@ -67,6 +67,11 @@ def vocabulary() -> frozenset[str]:
 
 def render_one(item: Reason, lang: str | None) -> str:
 	lang = lang or "en"
+	if lang == "en":  # the stored text of every decision: str.format in C, the lenient one only when it fails
+		try:
+			return item.template.format_map(item.params)
+		except (KeyError, IndexError, ValueError, TypeError):
+			pass
 	template = _translated(item.template, lang)
 	params = item.params
 	if lang != "en":
@@ -92,6 +97,24 @@ def render(reasons: list[Reason], lang: str | None = None) -> str:
 def english(reasons: list[Reason]) -> str:
 	"""The stored text of a reason: English, whoever's action produced it."""
 	return render(reasons, "en")
+
+
+_STORED_FORMS: dict[tuple, tuple[str, str]] = {}
+
+
+def stored_form(reasons: list[Reason]) -> tuple[str, str]:
+	"""(English text, data) of reasons, as stored; remembered, because a recompute stores the same few reasons
+	for thousands of customers and their log entries."""
+	try:
+		key = tuple((r.template, *r.params.items()) for r in reasons)
+		found = _STORED_FORMS.get(key)
+	except TypeError:  # a parameter that cannot be a key
+		return english(reasons), encode(reasons)
+	if found is None:
+		if len(_STORED_FORMS) > 100_000:
+			_STORED_FORMS.clear()
+		found = _STORED_FORMS[key] = (english(reasons), encode(reasons))
+	return found
 
 
 def stored(data: str | None, text: str | None) -> list[Reason]:

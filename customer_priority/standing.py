@@ -76,7 +76,8 @@ def override_reason(text: str | None) -> list[Reason]:
 
 def reason_values(why: list[Reason]) -> dict:
 	"""The stored fields of a reason: English text, and the data each reader's rendering comes from."""
-	return {"cp_tier_reason": reasons.english(why), "cp_tier_reason_data": reasons.encode(why)}
+	text, data = reasons.stored_form(why)
+	return {"cp_tier_reason": text, "cp_tier_reason_data": data}
 
 
 def aggregate_values(agg: Aggregate) -> dict:
@@ -133,7 +134,6 @@ def standing_values(st: Standing, row, settings: Settings) -> dict:
 	values = {
 		"cp_rule_tier": st.tier,
 		"cp_priority_tier": row.cp_override_tier if cint(row.cp_tier_override) else st.tier,
-		**reason_values(st.why("tier")),
 		"cp_level": st.level,
 		"cp_points": st.points,
 		"cp_lifecycle": st.lifecycle,
@@ -145,14 +145,25 @@ def standing_values(st: Standing, row, settings: Settings) -> dict:
 		"cp_rfm_segment": st.segment,
 		"cp_average_order_value": agg.average_order_value,
 	}
-	if cint(row.cp_tier_override):
-		values.update(reason_values(override_reason(row.get("cp_override_reason"))))
+	values["cp_tier_reason"], values["cp_tier_reason_data"] = tier_reason(st.why("tier"), row)
 	return values
 
 
+def tier_reason(why: list[Reason], row) -> tuple[str, str]:
+	"""The stored (text, data) of a customer's tier reason: the rules' reason, or the override's while a tier is
+	set by hand."""
+	if cint(row.cp_tier_override):
+		why = override_reason(row.get("cp_override_reason"))
+	return reasons.stored_form(why)
+
+
 def changes_to_log(party: str, before, after: dict, st: Standing, source: str, reference=None) -> list[dict]:
+	# A first standing (a new customer, or every customer on the first recompute after install) is a starting
+	# point, not a change: the customer's record holds it with its reason, and the log, its report, its chart
+	# and the "lapsed this month" card stay about moves (the same rule as the announcements').
+	if not before.get("cp_priority_tier"):
+		return []
 	entries = []
-	had_standing = bool(before.get("cp_priority_tier"))
 	topic = {
 		"Tier": "tier",
 		"Level": "level",
@@ -179,7 +190,7 @@ def changes_to_log(party: str, before, after: dict, st: Standing, source: str, r
 					str(old or ""),
 					str(new or ""),
 					bool(cint(after.get("cp_key_account"))),
-					had_standing,
+					True,
 				),
 				"reasons": st.why(topic[label]),
 				"source": source,

@@ -153,24 +153,37 @@ def decide_population(pop: Population, as_of: date, settings: Settings) -> Decid
 
 
 def _rank(pop: Population, ranked: np.ndarray, settings: Settings):
-	"""``ranking.rank`` on the ranked rows: by (window value, lifetime value) high to low, then by name."""
+	"""``rank_columns`` on the ranked rows; the others keep rank 0."""
 	n = len(pop)
 	rank = np.zeros(n, dtype=np.int64)
 	percentile, share, cumulative = np.zeros(n), np.zeros(n), np.zeros(n)
 	abc = np.full(n, "C", dtype=object)
 	rows = np.flatnonzero(ranked)
-	if not len(rows):
+	if len(rows):
+		names = np.array(pop.names, dtype=object)[rows]
+		found = rank_columns(names, pop.window_value[rows], pop.lifetime_value[rows], settings)
+		rank[rows], percentile[rows], share[rows], cumulative[rows], abc[rows] = found
+	return rank, percentile, share, cumulative, abc
+
+
+def rank_columns(names, value: np.ndarray, lifetime: np.ndarray, settings: Settings):
+	"""``ranking.rank`` as columns, aligned with the input: by (value, lifetime value) high to low, then by name;
+	gives (rank, percentile, share, cumulative share, ABC class). The recompute and the Customer Ranking report
+	of any period use it."""
+	count = len(names)
+	rank = np.zeros(count, dtype=np.int64)
+	percentile, share, cumulative = np.zeros(count), np.zeros(count), np.zeros(count)
+	abc = np.full(count, "C", dtype=object)
+	if not count:
 		return rank, percentile, share, cumulative, abc
-	names = np.array(pop.names, dtype=object)[rows].astype(str)
-	order = rows[np.lexsort((names, -pop.lifetime_value[rows], -pop.window_value[rows]))]
-	value = pop.window_value[order]
-	positive = np.maximum(value, 0.0)
+	order = np.lexsort((np.asarray(names, dtype=object).astype(str), -lifetime, -value))
+	ordered = value[order]
+	positive = np.maximum(ordered, 0.0)
 	running = np.cumsum(positive)
 	total = float(running[-1])
 	before_running = np.concatenate(([0.0], running[:-1]))
-	count = len(order)
 	positions = np.arange(1, count + 1)
-	starts = np.concatenate(([True], value[1:] != value[:-1]))
+	starts = np.concatenate(([True], ordered[1:] != ordered[:-1]))
 	tie_rank = np.maximum.accumulate(np.where(starts, positions, 0))
 	rank[order] = positions
 	if total:
@@ -362,3 +375,16 @@ def _tiers(lifecycle, is_key, segment, abc, window_value, potential_score, setti
 		)
 		tier[code == value] = decide_request_tier(facts, settings).tier
 	return tier
+
+
+def reborn_days(days: np.ndarray, counts: np.ndarray, gap: int) -> np.ndarray:
+	"""``history.reborn_day`` for many customers at once. ``days`` holds every customer's order days (ordinals),
+	ascending within each customer, one customer after another; ``counts`` how many days each customer has. Gives
+	each customer's latest day that came more than ``gap`` days after the one before it, ``NO_DAY`` when none."""
+	out = np.full(len(counts), NO_DAY, dtype=np.int64)
+	if not len(days):
+		return out
+	owner = np.repeat(np.arange(len(counts)), counts)
+	returned = np.flatnonzero((np.diff(days) > gap) & (owner[1:] == owner[:-1])) + 1
+	np.maximum.at(out, owner[returned], days[returned])  # days ascend: the maximum is the latest return
+	return out

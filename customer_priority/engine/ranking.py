@@ -93,12 +93,18 @@ class RankedRow(Protocol):
 
 def pareto_summary(ranked: Sequence[RankedRow], share_of_value: float = 80.0) -> tuple[int, float]:
 	"""How many top customers bring ``share_of_value`` percent of the value, and what percent of customers they are."""
-	if not ranked:
+	return pareto_head([r.cumulative_share for r in ranked], share_of_value)
+
+
+def pareto_head(cumulative_shares: Sequence[float], share_of_value: float = 80.0) -> tuple[int, float]:
+	"""``pareto_summary`` from the cumulative shares in rank order (a list or a column)."""
+	count = len(cumulative_shares)
+	if not count:
 		return 0, 0.0
-	for r in ranked:
-		if r.cumulative_share >= share_of_value - 1e-9:
-			return r.rank, 100.0 * r.rank / len(ranked)
-	return len(ranked), 100.0
+	for position, cumulative in enumerate(cumulative_shares, start=1):
+		if cumulative >= share_of_value - 1e-9:
+			return position, 100.0 * position / count
+	return count, 100.0
 
 
 # ---------------------------------------------------------------------- RFM

@@ -30,6 +30,7 @@ def run(script: str, *args: str) -> str:
 		("on_bench.py", ("40", "300"), ("Sales Order submit", "bare GROUP BY", "second run")),
 		("bulk_insert.py", ("500",), ("frappe.db.bulk_insert", "insert_many")),
 		("scale.py", ("60", "600", "50", "--out", "/dev/null"), ("first recompute", "Sales Analytics")),
+		("scaling.py", ("30:300", "60:900", "--out", "/dev/null"), ("per 1,000 customers", "MB |")),
 	],
 )
 def test_a_benchmark_runs_on_a_tiny_data_set(script, args, expected):

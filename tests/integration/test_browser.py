@@ -21,7 +21,16 @@ from tests.integration.helpers import make_customer, make_order, make_user, uniq
 
 BENCH = Path(os.environ["FRAPPE_BENCH_PATH"])
 SITE = os.environ.get("CP_TEST_SITE", "cp-test.localhost")
-PORT = int(os.environ.get("CP_WEB_PORT", "8765"))
+
+
+def free_port() -> int:
+	"""A port no other process listens on (several suites may run on one machine, each with its own server)."""
+	with socket.socket() as sock:
+		sock.bind(("127.0.0.1", 0))
+		return sock.getsockname()[1]
+
+
+PORT = int(os.environ.get("CP_WEB_PORT") or free_port())
 BASE = f"http://127.0.0.1:{PORT}"
 SHOTS = Path(os.environ.get("CP_SCREENSHOTS", BENCH / "apps" / "customer_priority" / "docs" / "screenshots"))
 USER, PASSWORD = "cp-browser-sales@example.com", "Cp-Browser-Pass-2026!"
@@ -46,7 +55,7 @@ def server():
 		"NO_PROXY": "127.0.0.1,localhost",
 	}
 	env.pop("CI", None)
-	log = open("/tmp/cp-browser-server.log", "w")
+	log = open(f"/tmp/cp-browser-server-{PORT}.log", "w")
 	process = subprocess.Popen(
 		[
 			os.environ["CP_BENCH_COMMAND"],
@@ -69,7 +78,7 @@ def server():
 				break
 			time.sleep(0.5)
 		else:
-			pytest.fail("the web server did not start: see /tmp/cp-browser-server.log")
+			pytest.fail(f"the web server did not start: see /tmp/cp-browser-server-{PORT}.log")
 		yield BASE
 	finally:
 		process.terminate()

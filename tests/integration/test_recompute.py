@@ -61,6 +61,27 @@ def test_hooks_and_recompute_agree_after_random_submits_and_cancels(committed_cu
 		assert row.cp_rank > 0 and (row.cp_abc_class or row.cp_order_count == 0)
 
 
+def test_recompute_finds_reborn_days_from_the_order_history_as_the_hooks_do(committed_customers):
+	"""Orders 900, 850, 300 and 10 days ago: the latest return after a gap of more than a year is 300 days ago;
+	a customer without such a gap has none. The recompute reads them from the history when it rebuilds."""
+	reborn, steady = make_customer(), make_customer()
+	committed_customers.extend([reborn, steady])
+	for days_ago in (900, 850, 300, 10):
+		make_order(reborn, 100, add_days(getdate(), -days_ago))
+	for days_ago in (500, 300, 100):
+		make_order(steady, 100, add_days(getdate(), -days_ago))
+	frappe.db.commit()
+	by_hooks = snapshot([reborn, steady])
+	assert customer_row(reborn, "cp_reborn_on").cp_reborn_on == add_days(getdate(), -300)
+	frappe.db.sql(
+		"update tabCustomer set cp_order_count = 0, cp_reborn_on = null where name in %s", [(reborn, steady)]
+	)
+	frappe.db.commit()
+	recompute.recompute_all(source="Manual")
+	assert snapshot([reborn, steady]) == by_hooks
+	assert customer_row(steady, "cp_reborn_on").cp_reborn_on is None
+
+
 def test_killed_recompute_leaves_customers_whole_and_a_rerun_finishes(committed_customers, monkeypatch):
 	names = [make_customer() for _ in range(3)]
 	committed_customers.extend(names)

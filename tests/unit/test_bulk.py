@@ -6,10 +6,11 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from customer_priority.engine.bulk import Population, decide_population
-from customer_priority.engine.history import Aggregate
+from customer_priority.engine.bulk import Population, decide_population, rank_columns, reborn_days
+from customer_priority.engine.history import Aggregate, reborn_day
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
 from customer_priority.engine.pipeline import compute_all
+from customer_priority.engine.ranking import rank
 from customer_priority.engine.settings import Settings
 
 AS_OF = date(2026, 6, 30)
@@ -142,3 +143,37 @@ def test_the_customer_at_the_cut_off_is_classed_as_the_reference_classes_it():
 	}
 	decided = decide_population(population(rows, SETTINGS[0]), AS_OF, SETTINGS[0])
 	assert list(decided.abc) == ["A", "B"], "80% of value is above 'small': it is not in A"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+	values=st.dictionaries(
+		st.text("abcé' ", min_size=1, max_size=4),
+		st.sampled_from([-50.0, 0.0, 10.0, 10.0, 333.3, 1000.0, 1e9]),
+		max_size=40,
+	),
+	which=st.sampled_from(range(len(SETTINGS))),
+)
+def test_rank_columns_rank_a_period_as_the_reference_does(values, which):
+	"""The Customer Ranking report of any period ranks with ``rank_columns`` (value doubling as its own tie-break)."""
+	chosen = SETTINGS[which]
+	names = list(values)
+	value = np.array([values[n] for n in names])
+	got = rank_columns(names, value, value, chosen)
+	for r in rank({n: (v, v) for n, v in values.items()}, chosen):
+		row = names.index(r.customer)
+		assert got[0][row] == r.rank and got[1][row] == r.percentile and got[4][row] == r.abc
+		assert np.isclose(got[2][row], r.share) and np.isclose(got[3][row], r.cumulative_share)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+	histories=st.lists(st.lists(st.integers(738000, 739200), max_size=12), max_size=15),
+	gap=st.sampled_from([0, 1, 30, 180, 365]),
+)
+def test_reborn_days_are_the_reference_reborn_day_of_each_customer(histories, gap):
+	"""The recompute finds Reborn days for the whole population with ``reborn_days``."""
+	days = np.array([d for history in histories for d in sorted(history)], dtype=np.int64)
+	counts = np.array([len(h) for h in histories], dtype=np.int64)
+	got = reborn_days(days, counts, gap).tolist()
+	assert got == [reborn_day(h, gap) or 0 if h else 0 for h in histories]

@@ -55,7 +55,7 @@ def write_log(entries: list[dict]) -> None:
 		given = e.pop("reasons", None)
 		if given is None:
 			given = [reasons.literal(e.get("reason"))] if e.get("reason") else []
-		e["reason"], e["reason_data"] = reasons.english(given), reasons.encode(given) if given else None
+		e["reason"], e["reason_data"] = reasons.stored_form(given) if given else ("", None)
 		e.setdefault("changed_on", now)
 		e.setdefault("changed_by", user)
 		name = frappe.generate_hash(length=12)
@@ -67,4 +67,4 @@ def write_log(entries: list[dict]) -> None:
 	for field, linked in {(f, e.get(f)) for e in entries for f in ("party_type", "reference_doctype")}:
 		if linked:
 			invalidate_distinct_link_doctypes("Customer Tier Log", field, linked)
-	announcements.after_log_written([dict(zip(columns, row, strict=True)) for row in rows])
+	announcements.after_log_written(columns, rows)

@@ -7,6 +7,8 @@ the reader may see (User Permissions).
 
 import json
 
+import numpy as np
+
 import frappe
 from frappe import _
 from frappe.utils import add_days, cint, flt, getdate
@@ -19,7 +21,8 @@ from customer_priority.customer_priority.doctype.customer_priority_settings.cust
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
 )
-from customer_priority.engine.ranking import ABC_CLASSES, pareto_summary, rank
+from customer_priority.engine.bulk import rank_columns
+from customer_priority.engine.ranking import ABC_CLASSES, pareto_head
 from customer_priority.engine.settings import TIERS
 from customer_priority.permissions import readable
 
@@ -39,36 +42,60 @@ def execute(filters=None):
 	limit = cint(filters.top) if filters.top not in (None, "") else 500
 	if is_default_view(filters, from_date, to_date, settings):
 		return stored_ranking(limit)
-	rows = fetch(filters, from_date, to_date)
-	ranked = rank({r.customer: (flt(r.value), flt(r.value)) for r in rows}, settings)
-	by_name = {r.customer: r for r in rows}
+	return period_ranking(filters, from_date, to_date, settings, limit)
+
+
+def period_ranking(filters, from_date, to_date, settings, limit: int):
+	"""Any other period: one GROUP BY of the orders, ranked as columns; customers' details are read for the
+	rows shown only."""
+	totals = fetch(filters, from_date, to_date)
+	if not totals:
+		return columns(), [], None, None, []
+	names = [customer for customer, *_rest in totals]
+	value = np.array([flt(v) for _customer, v, *_rest in totals])
+	rank, _percentile, share, cumulative, abc = rank_columns(names, value, value, settings)
+	order = np.argsort(rank)
+	shown = order[abc[order] == filters.abc_class] if filters.abc_class else order
+	if limit > 0:
+		shown = shown[:limit]
+	details = customer_details([names[i] for i in shown])
 	data = []
-	for item in ranked:
-		row = by_name[item.customer]
-		if filters.abc_class and item.abc != filters.abc_class:
-			continue
+	for i in shown.tolist():
+		customer, row_value, orders, last_order = totals[i]
+		about = details.get(customer) or frappe._dict()
 		data.append(
 			{
-				"rank": item.rank,
-				"customer": item.customer,
-				"customer_name": row.customer_name,
-				"value": flt(row.value),
-				"share": item.share,
-				"cumulative_share": item.cumulative_share,
-				"abc_class": item.abc,
-				"orders": row.orders,
-				"average_order": flt(row.value) / row.orders if row.orders else 0,
-				"last_order": row.last_order,
-				"rfm_segment": row.cp_rfm_segment,
-				"level": row.cp_level,
-				"tier": row.cp_priority_tier,
-				"key_account": cint(row.cp_key_account),
-				"lifecycle": row.cp_lifecycle,
+				"rank": int(rank[i]),
+				"customer": customer,
+				"customer_name": about.customer_name,
+				"value": flt(row_value),
+				"share": float(share[i]),
+				"cumulative_share": float(cumulative[i]),
+				"abc_class": abc[i],
+				"orders": orders,
+				"average_order": flt(row_value) / orders if orders else 0,
+				"last_order": last_order,
+				"rfm_segment": about.cp_rfm_segment,
+				"level": about.cp_level,
+				"tier": about.cp_priority_tier,
+				"key_account": cint(about.cp_key_account),
+				"lifecycle": about.cp_lifecycle,
 			}
 		)
-	if limit > 0:
-		data = data[:limit]
-	return columns(), data, None, chart(data), summary(ranked)
+	return columns(), data, None, chart(data), summary(value, cumulative[order], settings)
+
+
+def customer_details(names: list[str]) -> dict:
+	"""The stored standing of the customers on the page, by name."""
+	if not names:
+		return {}
+	rows = frappe.db.sql(
+		"""select name, customer_name, cp_rfm_segment, cp_level, cp_priority_tier, cp_key_account, cp_lifecycle
+		from `tabCustomer` where name in %(names)s""",
+		{"names": names},
+		as_dict=True,
+	)
+	return {row.name: row for row in rows}
 
 
 NARROWING = ("company", "customer_group", "territory", "level", "tier", "abc_class", "key_accounts_only")
@@ -218,12 +245,10 @@ def stored_summary(total: float, count: int, class_a: int):
 	return summary_cards(count, total, class_a, 100 * class_a / count if count else 0, cutoff)
 
 
-def summary(ranked):
-	if not ranked:
-		return []
-	cutoff = get_engine_settings().abc_a_cutoff
-	top, percent = pareto_summary(ranked, cutoff)
-	return summary_cards(len(ranked), sum(r.value for r in ranked), top, percent, cutoff)
+def summary(value: np.ndarray, cumulative_in_rank_order: np.ndarray, settings):
+	cutoff = settings.abc_a_cutoff
+	top, percent = pareto_head(cumulative_in_rank_order.tolist(), cutoff)
+	return summary_cards(len(value), float(value.sum()), top, percent, cutoff)
 
 
 def summary_cards(count: int, total: float, top: int, percent: float, cutoff: float):

@@ -1,0 +1,81 @@
+"""Timing helpers and the database's own floor, shared by the benchmark scripts that run on a site."""
+
+from __future__ import annotations
+
+import resource
+import time
+from pathlib import Path
+
+import frappe
+
+
+def best(fn, rounds: int = 3) -> float:
+	times = []
+	for _ in range(rounds):
+		started = time.perf_counter()
+		fn()
+		times.append(time.perf_counter() - started)
+	return min(times)
+
+
+def once(fn) -> tuple[float, object]:
+	started = time.perf_counter()
+	result = fn()
+	return time.perf_counter() - started, result
+
+
+def rss_mb() -> float:
+	return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def floor() -> tuple[float, float]:
+	"""The database's own floor: the bare per-customer GROUP BY, and a bare insert-select plus an UPDATE ... JOIN
+	writing one column of every customer (rolled back)."""
+	group_by = best(
+		lambda: frappe.db.sql(
+			"""select customer, sum(base_net_total), count(*), min(transaction_date), max(transaction_date)
+			from `tabSales Order` where docstatus = 1 group by customer"""
+		)
+	)
+	return group_by, bare_write(["cp_points"])
+
+
+def bare_write(columns: list[str]) -> float:
+	"""A bare insert-select of the given Customer columns into a temporary table and an UPDATE ... JOIN writing
+	them all back to every customer, each row changed (rolled back): best of 3."""
+	from customer_priority.recompute import RESULT_COLUMNS
+
+	frappe.db.sql("drop temporary table if exists cp_floor")
+	frappe.db.sql(
+		"create temporary table cp_floor (name varchar(140) primary key, {})".format(
+			", ".join(f"`{c}` {RESULT_COLUMNS[c]}" for c in columns)
+		)
+	)
+	names = ", ".join(f"`{c}`" for c in columns)
+	changed = ", ".join(
+		f"c.`{c}` = f.`{c}` + 1" if c == "cp_points" else f"c.`{c}` = f.`{c}`" for c in columns
+	)
+
+	def write():
+		frappe.db.sql(f"insert into cp_floor (name, {names}) select name, {names} from `tabCustomer`")
+		frappe.db.sql(f"update `tabCustomer` c join cp_floor f on c.name = f.name set {changed}")
+		frappe.db.rollback()
+
+	took = best(write)
+	frappe.db.sql("drop temporary table if exists cp_floor")
+	return took
+
+
+def write_section(path: Path, title: str, lines: list[str]) -> None:
+	"""Put a "## title" section into a results file, replacing the one already there."""
+	text = path.read_text() if path.exists() else "# Benchmark results\n"
+	head, marker, rest = text.partition(f"\n## {title}\n")
+	tail = rest[rest.index("\n## ") :] if marker and "\n## " in rest else ""
+	path.write_text(head.rstrip("\n") + f"\n\n## {title}\n\n" + "\n".join(lines).strip("\n") + "\n" + tail)
+
+
+def keep_sections(path: Path, head: str) -> None:
+	"""Write the main part of a results file and keep the sections other scripts wrote after it."""
+	text = path.read_text() if path.exists() else ""
+	at = text.find("\n## ")
+	path.write_text(head.rstrip("\n") + "\n" + (text[at:] if at >= 0 else ""))
