@@ -1,0 +1,186 @@
+"""Order rows held as columns, to a ``bulk.Population`` and back to the reference for the rows that are shown.
+
+``population_from_orders`` is ``history.aggregate_histories`` for order rows held as arrays (the CLI reads an
+export straight into them), and a property test proves the two equal to the last digit. ``bulk.decide_population``
+then decides everyone; ``standings`` and ``tier_reasons`` ask ``pipeline.standing_for`` for the reasons of the
+rows that are printed, so the reasons keep their one home.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import numpy as np
+
+from .bulk import NO_DAY, Decided, Population, reborn_days
+from .history import Aggregate, window_start
+from .i18n import Reason
+from .keyaccount import PotentialProfile
+from .pipeline import DecisionMemo, Standing, standing_for
+from .ranking import Ranked, rank_reason
+from .settings import Settings
+
+
+def population_from_orders(
+	names: Sequence[str],
+	customer: np.ndarray,
+	amount: np.ndarray,
+	day: np.ndarray,
+	as_of: date,
+	settings: Settings,
+	internal: Sequence[bool] | None = None,
+	potential: Sequence[float] | None = None,
+) -> Population:
+	"""Each customer's aggregate (``history.aggregate_histories``) from its submitted orders, as columns.
+
+	``customer`` holds each order's row in ``names``, ``amount`` and ``day`` (an ordinal) the rest of it, in file
+	order; a name no order points to is a customer without orders. ``internal`` and ``potential`` (the score of
+	the customer's profile, NaN without one) are per name.
+	"""
+	n = len(names)
+	customer = np.asarray(customer, dtype=np.intp)
+	day = np.asarray(day, dtype=np.int64)
+	amount = np.asarray(amount, dtype=float)
+	start, end = window_start(as_of, settings).toordinal(), as_of.toordinal()
+	inside = (day >= start) & (day <= end)
+	# bincount adds each weight to its bin one row after the other, in file order from 0.0: history.total's order,
+	# so the totals match the reference to the last digit (a pairwise or compensated sum would not).
+	count = np.bincount(customer, minlength=n)
+	first, last, reborn = _first_last_reborn(customer, day, count, settings.lapse_days)
+	return Population(
+		names=list(names),
+		window_value=np.bincount(customer[inside], weights=amount[inside], minlength=n).astype(float),
+		lifetime_value=np.bincount(customer, weights=amount, minlength=n).astype(float),
+		order_count=count.astype(np.int64),
+		window_order_count=np.bincount(customer[inside], minlength=n).astype(np.int64),
+		first_order=first,
+		last_order=last,
+		reborn_on=reborn,
+		internal=np.array(internal if internal is not None else [False] * n, dtype=bool),
+		previous_level=[None] * n,
+		potential=np.array(potential if potential is not None else [np.nan] * n, dtype=float),
+		marked_key=np.zeros(n, dtype=bool),
+	)
+
+
+def _first_last_reborn(customer: np.ndarray, day: np.ndarray, count: np.ndarray, lapse_days: int):
+	"""First and last order day of each customer, and its Reborn day (``bulk.reborn_days``), from one sort of
+	(customer, day) packed into one integer."""
+	n = len(count)
+	first, last = np.full(n, NO_DAY, dtype=np.int64), np.full(n, NO_DAY, dtype=np.int64)
+	if not len(day):
+		return first, last, np.full(n, NO_DAY, dtype=np.int64)
+	low = int(day.min())
+	span = int(day.max()) - low + 1
+	days = np.sort(customer.astype(np.int64) * span + (day - low)) % span + low
+	ends = np.cumsum(count)
+	bought = count > 0
+	first[bought] = days[(ends - count)[bought]]
+	last[bought] = days[ends[bought] - 1]
+	return first, last, reborn_days(days, count, lapse_days)
+
+
+def aggregate_of(pop: Population, row: int) -> Aggregate:
+	"""One row of a population as the reference's ``Aggregate``."""
+
+	def day(column: np.ndarray) -> date | None:
+		value = int(column[row])
+		return date.fromordinal(value) if value != NO_DAY else None
+
+	return Aggregate(
+		pop.names[row],
+		float(pop.lifetime_value[row]),
+		int(pop.order_count[row]),
+		float(pop.window_value[row]),
+		int(pop.window_order_count[row]),
+		day(pop.first_order),
+		day(pop.last_order),
+		day(pop.reborn_on),
+	)
+
+
+def standings(
+	pop: Population,
+	decided: Decided,
+	rows: Sequence[int],
+	as_of: date,
+	settings: Settings,
+	profiles: Mapping[str, PotentialProfile] | None = None,
+	memo: DecisionMemo | None = None,
+) -> list[Standing]:
+	"""``pipeline.standing_for`` of the given rows, with the rank the population was given: the reference's
+	standing, reasons and all, of the customers that are shown."""
+	profiles = profiles or {}
+	memo = memo or DecisionMemo(settings)
+	count = int(np.count_nonzero(decided.rank))
+	out = []
+	for row in rows:
+		agg = aggregate_of(pop, row)
+		ranked = None
+		if decided.rank[row]:
+			position, share = int(decided.rank[row]), float(decided.share[row])
+			abc, cumulative = str(decided.abc[row]), float(decided.cumulative_share[row])
+			ranked = Ranked(
+				agg.customer,
+				agg.window_value,
+				position,
+				float(decided.percentile[row]),
+				share,
+				cumulative,
+				abc,
+				[rank_reason(position, count, share, abc, cumulative, settings)],
+			)
+		out.append(
+			standing_for(
+				agg,
+				ranked,
+				decided.cutoffs,
+				as_of,
+				settings,
+				pop.previous_level[row],
+				profiles.get(agg.customer),
+				is_internal=bool(pop.internal[row]),
+				memo=memo,
+				marked_key=bool(pop.marked_key[row]),
+			)
+		)
+	return out
+
+
+def tier_reasons(
+	pop: Population,
+	decided: Decided,
+	rows: np.ndarray,
+	as_of: date,
+	settings: Settings,
+	profiles: Mapping[str, PotentialProfile] | None = None,
+) -> tuple[list[list[Reason]], np.ndarray]:
+	"""The reasons ``pipeline.standing_for`` gives for the tier of each of ``rows``: (the distinct reasons, and
+	for each row which of them is its own).
+
+	The reference is asked once per distinct set of facts such a reason is made of: the request facts of the
+	customer (lifecycle, class, whether it bought in the window, potential score, segment) and its RFM code. A
+	key account's reason names its own value and share, so each key account is asked alone. A property test
+	proves every row's reason equal to the reference's.
+	"""
+	rows = np.asarray(rows, dtype=np.intp)
+	if not len(rows):
+		return [], np.zeros(0, dtype=np.intp)
+	key = np.zeros(len(rows), dtype=np.int64)
+	for column in (
+		decided.lifecycle[rows].tolist(),
+		decided.rfm_code[rows].tolist(),
+		decided.abc[rows].tolist(),
+		(pop.window_value[rows] > 0).tolist(),
+		decided.potential_score[rows].tolist(),
+	):
+		codes = {value: code for code, value in enumerate(dict.fromkeys(column))}
+		key = key * len(codes) + np.array([codes[value] for value in column], dtype=np.int64)
+	# Each key account apart (its row after every shared key); the product of the counts of distinct values
+	# stays far below 2**63 for any population that fits in memory.
+	key = np.where(decided.is_key[rows], int(key.max()) + 1 + np.arange(len(rows)), key)
+	_distinct, first, which = np.unique(key, return_index=True, return_inverse=True)
+	memo = DecisionMemo(settings)
+	asked = standings(pop, decided, rows[first].tolist(), as_of, settings, profiles, memo)
+	return [st.why("tier") for st in asked], which.reshape(-1)
