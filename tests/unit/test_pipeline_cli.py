@@ -1,15 +1,22 @@
 import ast
+import contextlib
+import csv
+import io
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from customer_priority import cli
-from customer_priority.engine.history import Order, aggregate_orders
+from customer_priority.cli.order_csv import read_order_histories
+from customer_priority.engine.history import Order, aggregate_histories, aggregate_orders
 from customer_priority.engine.i18n import render_reasons
 from customer_priority.engine.keyaccount import PotentialProfile
 from customer_priority.engine.pipeline import compute_all
+from customer_priority.engine.ranking import pareto_summary
 from customer_priority.engine.settings import Settings
 
 ENGINE = Path(cli.__file__).parents[1] / "engine"
@@ -215,3 +222,137 @@ def test_a_key_account_marked_by_hand_or_not_buying_yet_comes_first():
 		assert (st.is_key, st.key_source, st.tier) == (True, source, "First"), name
 	assert "by hand" in render_reasons(by_name["one order"].why("tier"))
 	assert by_name["plain prospect"].tier == "Low" and not by_name["plain prospect"].is_key
+
+
+# ---------------------------------------------------------------------- the columnar path prints what the reference prints
+
+CUSTOMERS = ["Acme", "Beta, Inc.", 'The "Best" Co', "Line\nBreak", "سپهر", "Zed", "Own Co", "Quiet Ltd"]
+export_orders = st.lists(
+	st.tuples(
+		st.sampled_from(CUSTOMERS[:6] + CUSTOMERS[:2] * 4),
+		st.integers(0, 1200),
+		st.integers(0, 2_000_000),
+		st.sampled_from(["Completed", "To Deliver and Bill", "Cancelled", "Draft"]),
+	),
+	max_size=80,
+)
+customer_rows = st.lists(
+	st.tuples(
+		st.sampled_from(CUSTOMERS),
+		st.booleans(),
+		st.sampled_from(
+			[(0, 0, 0, 0, 0, 0), (5, 5, 5, 800, 40, 5), (1, 0, 2, 60, 12, 0), (3, 4, 3, 60, 12, 4)]
+		),
+	),
+	max_size=5,
+)
+
+
+def reference_output(orders_path, customers_path, fmt, limit, settings, as_of):
+	"""What ``customer-priority rank`` printed when every customer went through the per-customer engine."""
+	orders = read_order_histories(orders_path)
+	as_of = as_of or orders.newest or date.today()
+	names, profiles, internal = cli.load_customers(customers_path)
+	standings, _cutoffs = compute_all(
+		aggregate_histories(orders.histories, as_of, settings),
+		as_of,
+		settings,
+		customers=names,
+		profiles=profiles,
+		internal=internal,
+	)
+	rows = [cli.standing_row(s) for s in standings]
+	out = io.StringIO()
+	if fmt != "table":
+		cli.emit(rows, cli.RANK_COLUMNS, fmt, out)
+		return out.getvalue()
+	ranked = [s for s in standings if s.rank]
+	top, percent = pareto_summary(ranked)
+	total = sum(s.aggregate.window_value for s in ranked)
+	out.write(
+		f"As of {as_of}: {len(ranked)} customers ranked, value {total:,.2f} in the last {settings.lookback_days} "
+		f"days. The top {top} customers ({percent:.1f}%) bring 80% of it; "
+		f"{sum(1 for s in standings if s.is_key)} key accounts.\n\n"
+	)
+	limited = rows[:limit] if limit else rows
+	widths = {"reason": 60, "customer": 28}
+	cli.emit(limited, cli.TABLE_COLUMNS, "table", out, widths, cli.TABLE_HEADERS)
+	if len(limited) < len(rows):
+		out.write(f"... {len(rows) - len(limited)} more (use --limit 0 for all, or --format csv)\n")
+	return out.getvalue()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+	export_orders,
+	customer_rows,
+	st.sampled_from(["table", "csv", "json"]),
+	st.sampled_from([0, 1, 3]),
+	st.sampled_from([{}, {"key_account_min_window_value": 5000, "lookback_days": 200, "lapse_days": 60}]),
+	st.sampled_from([None, "2025-06-30"]),
+)
+def test_rank_prints_what_the_per_customer_engine_printed(
+	tmp_path_factory, orders, customers, fmt, limit, overrides, as_of
+):
+	folder = tmp_path_factory.mktemp("rank")
+	with open(folder / "orders.csv", "w", newline="", encoding="utf-8") as handle:
+		writer = csv.writer(handle)
+		writer.writerow(["ID", "Customer", "Date", "Net Total (Company Currency)", "Status"])
+		for number, (name, offset, cents, status) in enumerate(orders):
+			day = date(2023, 7, 1) + timedelta(days=offset)
+			writer.writerow([f"SO-{number}", name, day.isoformat(), f"{cents / 100:.2f}", status])
+	with open(folder / "customers.csv", "w", newline="", encoding="utf-8") as handle:
+		writer = csv.writer(handle)
+		writer.writerow(["Customer", "Is Internal Customer", *cli_profile_columns()])
+		for name, internal, profile in customers:
+			writer.writerow([name, int(internal), *profile])
+	(folder / "settings.json").write_text(json.dumps(overrides))
+	argv = ["rank", str(folder / "orders.csv"), "--customers", str(folder / "customers.csv")]
+	argv += ["--format", fmt, "--limit", str(limit), "--settings", str(folder / "settings.json")]
+	argv += ["--as-of", as_of] if as_of else []
+	out = io.StringIO()
+	with contextlib.redirect_stdout(out):
+		assert cli.main(argv) == 0
+	expected = reference_output(
+		str(folder / "orders.csv"),
+		folder / "customers.csv",
+		fmt,
+		limit,
+		Settings.from_dict(overrides),
+		date.fromisoformat(as_of) if as_of else None,
+	)
+	assert out.getvalue() == expected
+
+
+def cli_profile_columns():
+	return [
+		"Brand Strength",
+		"Production Volume",
+		"Sales Network",
+		"Staff Count",
+		"Years In Business",
+		"Purchase Potential",
+	]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+	st.lists(
+		st.fixed_dictionaries(
+			{
+				"rank": st.one_of(st.integers(0, 10**6), st.just("")),
+				"customer": st.text(),
+				"value": st.floats(allow_nan=False, allow_infinity=False),
+				"odd": st.one_of(st.floats(), st.text(max_size=3), st.integers(), st.booleans(), st.none()),
+			}
+		),
+		max_size=6,
+	)
+)
+def test_json_records_are_what_the_json_module_writes(rows):
+	keys = ("rank", "customer", "value", "odd")
+	out = io.StringIO()
+	cli.write_json_records({k: [row[k] for row in rows] for k in keys}, out)
+	expected = io.StringIO()
+	json.dump([{k: row[k] for k in keys} for row in rows], expected, ensure_ascii=False, indent=1)
+	assert out.getvalue() == expected.getvalue() + "\n"
