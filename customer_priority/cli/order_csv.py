@@ -376,7 +376,7 @@ def _read_columns(data: bytes, width: int, checker: RowChecker) -> OrderRows | N
 	# their lengths are still checked against the csv module's limit below.
 	types = dict.fromkeys(names, pa.large_binary())
 	types.update(
-		{names[i]: pa.large_string() for i in (columns.customer, columns.day, checker.status_index)},
+		{names[i]: pa.string() for i in (columns.customer, columns.day, checker.status_index)},
 		**{names[columns.amount]: pa.float64()},
 	)
 	table = pa_csv.read_csv(
@@ -398,7 +398,9 @@ def _read_columns(data: bytes, width: int, checker: RowChecker) -> OrderRows | N
 	else:
 		status = table[names[checker.status_index]]
 		submitted = [text for text in pc.unique(status).to_pylist() if checker.submitted[text]]
-		orders = table.filter(pc.is_in(status, value_set=pa.array(submitted, pa.large_string())))
+		orders = table.filter(pc.is_in(status, value_set=pa.array(submitted, pa.string())))
+	if not orders.num_rows:
+		return OrderRows([], np.zeros(0, dtype=np.intp), np.zeros(0), np.zeros(0, dtype=np.int64))
 	amount = orders[names[columns.amount]]
 	if amount.null_count:
 		return None

@@ -193,7 +193,7 @@ def test_the_columnar_reading_takes_a_file_only_to_read_it_as_the_careful_readin
 		assert careful is not None, "the columnar reading took a file the careful reading refuses"
 		assert fast.histories() == careful.histories
 		assert (fast.newest, fast.orders) == (careful.newest, careful.orders)
-	elif clean and date_format is None and rows:
+	elif clean and careful is not None and date_format is None and rows:
 		raise AssertionError("a clean export fell to the careful reading")
 	if careful is not None:
 		assert read_orders(str(path), date_format).histories() == careful.histories
