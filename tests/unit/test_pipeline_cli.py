@@ -6,6 +6,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -356,3 +357,23 @@ def test_json_records_are_what_the_json_module_writes(rows):
 	expected = io.StringIO()
 	json.dump([{k: row[k] for k in keys} for row in rows], expected, ensure_ascii=False, indent=1)
 	assert out.getvalue() == expected.getvalue() + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+	st.lists(
+		st.one_of(
+			st.floats(allow_nan=False, allow_infinity=False),
+			st.floats(-1e7, 1e7),
+			st.integers(-(10**9), 10**9).map(lambda n: n / 1000),  # halves of a cent: 2.675, 1.005, 0.125
+			st.integers(-(10**6), 10**6).map(lambda n: n / 8),
+			st.sampled_from(
+				[0.0, -0.0, 2.675, 1.005, 0.125, 0.375, -2.5e-3, 5e-3, 4503599627370495.5, 1e300]
+			),
+		),
+		max_size=50,
+	)
+)
+def test_rounding_as_columns_is_pythons_round(values):
+	got = cli.rounded(np.array(values, dtype=float))
+	assert list(map(repr, got)) == [repr(round(v, 2)) for v in values]
