@@ -17,7 +17,7 @@ from .bulk import NO_DAY, Decided, Population, reborn_days
 from .history import Aggregate, window_start
 from .i18n import Reason
 from .keyaccount import PotentialProfile
-from .pipeline import DecisionMemo, Standing, standing_for
+from .pipeline import DecisionMemo, Standing, key_account_of, standing_for
 from .ranking import Ranked, rank_reason
 from .settings import Settings
 
@@ -160,9 +160,9 @@ def tier_reasons(
 	for each row which of them is its own).
 
 	The reference is asked once per distinct set of facts such a reason is made of: the request facts of the
-	customer (lifecycle, class, whether it bought in the window, potential score, segment) and its RFM code. A
-	key account's reason names its own value and share, so each key account is asked alone. A property test
-	proves every row's reason equal to the reference's.
+	customer (lifecycle, class, whether it bought in the window, potential score, segment), its RFM code and, for
+	a key account, the reasons it is one (which may name its own value). A property test proves every row's
+	reason equal to the reference's.
 	"""
 	rows = np.asarray(rows, dtype=np.intp)
 	if not len(rows):
@@ -174,13 +174,41 @@ def tier_reasons(
 		decided.abc[rows].tolist(),
 		(pop.window_value[rows] > 0).tolist(),
 		decided.potential_score[rows].tolist(),
+		_key_reasons(pop, decided, rows, settings),
 	):
 		codes = {value: code for code, value in enumerate(dict.fromkeys(column))}
+		# The product of the counts of distinct values stays far below 2**63 for any population in memory.
 		key = key * len(codes) + np.array([codes[value] for value in column], dtype=np.int64)
-	# Each key account apart (its row after every shared key); the product of the counts of distinct values
-	# stays far below 2**63 for any population that fits in memory.
-	key = np.where(decided.is_key[rows], int(key.max()) + 1 + np.arange(len(rows)), key)
 	_distinct, first, which = np.unique(key, return_index=True, return_inverse=True)
 	memo = DecisionMemo(settings)
 	asked = standings(pop, decided, rows[first].tolist(), as_of, settings, profiles, memo)
 	return [st.why("tier") for st in asked], which.reshape(-1)
+
+
+def _key_reasons(pop: Population, decided: Decided, rows: np.ndarray, settings: Settings) -> list[tuple]:
+	"""Each key account's own key-account reasons (``pipeline.key_account_of``, with the rank it was given), as
+	something to compare; () for the others. A key account's tier reason names them."""
+	out: list[tuple] = [()] * len(rows)
+	for at in np.flatnonzero(decided.is_key[rows]).tolist():
+		row = int(rows[at])
+		ranked = None
+		if decided.rank[row]:
+			ranked = Ranked(
+				pop.names[row],
+				float(pop.window_value[row]),
+				int(decided.rank[row]),
+				float(decided.percentile[row]),
+				float(decided.share[row]),
+				float(decided.cumulative_share[row]),
+				str(decided.abc[row]),
+			)
+		potential = float(pop.potential[row])
+		key = key_account_of(
+			ranked,
+			None if potential != potential else potential,  # NaN: no profile
+			settings,
+			bool(pop.internal[row]),
+			bool(pop.marked_key[row]),
+		)
+		out[at] = tuple((r.template, *r.params.items()) for r in key.reasons)
+	return out
