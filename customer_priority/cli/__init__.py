@@ -166,23 +166,13 @@ def _cell(value: Any) -> str:
 	return str(value)
 
 
-def emit(
+def print_table(
 	rows: list[dict[str, Any]],
 	columns: Sequence[str],
-	fmt: str,
-	out: io.TextIOBase,
 	widths: dict[str, int] | None = None,
 	headers: dict[str, str] | None = None,
 ) -> None:
-	if fmt == "json":
-		json.dump(rows, out, ensure_ascii=False, indent=1)
-		out.write("\n")
-	elif fmt == "csv":
-		writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-		writer.writeheader()
-		writer.writerows(rows)
-	else:
-		out.write(format_table(rows, columns, widths, headers) + "\n")
+	sys.stdout.write(format_table(rows, columns, widths, headers) + "\n")
 
 
 @dataclass
@@ -378,16 +368,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 	print(ranking.summary_line())
 	print()
 	rows = [standing_row(s) for s in ranking.standings(args.limit)]
-	emit(rows, TABLE_COLUMNS, "table", sys.stdout, {"reason": 60, "customer": 26}, TABLE_HEADERS)
+	print_table(rows, TABLE_COLUMNS, {"reason": 60, "customer": 26}, TABLE_HEADERS)
 	if args.limit < len(ranking):
 		print(f"... {len(ranking) - args.limit} more (use --limit or --format csv)")
 	print()
 	print("Incoming requests, highest tier first")
-	emit(
+	print_table(
 		requests,
 		("tier", "request", "party", "situation", "reason"),
-		"table",
-		sys.stdout,
 		{"situation": 60, "reason": 70},
 	)
 	return 0
@@ -406,7 +394,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
 			if args.limit
 			else _records(ranking.columns())
 		)
-		emit(limited, TABLE_COLUMNS, "table", sys.stdout, {"reason": 60, "customer": 28}, TABLE_HEADERS)
+		print_table(limited, TABLE_COLUMNS, {"reason": 60, "customer": 28}, TABLE_HEADERS)
 		if len(limited) < len(ranking):
 			print(f"... {len(ranking) - len(limited)} more (use --limit 0 for all, or --format csv)")
 	elif args.format == "csv":
@@ -421,7 +409,7 @@ def _records(columns: dict[str, list]) -> list[dict[str, Any]]:
 
 
 def write_csv(columns: dict[str, list], out: io.TextIOBase) -> None:
-	"""The CSV ``emit`` writes for these rows (``csv.DictWriter``), without a dict per row."""
+	"""What ``csv.DictWriter`` writes for these rows (header and all), without a dict per row."""
 	writer = csv.writer(out, lineterminator="\n")
 	writer.writerow(list(columns))
 	writer.writerows(zip(*columns.values(), strict=True))

@@ -264,8 +264,13 @@ def reference_output(orders_path, customers_path, fmt, limit, settings, as_of):
 	)
 	rows = [cli.standing_row(s) for s in standings]
 	out = io.StringIO()
-	if fmt != "table":
-		cli.emit(rows, cli.RANK_COLUMNS, fmt, out)
+	if fmt == "json":
+		json.dump(rows, out, ensure_ascii=False, indent=1)
+		return out.getvalue() + "\n"
+	if fmt == "csv":
+		writer = csv.DictWriter(out, fieldnames=cli.RANK_COLUMNS, lineterminator="\n")
+		writer.writeheader()
+		writer.writerows(rows)
 		return out.getvalue()
 	ranked = [s for s in standings if s.rank]
 	top, percent = pareto_summary(ranked)
@@ -277,7 +282,7 @@ def reference_output(orders_path, customers_path, fmt, limit, settings, as_of):
 	)
 	limited = rows[:limit] if limit else rows
 	widths = {"reason": 60, "customer": 28}
-	cli.emit(limited, cli.TABLE_COLUMNS, "table", out, widths, cli.TABLE_HEADERS)
+	out.write(cli.format_table(limited, cli.TABLE_COLUMNS, widths, cli.TABLE_HEADERS) + "\n")
 	if len(limited) < len(rows):
 		out.write(f"... {len(rows) - len(limited)} more (use --limit 0 for all, or --format csv)\n")
 	return out.getvalue()
