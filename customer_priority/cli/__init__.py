@@ -306,6 +306,11 @@ def _json_texts(values: list) -> list[str]:
 	"""Each value as the json module writes it: a column of one type at C speed, a mixed one value by value."""
 	kinds = set(map(type, values))
 	if kinds == {str}:
+		distinct = dict.fromkeys(values)
+		if len(distinct) * 4 < len(values):  # tiers, segments, reasons: each distinct text escaped once
+			for text in distinct:
+				distinct[text] = encode_basestring(text)
+			return list(map(distinct.__getitem__, values))
 		return list(map(encode_basestring, values))
 	if kinds == {int}:
 		return list(map(int.__repr__, values))

@@ -347,16 +347,17 @@ def cli_profile_columns():
 		st.fixed_dictionaries(
 			{
 				"rank": st.one_of(st.integers(0, 10**6), st.just("")),
-				"customer": st.text(),
+				"customer": st.one_of(st.text(), st.sampled_from(["Acme", "", 'x"\ny', "سپهر"])),
 				"value": st.floats(allow_nan=False, allow_infinity=False),
+				"tier": st.sampled_from(["First", "Low", 'a"b\\']),
 				"odd": st.one_of(st.floats(), st.text(max_size=3), st.integers(), st.booleans(), st.none()),
 			}
 		),
-		max_size=6,
+		max_size=30,
 	)
 )
 def test_json_records_are_what_the_json_module_writes(rows):
-	keys = ("rank", "customer", "value", "odd")
+	keys = ("rank", "customer", "value", "tier", "odd")
 	out = io.StringIO()
 	cli.write_json_records({k: [row[k] for row in rows] for k in keys}, out)
 	expected = io.StringIO()
