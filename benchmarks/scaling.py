@@ -35,16 +35,6 @@ OUT = (
 KEEP = "--keep" in sys.argv
 
 
-def forget_standing() -> None:
-	"""Every customer back to no standing, as before the first recompute after install."""
-	from customer_priority.recompute import RESULT_COLUMNS
-
-	defaults = ", ".join(f"`{c}` = default(`{c}`)" for c in RESULT_COLUMNS)
-	frappe.db.sql(f"update `tabCustomer` set {defaults}")
-	frappe.db.sql("delete from `tabCustomer Tier Log`")
-	frappe.db.commit()
-
-
 def main() -> None:
 	frappe.init(site=SITE, sites_path=os.path.join(os.environ["FRAPPE_BENCH_PATH"], "sites"))
 	frappe.connect()
@@ -66,7 +56,7 @@ def main() -> None:
 		for customers, orders in SIZES:
 			dataset.grow(customers_before, customers, orders_before, orders)
 			customers_before, orders_before = customers, orders
-			forget_standing()
+			dataset.forget_standing()
 			group_by, writing = floor()
 			base = group_by + writing
 			memory_before = rss_mb()
