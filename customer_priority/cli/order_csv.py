@@ -352,7 +352,7 @@ def read_clean_export(path: str, date_format: str | None = None) -> OrderRows | 
 		pa.array([data], pa.large_binary()).cast(pa.large_string())  # valid UTF-8, checked in C
 		checker = RowChecker(path, order_columns(path, header), date_format)
 		return _read_columns(data, len(header), checker)
-	except (pa.ArrowInvalid, OrderFileError, ValueError):
+	except (pa.ArrowException, OrderFileError, ValueError):  # pyarrow could not, or a rule would not
 		return None
 
 

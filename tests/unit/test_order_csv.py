@@ -217,3 +217,21 @@ def test_the_columnar_reading_steps_aside_for_what_only_the_careful_reading_can_
 	assert read_clean_export(str(path)) is None, "not UTF-8"
 	path.write_text(header + "A,2026-01-01,1\nA,2026-01-03,2.5\n")
 	assert read_clean_export(str(path)).histories() == {"A": ([1.0, 2.5], [739617, 739619])}
+
+
+amount_texts = st.one_of(
+	st.floats(allow_nan=False, allow_infinity=False).map(repr),
+	st.floats(-1e12, 1e12).map(lambda x: f"{x:.17e}"),
+	st.from_regex(r"-?[0-9]{1,22}(\.[0-9]{1,22})?", fullmatch=True),
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(amount_texts, min_size=1, max_size=30))
+def test_amounts_read_as_columns_are_pythons_floats_to_the_last_digit(tmp_path_factory, texts):
+	path = tmp_path_factory.mktemp("csv") / "orders.csv"
+	lines = [f"A,2026-01-01,{text}" for text in texts]
+	path.write_text("Customer,Date,Net Total (Company Currency)\n" + "\n".join(lines) + "\n")
+	fast = read_clean_export(str(path))
+	assert fast is not None
+	assert list(map(repr, fast.amount.tolist())) == [repr(float(text)) for text in texts]
