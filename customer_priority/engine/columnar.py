@@ -168,27 +168,35 @@ def tier_reasons(
 	if not len(rows):
 		return [], np.zeros(0, dtype=np.intp)
 	key = np.zeros(len(rows), dtype=np.int64)
-	for column in (
-		decided.lifecycle[rows].tolist(),
-		decided.rfm_code[rows].tolist(),
-		decided.abc[rows].tolist(),
-		(pop.window_value[rows] > 0).tolist(),
-		decided.potential_score[rows].tolist(),
+	for codes, count in (
+		_codes(decided.lifecycle[rows].tolist()),
+		_codes(decided.rfm_code[rows].tolist()),
+		_codes(decided.abc[rows].tolist()),
+		((pop.window_value[rows] > 0).astype(np.int64), 2),
+		_codes(decided.potential_score[rows].tolist()),
 		_key_reasons(pop, decided, rows, settings),
 	):
-		codes = {value: code for code, value in enumerate(dict.fromkeys(column))}
 		# The product of the counts of distinct values stays far below 2**63 for any population in memory.
-		key = key * len(codes) + np.array([codes[value] for value in column], dtype=np.int64)
+		key = key * count + codes
 	_distinct, first, which = np.unique(key, return_index=True, return_inverse=True)
 	memo = DecisionMemo(settings)
 	asked = standings(pop, decided, rows[first].tolist(), as_of, settings, profiles, memo)
 	return [st.why("tier") for st in asked], which.reshape(-1)
 
 
-def _key_reasons(pop: Population, decided: Decided, rows: np.ndarray, settings: Settings) -> list[tuple]:
-	"""Each key account's own key-account reasons (``pipeline.key_account_of``, with the rank it was given), as
-	something to compare; () for the others. A key account's tier reason names them."""
-	out: list[tuple] = [()] * len(rows)
+def _codes(values: list) -> tuple[np.ndarray, int]:
+	"""Each value as the position of its first appearance among the distinct values, and how many there are."""
+	distinct = {value: code for code, value in enumerate(dict.fromkeys(values))}
+	return np.fromiter(map(distinct.__getitem__, values), np.int64, len(values)), len(distinct)
+
+
+def _key_reasons(
+	pop: Population, decided: Decided, rows: np.ndarray, settings: Settings
+) -> tuple[np.ndarray, int]:
+	"""Each key account's own key-account reasons (``pipeline.key_account_of``, with the rank it was given), coded
+	as in ``_codes`` (0 for the others): a key account's tier reason names them."""
+	seen: dict[tuple, int] = {(): 0}
+	out = np.zeros(len(rows), dtype=np.int64)
 	for at in np.flatnonzero(decided.is_key[rows]).tolist():
 		row = int(rows[at])
 		ranked = None
@@ -210,5 +218,5 @@ def _key_reasons(pop: Population, decided: Decided, rows: np.ndarray, settings: 
 			bool(pop.internal[row]),
 			bool(pop.marked_key[row]),
 		)
-		out[at] = tuple((r.template, *r.params.items()) for r in key.reasons)
-	return out
+		out[at] = seen.setdefault(tuple((r.template, *r.params.items()) for r in key.reasons), len(seen))
+	return out, len(seen)
