@@ -174,10 +174,12 @@ def tier_reasons(
 		_codes(decided.abc[rows].tolist()),
 		((pop.window_value[rows] > 0).astype(np.int64), 2),
 		_codes(decided.potential_score[rows].tolist()),
-		_key_reasons(pop, decided, rows, settings),
 	):
-		# The product of the counts of distinct values stays far below 2**63 for any population in memory.
-		key = key * count + codes
+		key = key * count + codes  # at most 6 lifecycles * 126 RFM codes * 3 classes * 2 * rows
+	# Renumbered (to fewer than rows) before the key accounts' own reasons, so the key stays below rows squared.
+	facts = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
+	codes, count = _key_reasons(pop, decided, rows, settings)
+	key = facts * count + codes
 	_distinct, first, which = np.unique(key, return_index=True, return_inverse=True)
 	memo = DecisionMemo(settings)
 	asked = standings(pop, decided, rows[first].tolist(), as_of, settings, profiles, memo)
