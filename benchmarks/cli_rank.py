@@ -1,6 +1,6 @@
 """What `customer-priority rank` costs against reading the same Sales Order export.
 
-    python benchmarks/cli_rank.py [ROWS] [CUSTOMERS] [ROUNDS] [--write]
+    python benchmarks/cli_rank.py [ROWS] [CUSTOMERS] [ROUNDS] [--write] [--before=DIR]
     (default 1,000,000 rows, 100,000 customers, 5 rounds)
 
 Every timing is taken on the same file, in turns, for ROUNDS rounds; the best of each is reported, so a busy
@@ -13,7 +13,9 @@ The CLI, in this process (Python's start and imports are not in any figure):
   - the careful reader:   the same file read row by row, as a file that is not clean is read;
   - rank:                 the whole command as typed (table of the top 50 and the summary), printed to a null
                           device: read, aggregate, rank, RFM, levels, key accounts, lifecycle, tiers, reasons;
-  - rank --format csv / json: every customer with its reason.
+  - rank --format csv / json: every customer with its reason;
+  - with --before=DIR, rank as the code in DIR runs it (a copy of an earlier commit, e.g. from `git archive`),
+    timed inside its own process after a first run, in turns with the rest.
 With --write, the figures go into RESULTS.md: its own section, and the CLI's line in the scale table.
 """
 
@@ -22,6 +24,7 @@ import csv
 import os
 import platform
 import random
+import subprocess
 import sys
 import time
 from datetime import date, timedelta
@@ -87,7 +90,33 @@ def rank_command(path: Path, *options: str) -> None:
 			raise SystemExit("customer-priority rank failed")
 
 
-def measure(rows: int, customers: int, rounds: int) -> dict[str, float]:
+BEFORE = """
+import contextlib, os, sys, time
+from customer_priority import cli
+def run():
+	with open(os.devnull, "w", encoding="utf-8") as null, contextlib.redirect_stdout(null):
+		cli.main(["rank", sys.argv[1]])
+run()
+started = time.perf_counter()
+run()
+print(time.perf_counter() - started)
+"""
+
+
+def rank_before(checkout: str, path: Path) -> float:
+	"""`customer-priority rank PATH` as the code in ``checkout`` runs it, timed in its own process."""
+	done = subprocess.run(
+		[sys.executable, "-c", BEFORE, str(path.resolve())],
+		cwd=checkout,
+		env={**os.environ, "PYTHONPATH": checkout},
+		capture_output=True,
+		text=True,
+		check=True,
+	)
+	return float(done.stdout.split()[-1])
+
+
+def measure(rows: int, customers: int, rounds: int, before: str | None = None) -> dict[str, float]:
 	path = make_csv(rows, customers)
 	runs = {
 		"bare": lambda: bare_read(path),
@@ -106,16 +135,21 @@ def measure(rows: int, customers: int, rounds: int) -> dict[str, float]:
 		print("polars is not installed: its baseline is left out (pip install polars to measure it)")
 	for run in runs.values():
 		run()  # warm the page cache and the imports
+	if before:
+		runs["before"] = lambda: rank_before(before, path)  # times itself: its process start is not counted
 	best = dict.fromkeys(runs, float("inf"))
 	for _round in range(rounds):
 		for name, run in runs.items():
 			started = time.perf_counter()
-			run()
-			best[name] = min(best[name], time.perf_counter() - started)
+			took = run()
+			took = took if name == "before" else time.perf_counter() - started
+			best[name] = min(best[name], took)
 	return best
 
 
-def report(best: dict[str, float], rows: int, customers: int, rounds: int, load: tuple) -> list[str]:
+def report(
+	best: dict[str, float], rows: int, customers: int, rounds: int, load: tuple, before: str | None = None
+) -> list[str]:
 	bare = best["bare"]
 	group = best.get("polars", best["pyarrow"])
 	group_name = "polars" if "polars" in best else "pyarrow"
@@ -124,7 +158,9 @@ def report(best: dict[str, float], rows: int, customers: int, rounds: int, load:
 		f"{platform.system()}; load average {load[0]:.2f} before, {load[1]:.2f} after the run (other work shares "
 		"the machine: each figure is the best of its rounds, taken in turns with its baseline).",
 		"",
-		f"Command: `python benchmarks/cli_rank.py {rows} {customers} {rounds}` on a generated export of {rows:,} "
+		f"Command: `python benchmarks/cli_rank.py {rows} {customers} {rounds}"
+		+ (f" --before={before}" if before else "")
+		+ f"` on a generated export of {rows:,} "
 		f"Sales Orders ({customers:,} customers, 3% cancelled), best of {rounds} rounds in turns.",
 		"",
 		"| what | baseline, same run | CLI | ratio |",
@@ -139,6 +175,11 @@ def report(best: dict[str, float], rows: int, customers: int, rounds: int, load:
 	):
 		lines.append(
 			f"| {label} | a bare `csv.reader` pass, {bare:.2f} s | {best[name]:.2f} s | {best[name] / bare:.2f}× |"
+		)
+	if "before" in best:
+		lines.append(
+			f"| `customer-priority rank` as the previous version ran it (`--before`) | a bare `csv.reader` pass, "
+			f"{bare:.2f} s | {best['before']:.2f} s | {best['before'] / bare:.2f}× |"
 		)
 	lines.append(
 		f"| `customer-priority rank` | {group_name} read + group-by of the file, {group:.2f} s | {best['rank']:.2f} s "
@@ -172,9 +213,10 @@ def main() -> None:
 	rows = int(args[0]) if len(args) > 0 else 1_000_000
 	customers = int(args[1]) if len(args) > 1 else 100_000
 	rounds = int(args[2]) if len(args) > 2 else 5
-	before = os.getloadavg()[0]
-	best = measure(rows, customers, rounds)
-	lines = report(best, rows, customers, rounds, (before, os.getloadavg()[0]))
+	previous = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--before=")), None)
+	load = os.getloadavg()[0]
+	best = measure(rows, customers, rounds, previous)
+	lines = report(best, rows, customers, rounds, (load, os.getloadavg()[0]), previous)
 	print("\n".join(lines))
 	if "--write" in sys.argv:
 		write_results(lines, best, rows, customers)

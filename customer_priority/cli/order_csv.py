@@ -398,7 +398,8 @@ def _read_columns(data: bytes, width: int, checker: RowChecker) -> OrderRows | N
 	else:
 		status = table[names[checker.status_index]]
 		submitted = [text for text in pc.unique(status).to_pylist() if checker.submitted[text]]
-		orders = table.filter(pc.is_in(status, value_set=pa.array(submitted, pa.string())))
+		needed = [names[i] for i in (columns.customer, columns.day, columns.amount)]  # the rest is not copied
+		orders = table.select(needed).filter(pc.is_in(status, value_set=pa.array(submitted, pa.string())))
 	if not orders.num_rows:
 		return OrderRows([], np.zeros(0, dtype=np.intp), np.zeros(0), np.zeros(0, dtype=np.int64))
 	amount = orders[names[columns.amount]]
