@@ -279,7 +279,7 @@ class RowChecker:
 
 
 class OrderRows(NamedTuple):
-	"""An export's submitted orders as columns, in file order."""
+	"""An export's submitted orders as columns; each customer's in file order (what every total is added in)."""
 
 	names: list[str]
 	"""The customers, in the order of their first submitted order."""
@@ -311,13 +311,13 @@ class OrderRows(NamedTuple):
 
 	@classmethod
 	def from_histories(cls, histories: dict[str, OrderHistory]) -> OrderRows:
+		"""The careful reading's histories, one customer after another."""
 		names = list(histories)
-		amounts = [amounts for amounts, _days in histories.values()]
-		counts = [len(amounts) for amounts in amounts]
+		counts = [len(days) for _amounts, days in histories.values()]
 		return cls(
 			names,
 			np.repeat(np.arange(len(names)), counts),
-			np.array([a for amounts in amounts for a in amounts], dtype=float),
+			np.array([a for amounts, _days in histories.values() for a in amounts], dtype=float),
 			np.array([d for _amounts, days in histories.values() for d in days], dtype=np.int64),
 		)
 

@@ -296,9 +296,10 @@ def reference_output(orders_path, customers_path, fmt, limit, settings, as_of):
 	st.sampled_from([0, 1, 3]),
 	st.sampled_from([{}, {"key_account_min_window_value": 5000, "lookback_days": 200, "lapse_days": 60}]),
 	st.sampled_from([None, "2025-06-30"]),
+	st.booleans(),
 )
 def test_rank_prints_what_the_per_customer_engine_printed(
-	tmp_path_factory, orders, customers, fmt, limit, overrides, as_of
+	tmp_path_factory, orders, customers, fmt, limit, overrides, as_of, thousands
 ):
 	folder = tmp_path_factory.mktemp("rank")
 	with open(folder / "orders.csv", "w", newline="", encoding="utf-8") as handle:
@@ -306,7 +307,9 @@ def test_rank_prints_what_the_per_customer_engine_printed(
 		writer.writerow(["ID", "Customer", "Date", "Net Total (Company Currency)", "Status"])
 		for number, (name, offset, cents, status) in enumerate(orders):
 			day = date(2023, 7, 1) + timedelta(days=offset)
-			writer.writerow([f"SO-{number}", name, day.isoformat(), f"{cents / 100:.2f}", status])
+			# "1,234.50" now and then: such a file is read by the careful reader, the rest as columns
+			amount = f"{cents / 100:,.2f}" if thousands and number % 3 == 0 else f"{cents / 100:.2f}"
+			writer.writerow([f"SO-{number}", name, day.isoformat(), amount, status])
 	with open(folder / "customers.csv", "w", newline="", encoding="utf-8") as handle:
 		writer = csv.writer(handle)
 		writer.writerow(["Customer", "Is Internal Customer", *cli_profile_columns()])
