@@ -69,7 +69,8 @@ def main() -> None:
 		say("# Benchmark results")
 		say()
 		say(
-			f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}."
+			f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}; "
+			f"load average {os.getloadavg()[0]:.1f} at the start (other work shares the machine: compare ratios)."
 		)
 		say(
 			f"Site `{SITE}`: {customers:,} customers, {orders:,} submitted Sales Orders, {LEADS:,} open bench leads"

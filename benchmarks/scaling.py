@@ -44,7 +44,8 @@ def main() -> None:
 	lines = [
 		f"Command: `cd /opt/frappe-bench/sites && FRAPPE_BENCH_PATH=/opt/frappe-bench PYTHONPATH=<checkout> "
 		f"../env/bin/python <checkout>/benchmarks/scaling.py {SITE} {' '.join(f'{c}:{o}' for c, o in SIZES)}"
-		f"{' --keep' if KEEP else ''}` ({os.cpu_count()} cores). Each size's floor is measured at that size.",
+		f"{' --keep' if KEEP else ''}` ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start). "
+		"Each size's floor is measured at that size.",
 		"",
 		"| customers | orders | floor | first recompute | ratio | per 1,000 customers | daily recompute | ratio | memory |",
 		"|---|---|---|---|---|---|---|---|---|",

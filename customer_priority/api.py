@@ -4,6 +4,7 @@ import frappe
 from frappe import _
 from frappe.utils import cint, now_datetime
 
+from customer_priority import inputs
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
 from customer_priority.engine.announcements import announcement_for
 from customer_priority.engine.i18n import _ as mark
@@ -22,22 +23,36 @@ def require_manager() -> None:
 		frappe.throw(_("Only a Sales Manager can do this"), frappe.PermissionError)
 
 
-def check(doctype: str, name: str) -> None:
-	if doctype not in OVERRIDABLE:
+def check(doctype, name) -> None:
+	"""The party a manager acts on: one of the tiered doctypes, existing, and writable by them. Arguments are
+	checked before anything is read (a hostile value gets a clear 4xx, never a 500)."""
+	inputs.required("Document Type", doctype)
+	if not isinstance(doctype, str) or doctype not in OVERRIDABLE:
 		frappe.throw(_("Tiers can be set by hand only on {0}").format(", ".join(_(d) for d in OVERRIDABLE)))
+	inputs.name("Name", name)
 	require_manager()
-	if not frappe.db.exists(doctype, name):
-		frappe.throw(_("{0} {1} does not exist").format(_(doctype), name), frappe.DoesNotExistError)
+	inputs.existing("Name", doctype, name)
 	frappe.has_permission(doctype, "write", doc=name, throw=True)
 
 
+def why(reason) -> str:
+	if reason is None or (isinstance(reason, str) and not reason.strip()):
+		frappe.throw(_("Say why"), frappe.MandatoryError, title=_("Reason Needed"))
+	return inputs.text("Reason", reason).strip()
+
+
+# Arguments default to None so that a missing one is refused with a message (Frappe answers a Python TypeError
+# with a 500).
 @frappe.whitelist(methods=["POST"])
-def set_tier_override(doctype: str, name: str, tier: str, reason: str) -> dict:
+def set_tier_override(
+	doctype: str | None = None, name: str | None = None, tier: str | None = None, reason: str | None = None
+) -> dict:
 	check(doctype, name)
-	if tier not in TIERS:
-		frappe.throw(_("Tier must be one of {0}").format(", ".join(_(t) for t in TIERS)))
-	if not (reason or "").strip():
-		frappe.throw(_("Say why the tier is set by hand"), title=_("Reason Needed"))
+	inputs.required("Tier", tier)
+	inputs.choice("Tier", tier, TIERS)
+	if reason is None or (isinstance(reason, str) and not reason.strip()):
+		frappe.throw(_("Say why the tier is set by hand"), frappe.MandatoryError, title=_("Reason Needed"))
+	reason = why(reason)
 	old = frappe.db.get_value(doctype, name, ["cp_priority_tier", "cp_rule_tier"], as_dict=True)
 	frappe.db.set_value(
 		doctype,
@@ -70,7 +85,7 @@ def set_tier_override(doctype: str, name: str, tier: str, reason: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def clear_tier_override(doctype: str, name: str) -> dict:
+def clear_tier_override(doctype: str | None = None, name: str | None = None) -> dict:
 	check(doctype, name)
 	row = frappe.db.get_value(
 		doctype, name, ["cp_priority_tier", "cp_rule_tier", "cp_tier_override"], as_dict=True
@@ -112,11 +127,14 @@ def clear_tier_override(doctype: str, name: str) -> dict:
 
 
 @frappe.whitelist(methods=["POST"])
-def set_key_account(customer: str, is_key: int, reason: str) -> dict:
+def set_key_account(
+	customer: str | None = None, is_key: int | str | None = None, reason: str | None = None
+) -> dict:
 	"""Mark (or unmark) a key account by hand; the rules leave a manual mark alone."""
 	check("Customer", customer)
-	if not (reason or "").strip():
-		frappe.throw(_("Say why"), title=_("Reason Needed"))
+	inputs.required("Key Account", is_key)
+	is_key = inputs.flag("Key Account", is_key)
+	reason = why(reason)
 	old, tier, manager = frappe.db.get_value(
 		"Customer", customer, ["cp_key_account", "cp_priority_tier", "account_manager"]
 	)
@@ -148,10 +166,9 @@ def set_key_account(customer: str, is_key: int, reason: str) -> dict:
 
 
 @frappe.whitelist()
-def buying_roles(customer: str) -> list[dict]:
+def buying_roles(customer: str | None = None) -> list[dict]:
 	"""Contacts linked to a customer with their buying role (spec section 5), Wallet first."""
-	if not frappe.db.exists("Customer", customer):
-		frappe.throw(_("{0} {1} does not exist").format(_("Customer"), customer), frappe.DoesNotExistError)
+	inputs.existing("Customer", "Customer", customer)
 	frappe.has_permission("Customer", "read", doc=customer, throw=True)
 	contacts = frappe.get_list(
 		"Contact",

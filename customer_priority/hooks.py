@@ -13,6 +13,8 @@ after_install = "customer_priority.install.after_install"
 before_uninstall = "customer_priority.install.before_uninstall"
 # Fields and index are re-asserted on every migrate, so a site repaired by hand or restored from an old backup heals.
 after_migrate = ["customer_priority.install.after_migrate"]
+# Malformed filters for the app's reports get a clear error instead of Frappe's 500 (see inputs.py).
+before_request = ["customer_priority.inputs.check_report_request"]
 
 # The desk namespace (tier colours, badge, override actions, list indicator, report cells): one plain file on
 # every desk page, no build step, so `bench get-app` needs no Node.js. The doctype scripts below only call it.

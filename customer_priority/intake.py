@@ -11,7 +11,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from customer_priority import reasons
+from customer_priority import inputs, reasons
 
 STANDING_DOCTYPES = ("Customer", "Lead", "Opportunity", "Issue")
 TITLE_FIELDS = {"Customer": "customer_name", "Lead": "lead_name", "Opportunity": "title", "Issue": "subject"}
@@ -60,22 +60,24 @@ def party_of_call(call_log) -> tuple[str, str] | tuple[None, None]:
 
 
 @frappe.whitelist()
-def caller_standing(call_log: str) -> dict | None:
+def caller_standing(call_log: str | None = None) -> dict | None:
 	"""For the call popup: the caller's party, its tier and why."""
-	if not isinstance(call_log, str) or not frappe.db.exists("Call Log", call_log):
-		frappe.throw(_("Call Log {0} does not exist").format(call_log), frappe.DoesNotExistError)
+	inputs.existing("Call Log", "Call Log", call_log)
 	frappe.has_permission("Call Log", "read", doc=call_log, throw=True)
 	doctype, name = party_of_call(frappe.get_doc("Call Log", call_log))
 	return standing_of(doctype, name) if doctype else None
 
 
 @frappe.whitelist()
-def reference_standing(doctype: str, name: str) -> dict | None:
-	"""For a Communication: the standing of the document it is about."""
+def reference_standing(doctype: str | None = None, name: str | None = None) -> dict | None:
+	"""For a Communication: the standing of the document it is about (none for a document that has none)."""
+	inputs.required("Document Type", doctype)
+	inputs.name("Document Type", doctype)
+	if not frappe.db.exists("DocType", doctype):
+		inputs.existing("Document Type", "DocType", doctype)
 	if doctype not in STANDING_DOCTYPES:
 		return None
-	if not isinstance(name, str) or not frappe.db.exists(doctype, name):
-		frappe.throw(_("{0} {1} does not exist").format(_(doctype), name), frappe.DoesNotExistError)
+	inputs.existing("Name", doctype, name)
 	frappe.has_permission(doctype, "read", doc=name, throw=True)
 	return standing_of(doctype, name)
 

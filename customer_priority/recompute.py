@@ -14,13 +14,14 @@ import json
 from datetime import date, datetime
 
 import numpy as np
+from rq.job import JobStatus
 
 import frappe
 from frappe import _
 from frappe.utils import cint, flt, getdate, now_datetime
-from frappe.utils.background_jobs import is_job_enqueued
+from frappe.utils.background_jobs import get_job, get_job_status
 
-from customer_priority import purchases
+from customer_priority import purchases, repair
 from customer_priority.api import require_manager
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	DOCTYPE as SETTINGS,
@@ -49,6 +50,8 @@ from customer_priority.standing import (
 
 JOB_ID = "customer_priority_recompute"
 LOCK = "customer_priority_recompute"
+"""MariaDB's named locks are server-wide: each site's lock is named after its database (``lock_name``), so a
+recompute on one site never makes another site's skip."""
 CHUNK = 5000
 RESULT_COLUMNS = {
 	"cp_lifetime_value": "decimal(21,9)",
@@ -83,7 +86,12 @@ RESULT_COLUMNS = {
 def start_recompute() -> str:
 	"""Settings' "Recompute Now": queue the job unless one is queued or running."""
 	require_manager()
-	if is_job_enqueued(JOB_ID):
+	status = get_job_status(JOB_ID)
+	if status == JobStatus.STARTED and lock_is_free():
+		# Its worker died (killed, out of memory) without telling RQ, which would keep it "started" for an hour;
+		# MariaDB released the lock with the worker's connection, so nothing is running.
+		get_job(JOB_ID).delete()
+	elif status in (JobStatus.QUEUED, JobStatus.STARTED):
 		return _("A recompute is already running; it will finish on its own.")
 	frappe.enqueue(
 		"customer_priority.recompute.recompute_all",
@@ -94,6 +102,14 @@ def start_recompute() -> str:
 		source="Manual",
 	)
 	return _("Recompute started: progress is shown here; you can leave this page.")
+
+
+def lock_is_free() -> bool:
+	return bool(frappe.db.sql("select is_free_lock(%s)", lock_name())[0][0])
+
+
+def lock_name() -> str:
+	return f"{LOCK}:{frappe.conf.db_name}"
 
 
 def scheduled_recompute():
@@ -128,12 +144,18 @@ def recompute_all(
 	fail_after_chunks: int | None = None,
 ) -> dict:
 	"""Recompute every customer. ``fail_after_chunks`` simulates a job killed mid-way (tests only)."""
-	if not frappe.db.sql("select get_lock(%s, 0)", LOCK)[0][0]:
+	if not frappe.db.sql("select get_lock(%s, 0)", lock_name())[0][0]:
 		return {"skipped": _("Another recompute holds the lock")}
 	try:
-		return _recompute(source, as_of or getdate(), fail_after_chunks)
+		started = now_datetime()
+		result = _recompute(source, as_of or getdate(), fail_after_chunks)
+		if not as_of or getdate(as_of) == getdate():
+			# An order submitted or cancelled while this ran may have been overwritten by the totals read at the
+			# start: those customers are rebuilt from their orders before the lock is let go.
+			repair.rebuild_customers(repair.out_of_step_since(started), source)
+		return result
 	finally:
-		frappe.db.sql("select release_lock(%s)", LOCK)
+		frappe.db.sql("select release_lock(%s)", lock_name())
 
 
 def recompute_customers(customers: list[str], source: str = "Hook") -> None:

@@ -3,6 +3,11 @@
 O(1) per order: the customer's row is locked (so concurrent submits for one customer queue up instead of
 losing an update), changed by the order's delta, and re-decided. Only a cancel of the customer's first or last
 order, or an order dated before the customer's latest one, asks the index for the dates it cannot derive.
+
+A sale never waits on the ranking: if this work fails, everything it wrote is rolled back to a savepoint, the
+submit (or cancel) goes on, an Error Log entry names the order, the user sees a short notice, and the customer is
+queued for a rebuild from its orders (``repair.rebuild_customers``). Only a deadlock or a lock wait timeout, which
+leave the whole transaction unusable, still stop the submit, as they would without this app.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from datetime import date
 
 import frappe
+from frappe import _
 from frappe.utils import cint, flt, getdate
 
 from customer_priority import purchases
@@ -20,23 +26,59 @@ from customer_priority.engine.history import is_return_after_lapse, window_start
 from customer_priority.engine.settings import Settings
 from customer_priority.standing import AGGREGATE_FIELDS, retier_customer
 
+SAVEPOINT = "customer_priority_order"
+
 
 def on_submit(doc, method=None):
 	counted = purchases.current()
 	if counted.counts(doc):
-		record_order(doc, counted, +1)
+		kept_apart(record_order, doc, counted, +1)
 
 
 def on_cancel(doc, method=None):
 	counted = purchases.current()
 	if counted.counts(doc):
-		record_order(doc, counted, -1)
+		kept_apart(record_order, doc, counted, -1)
+
+
+def kept_apart(work, doc, *args) -> None:
+	"""Run the ranking work for one order so that its failure never half-applies and never stops the sale."""
+	frappe.db.savepoint(SAVEPOINT)
+	pending = len(frappe.db.after_commit._functions)
+	try:
+		work(doc, *args)
+	except Exception as exc:
+		if frappe.db.is_deadlocked(exc) or frappe.db.is_timedout(exc):
+			raise  # the database rolled the whole transaction back: nothing of the submit is left to keep
+		frappe.db.rollback(save_point=SAVEPOINT)
+		while len(frappe.db.after_commit._functions) > pending:  # nor announce what was rolled back
+			frappe.db.after_commit._functions.pop()
+		frappe.log_error(
+			title=_("Customer Priority could not count {0} {1}").format(_(doc.doctype), doc.name),
+			reference_doctype=doc.doctype,
+			reference_name=doc.name,
+		)
+		frappe.enqueue(
+			"customer_priority.repair.rebuild_customers",
+			queue="long",
+			enqueue_after_commit=True,
+			customers=[doc.customer],
+		)
+		frappe.msgprint(
+			_("{0} is saved; the priority of {1} will be brought up to date in the background.").format(
+				doc.name, doc.customer
+			),
+			alert=True,
+			indicator="orange",
+		)
+	else:
+		frappe.db.release_savepoint(SAVEPOINT)
 
 
 def record_order(doc, counted: purchases.Purchases, sign: int) -> None:
 	customer = doc.customer
 	day = getdate(doc.get(counted.date_field))
-	amount = flt(doc.base_net_total)
+	amount = counted.value(doc)
 	settings = get_engine_settings()
 	row = frappe.db.get_value("Customer", customer, AGGREGATE_FIELDS, as_dict=True, for_update=True)
 	if row is None:

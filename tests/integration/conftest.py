@@ -13,6 +13,9 @@ from customer_priority.customer_priority.doctype.customer_priority_settings.cust
 	DOCTYPE as SETTINGS,
 )
 
+# The web server and the API users of the REST tests: one of each for the whole run, whichever module needs them.
+from tests.integration.rest import keys, server  # noqa: F401
+
 SITE = os.environ.get("CP_TEST_SITE", "cp-test.localhost")
 
 

@@ -94,7 +94,7 @@ def test_killed_recompute_leaves_customers_whole_and_a_rerun_finishes(committed_
 	with pytest.raises(RuntimeError):
 		recompute.recompute_all(source="Manual", fail_after_chunks=1)
 	frappe.db.rollback()
-	frappe.db.sql("select release_lock(%s)", recompute.LOCK)
+	frappe.db.sql("select release_lock(%s)", recompute.lock_name())
 	rows = [customer_row(n, "cp_rank", "cp_ranked_on", "cp_abc_class") for n in names]
 	for row in rows:
 		assert (row.cp_rank and row.cp_ranked_on and row.cp_abc_class) or (
@@ -112,10 +112,10 @@ def test_second_recompute_is_refused_while_one_runs():
 	second = get_db(host=frappe.conf.db_host, user=frappe.conf.db_name, password=frappe.conf.db_password)
 	second.connect()
 	try:
-		assert second.sql("select get_lock(%s, 0)", recompute.LOCK)[0][0] == 1
+		assert second.sql("select get_lock(%s, 0)", recompute.lock_name())[0][0] == 1
 		assert "skipped" in recompute.recompute_all(source="Manual")
 	finally:
-		second.sql("select release_lock(%s)", recompute.LOCK)
+		second.sql("select release_lock(%s)", recompute.lock_name())
 		second.close()
 	assert other
 

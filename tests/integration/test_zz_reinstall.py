@@ -1,4 +1,5 @@
-"""Uninstall leaves ERPNext's data intact and no trace of the app; install again works (runs last)."""
+"""Uninstall leaves ERPNext's data intact and no trace of the app; install again works; the whole lifecycle on a
+site that already holds thousands of customers (runs last)."""
 
 import os
 
@@ -49,3 +50,21 @@ def test_uninstall_and_reinstall_keep_erpnext_data():
 	assert counts() == before
 	assert frappe.db.has_column("Customer", "cp_priority_tier")
 	assert frappe.db.exists("DocType", "Customer Tier Log")
+
+
+def test_lifecycle_on_a_site_that_already_has_thousands_of_customers():
+	"""Install on a site holding thousands of customers and tens of thousands of orders, migrate twice, uninstall,
+	reinstall (benchmarks/lifecycle.py; the full 100,000 / 1,000,000 run is in benchmarks/RESULTS.md)."""
+	from benchmarks import lifecycle
+
+	frappe.db.rollback()
+	figures = lifecycle.run(SITE, 3000, 30000)
+	print(lifecycle.report(figures))
+	assert figures["second migrate changed"] == [], "the second migrate changed something"
+	assert (
+		figures["uninstall changed"] == []
+	), "uninstall left ERPNext's tables different from before the install"
+	assert figures["reinstalled"]
+	for name in lifecycle.STEPS:
+		assert figures[name]["writes"] > 0 and not figures[name]["errors"], (name, figures[name])
+		assert figures[name]["longest_write_wait"] < 10, (name, figures[name])

@@ -101,6 +101,7 @@ class CustomerPrioritySettings(Document):
 		messages = [self.describe(field, why) for field, why in settings.problems()]
 		messages += self.unknown_sales_stages(settings)
 		messages += self.bad_routing()
+		messages += self.companies_without_rate()
 		if messages:
 			frappe.throw("<br>".join(messages), title=_("Invalid Settings"), exc=frappe.ValidationError)
 
@@ -127,6 +128,21 @@ class CustomerPrioritySettings(Document):
 			if cint(self.get(time_field)) <= 0:
 				messages.append(_("Response Time {0} must be longer than zero").format(_(tier)))
 		return messages
+
+	def companies_without_rate(self) -> list[str]:
+		"""Values are counted in one currency: a company keeping its books in another needs an exchange rate."""
+		from customer_priority.purchases import company_currencies, company_rate, value_currency
+
+		included = tuple(row.company for row in self.companies)
+		currency = value_currency(included)
+		return [
+			_(
+				"{0} keeps its books in {1} and there is no Currency Exchange from {1} to {2}: add one, or list "
+				"only companies in {2} under Companies"
+			).format(frappe.bold(company), own, currency)
+			for company, own in company_currencies(included).items()
+			if company_rate(own, currency) is None
+		]
 
 	def unknown_sales_stages(self, settings: Settings) -> list[str]:
 		stages = set(settings.final_sales_stages) | set(settings.negotiation_sales_stages)

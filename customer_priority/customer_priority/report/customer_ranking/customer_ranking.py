@@ -24,13 +24,26 @@ from customer_priority.customer_priority.doctype.customer_priority_settings.cust
 from customer_priority.engine.bulk import rank_columns
 from customer_priority.engine.ranking import ABC_CLASSES, pareto_head
 from customer_priority.engine.settings import TIERS
+from customer_priority.inputs import report_filters
 from customer_priority.permissions import readable
 
 CHART_ROWS = 30
+FILTERS = {
+	"company": ("Link", "Company", "Company"),
+	"from_date": ("Date", "From Date", None),
+	"to_date": ("Date", "To Date", None),
+	"customer_group": ("Link", "Customer Group", "Customer Group"),
+	"territory": ("Link", "Territory", "Territory"),
+	"level": ("Select", "Level", lambda: [level.name for level in get_engine_settings().levels]),
+	"tier": ("Select", "Priority Tier", TIERS),
+	"abc_class": ("Select", "ABC Class", ABC_CLASSES),
+	"key_accounts_only": ("Check", "Key Accounts Only", None),
+	"top": ("Int", "Show Top (0 = All)", None),
+}
 
 
 def execute(filters=None):
-	filters = frappe._dict(filters or {})
+	filters = report_filters(filters, FILTERS)
 	settings = get_engine_settings()
 	to_date = getdate(filters.to_date) if filters.to_date else getdate()
 	from_date = (
@@ -38,7 +51,6 @@ def execute(filters=None):
 	)
 	if from_date > to_date:
 		frappe.throw(_("From Date must be on or before To Date"))
-	check_filters(filters)
 	limit = cint(filters.top) if filters.top not in (None, "") else 500
 	if is_default_view(filters, from_date, to_date, settings):
 		return stored_ranking(limit)
@@ -142,21 +154,6 @@ def stored_ranking(limit: int):
 	if not rows:
 		return columns(), [], None, None, []
 	return columns(), rows, None, chart(rows), stored_summary(flt(total), cint(count), cint(class_a))
-
-
-def check_filters(filters) -> None:
-	"""Refuse values no form could send, with a clear message (they never reach SQL as text anyway)."""
-	for field, doctype in (
-		("company", "Company"),
-		("customer_group", "Customer Group"),
-		("territory", "Territory"),
-	):
-		if filters.get(field) and not frappe.db.exists(doctype, filters.get(field)):
-			frappe.throw(_("{0} {1} does not exist").format(_(doctype), frappe.bold(filters.get(field))))
-	if filters.tier and filters.tier not in TIERS:
-		frappe.throw(_("Tier must be one of {0}").format(", ".join(_(t) for t in TIERS)))
-	if filters.abc_class and filters.abc_class not in ABC_CLASSES:
-		frappe.throw(_("ABC Class must be A, B or C"))
 
 
 def fetch(filters, from_date, to_date):

@@ -9,11 +9,14 @@ from customer_priority.customer_priority.doctype.customer_priority_settings.cust
 )
 from customer_priority.engine.evaluation import is_review_due
 from customer_priority.engine.keyaccount import RELATIONSHIP_PLAYS
+from customer_priority.inputs import report_filters
 from customer_priority.permissions import readable
+
+FILTERS = {"key_accounts_only": ("Check", "Key Accounts Only", None)}
 
 
 def execute(filters=None):
-	filters = frappe._dict(filters or {})
+	filters = report_filters(filters, FILTERS)
 	settings = get_engine_settings()
 	today = getdate()
 	conditions = [

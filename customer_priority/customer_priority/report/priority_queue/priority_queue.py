@@ -7,6 +7,7 @@ from frappe.utils import cint, getdate
 
 from customer_priority import reasons
 from customer_priority.engine.settings import TIERS
+from customer_priority.inputs import report_filters
 
 SOURCES = {
 	"Lead": {
@@ -27,12 +28,16 @@ SOURCES = {
 }
 
 
+FILTERS = {
+	"document_type": ("Select", "Document Type", tuple(SOURCES)),
+	"tier": ("Select", "Priority Tier", TIERS),
+	"mine": ("Check", "Only Mine", None),
+	"overdue_only": ("Check", "Overdue Only", None),
+}
+
+
 def execute(filters=None):
-	filters = frappe._dict(filters or {})
-	if filters.document_type and filters.document_type not in SOURCES:
-		frappe.throw(_("Document Type must be one of {0}").format(", ".join(_(d) for d in SOURCES)))
-	if filters.tier and filters.tier not in TIERS:
-		frappe.throw(_("Tier must be one of {0}").format(", ".join(_(t) for t in TIERS)))
+	filters = report_filters(filters, FILTERS)
 	today = getdate()
 	rows = []
 	for doctype, spec in SOURCES.items():

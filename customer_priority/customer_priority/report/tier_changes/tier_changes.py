@@ -7,6 +7,7 @@ from frappe.utils import add_days, getdate
 from customer_priority import reasons
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import LOG_FIELDS
 from customer_priority.engine.settings import TIERS
+from customer_priority.inputs import existing, report_filters
 from customer_priority.permissions import readable
 
 FIELDS = (
@@ -29,16 +30,26 @@ def direction(row) -> str:
 	return "Up" if TIERS.index(row.new_value) < TIERS.index(row.old_value) else "Down"
 
 
+FILTERS = {
+	"from_date": ("Date", "From Date", None),
+	"to_date": ("Date", "To Date", None),
+	"field": ("Select", "What Changed", FIELDS),
+	"source": ("Select", "Source", SOURCES),
+	"party_type": ("Select", "Party Type", PARTY_TYPES),
+	"party": ("Name", "Party", None),
+}
+
+
 def execute(filters=None):
-	filters = frappe._dict(filters or {})
+	filters = report_filters(filters, FILTERS)
+	if filters.party:
+		types = [filters.party_type] if filters.party_type else PARTY_TYPES
+		if not any(frappe.db.exists(t, filters.party) for t in types):
+			existing("Party", types[0], filters.party)  # refused with the usual "does not exist"
 	to_date = getdate(filters.to_date) if filters.to_date else getdate()
 	from_date = getdate(filters.from_date) if filters.from_date else add_days(to_date, -90)
 	if from_date > to_date:
 		frappe.throw(_("From Date must be on or before To Date"))
-	if filters.field and filters.field not in FIELDS:
-		frappe.throw(_("What Changed must be one of {0}").format(", ".join(_(f) for f in FIELDS)))
-	if filters.source and filters.source not in SOURCES:
-		frappe.throw(_("Source must be one of {0}").format(", ".join(_(s) for s in SOURCES)))
 	conditions = ["changed_on between %(from_date)s and %(to_date)s"]
 	params = {"from_date": from_date, "to_date": add_days(to_date, 1)}
 	for key in ("field", "source", "party_type", "party"):

@@ -1,0 +1,39 @@
+"""Bring named customers back in line with their orders: the queued follow-up when an order's hook failed, and
+the finishing pass of a full recompute for customers whose orders moved while it ran.
+
+The customers' rows are locked before their orders are read, so a submit committing at the same moment is either
+seen here or waits and applies its delta on top of the rebuilt row: no order is lost and none counted twice.
+"""
+
+from __future__ import annotations
+
+import frappe
+from frappe.utils import add_to_date
+
+from customer_priority import purchases
+
+# How far before its start a recompute looks for orders changed under it: longer than any submit takes.
+MARGIN_MINUTES = 2
+
+
+def rebuild_customers(customers: list[str], source: str = "Hook") -> int:
+	"""Background job: rebuild these customers' aggregates from their orders and re-decide them."""
+	from customer_priority.recompute import recompute_customers
+
+	customers = sorted({c for c in customers or [] if isinstance(c, str)})
+	frappe.db.commit()  # a fresh transaction: its snapshot is taken after the locks below
+	existing = frappe.db.sql(
+		"select name from `tabCustomer` where name in %(names)s order by name for update",
+		{"names": tuple(customers) or ("",)},
+		pluck=True,
+	)
+	if existing:
+		recompute_customers(existing, source)
+	frappe.db.commit()
+	return len(existing)
+
+
+def out_of_step_since(started) -> list[str]:
+	"""Customers whose orders changed since a recompute started (less the margin) and whose stored totals no
+	longer match them."""
+	return purchases.out_of_step(purchases.current(), add_to_date(started, minutes=-MARGIN_MINUTES))
