@@ -1,6 +1,7 @@
 """A deterministic data set shaped like ERPNext's rows, inserted and removed with set-based SQL.
 
-N customers (``BENCH-CP-0000001`` ...) and M submitted Sales Orders over three years, skewed as real sales are (a
+N customers (``BENCH-CP-0000001`` ...) and M submitted Sales Orders (or Sales Invoices with their items) over
+three years, skewed as real sales are (a
 customer drawn as 1 + floor(rand^2 * N): a few customers hold most orders), and optionally L open Leads. The same
 arguments give the same rows (MariaDB's ``rand(seed)``); an order was last modified on its own date, as real ones
 mostly were (a recompute looks again at orders modified while it ran); everything is removed by ``drop``. A real
@@ -95,9 +96,43 @@ def forget_standing() -> None:
 	frappe.db.commit()
 
 
+def make_invoices(customers: int, invoices: int) -> None:
+	"""M submitted Sales Invoices for the same customers, skewed alike, with their item rows (a second row on every
+	third invoice, every 50th invoice a return): the rows ERPNext's Gross Profit report and the app's profit
+	aggregate read (net amount, cost rate, stock quantity)."""
+	company = frappe.db.get_value("Company", {}, "name")
+	frappe.db.sql(
+		f"""insert into `tabSales Invoice` (name, customer, company, posting_date, base_net_total, is_return,
+		is_opening, docstatus, status, creation, modified, owner, modified_by, idx, currency, conversion_rate)
+		select concat(%(p)s, 'SI-', lpad(seq, 8, '0')),
+			concat(%(p)s, lpad(1 + floor(pow(rand(seq), 2) * {int(customers)}), 7, '0')), %(company)s,
+			date_sub(curdate(), interval floor(rand(seq * 7) * 1095) day),
+			if(seq mod 50 = 0, -1, 1) * round(10 + rand(seq * 13) * 5000, 2), seq mod 50 = 0, 'No', 1, 'Paid',
+			now(), now(), 'Administrator', 'Administrator', 0, 'USD', 1
+		from seq_1_to_{int(invoices)}""",
+		{"p": PREFIX, "company": company},
+	)
+	for row, every in ((1, 1), (2, 3)):
+		frappe.db.sql(
+			f"""insert into `tabSales Invoice Item` (name, parent, parenttype, parentfield, idx, item_code,
+			item_name, qty, stock_qty, base_net_amount, incoming_rate, docstatus, creation, modified, owner,
+			modified_by)
+			select concat(%(p)s, 'SII-', lpad(seq, 8, '0'), '-{row}'), concat(%(p)s, 'SI-', lpad(seq, 8, '0')),
+				'Sales Invoice', 'items', {row}, 'BENCH-ITEM', 'Bench item',
+				@q := if(seq mod 50 = 0, -1, 1) * (1 + floor(rand(seq * {row + 17}) * 20)), @q,
+				@q * round(5 + rand(seq * {row + 29}) * 250, 2), round(3 + rand(seq * {row + 41}) * 200, 2), 1,
+				now(), now(), 'Administrator', 'Administrator'
+			from seq_1_to_{int(invoices)} where seq mod {every} = 0""",
+			{"p": PREFIX},
+		)
+	frappe.db.commit()
+
+
 def drop() -> None:
 	if frappe.db.table_exists("Customer Tier Log"):  # absent while the app is not installed
 		frappe.db.sql("delete from `tabCustomer Tier Log` where party like %s", PREFIX + "%")
+	frappe.db.sql("delete from `tabSales Invoice Item` where parent like %s", PREFIX + "%")
+	frappe.db.sql("delete from `tabSales Invoice` where name like %s", PREFIX + "%")
 	frappe.db.sql("delete from `tabSales Order` where name like %s", PREFIX + "%")
 	frappe.db.sql("delete from `tabLead` where name like %s", PREFIX + "%")
 	frappe.db.sql("delete from `tabCustomer` where name like %s", PREFIX + "%")

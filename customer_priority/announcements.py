@@ -34,6 +34,7 @@ SUBJECTS = {
 	"promoted_first": mark("{party} moved up to the First tier"),
 	"key_lapsed": mark("Key account {party} has lapsed: no order for too long"),
 	"level_moved": mark("{party} moved from level {old} to {new}"),
+	"key_at_risk": mark("Key account {party} is at risk of being lost"),
 }
 REALTIME_EVENT = "customer_priority_tier_change"
 

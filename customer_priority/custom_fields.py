@@ -214,7 +214,11 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			"cp_key_account_source",
 			options=options(RELATIONSHIP_LEVELS),
 		),
-		*override_fields("cp_relationship_level"),
+		# The watch (``watch.py``): why a key account may be lost; the tier rules read it as "may leave".
+		computed("cp_at_risk", "At Risk", "Check", "cp_relationship_level", in_standard_filter=1),
+		computed("cp_at_risk_reason", "Why At Risk", "Small Text", "cp_at_risk", depends_on="cp_at_risk"),
+		computed("cp_at_risk_data", "Why At Risk (Data)", "Long Text", "cp_at_risk_reason", hidden=1),
+		*override_fields("cp_at_risk_data"),
 		{
 			"fieldname": "cp_value_section",
 			"label": "Purchase Value",
@@ -226,9 +230,16 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		computed("cp_average_order_value", "Average Order Value", "Currency", "cp_lifetime_value"),
 		computed("cp_order_count", "Orders", "Int", "cp_average_order_value"),
 		computed("cp_window_order_count", "Orders in Look-back Window", "Int", "cp_order_count"),
-		{"fieldname": "cp_value_col", "fieldtype": "Column Break", "insert_after": "cp_window_order_count"},
+		# Gross profit of submitted Sales Invoices, as ERPNext's Gross Profit report takes it (returns subtract).
+		computed("cp_window_profit", "Gross Profit in Look-back Window", "Currency", "cp_window_order_count"),
+		computed("cp_lifetime_profit", "Lifetime Gross Profit", "Currency", "cp_window_profit"),
+		computed("cp_window_invoiced", "Invoiced in Look-back Window", "Currency", "cp_lifetime_profit"),
+		computed("cp_margin_percent", "Margin (%)", "Percent", "cp_window_invoiced"),
+		# What the level's privileges changed on this customer and what it had before (``privileges.py``).
+		computed("cp_privileges", "Privileges Applied by Level", "Small Text", "cp_margin_percent", hidden=1),
+		{"fieldname": "cp_value_col", "fieldtype": "Column Break", "insert_after": "cp_privileges"},
 		# Indexed: the Customer Ranking's default page is read in rank order straight from the stored ranking.
-		computed("cp_rank", "Rank by Value", "Int", "cp_value_col", search_index=1),
+		computed("cp_rank", "Rank", "Int", "cp_value_col", search_index=1),
 		computed("cp_percentile", "Percentile", "Percent", "cp_rank"),
 		computed(
 			"cp_abc_class",

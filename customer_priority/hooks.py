@@ -78,7 +78,11 @@ doc_events = {
 ignore_links_on_delete = ["Customer Tier Log"]
 
 scheduler_events = {
-	"daily_long": ["customer_priority.recompute.scheduled_recompute"],
+	# The watch first, so the recompute reads fresh reasons a key account may be lost.
+	"daily_long": [
+		"customer_priority.watch.scheduled_refresh",
+		"customer_priority.recompute.scheduled_recompute",
+	],
 	"daily": ["customer_priority.reviews.create_review_todos"],
 	# Unanswered First and High requests are escalated within ten minutes of their Respond By.
 	"cron": {"*/10 * * * *": ["customer_priority.escalation.run_escalations"]},

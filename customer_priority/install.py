@@ -6,7 +6,8 @@ from frappe.gettext.translate import compile_translations as compile_app
 
 from customer_priority.custom_fields import get_custom_fields
 from customer_priority.engine.settings import default_levels
-from customer_priority.purchases import ORDER_INDEX, ORDER_INDEX_COLUMNS
+from customer_priority.privileges import restore_all
+from customer_priority.purchases import ORDER_INDEX, ORDER_INDEX_COLUMNS, PROFIT_INDEX, PROFIT_INDEX_COLUMNS
 
 ISSUE_PRIORITIES = {"First": "Urgent", "High": "High", "Medium": "Medium", "Low": "Low"}
 ADDED_BY_APP = "Added by Customer Priority"
@@ -36,21 +37,23 @@ def sync_custom_fields():
 
 
 def add_order_indexes():
-	for doctype, columns in ORDER_INDEX_COLUMNS.items():
-		table = f"tab{doctype}"
-		if not frappe.db.sql(f"SHOW INDEX FROM `{table}` WHERE Key_name = %s", ORDER_INDEX):
-			frappe.db.sql_ddl(
-				"ALTER TABLE `{}` ADD INDEX `{}` ({})".format(
-					table, ORDER_INDEX, ", ".join(f"`{c}`" for c in columns)
+	for name, by_doctype in ((ORDER_INDEX, ORDER_INDEX_COLUMNS), (PROFIT_INDEX, PROFIT_INDEX_COLUMNS)):
+		for doctype, columns in by_doctype.items():
+			table = f"tab{doctype}"
+			if not frappe.db.sql(f"SHOW INDEX FROM `{table}` WHERE Key_name = %s", name):
+				frappe.db.sql_ddl(
+					"ALTER TABLE `{}` ADD INDEX `{}` ({})".format(
+						table, name, ", ".join(f"`{c}`" for c in columns)
+					)
 				)
-			)
 
 
 def drop_order_indexes():
-	for doctype in ORDER_INDEX_COLUMNS:
-		table = f"tab{doctype}"
-		if frappe.db.sql(f"SHOW INDEX FROM `{table}` WHERE Key_name = %s", ORDER_INDEX):
-			frappe.db.sql_ddl(f"ALTER TABLE `{table}` DROP INDEX `{ORDER_INDEX}`")
+	for name, by_doctype in ((ORDER_INDEX, ORDER_INDEX_COLUMNS), (PROFIT_INDEX, PROFIT_INDEX_COLUMNS)):
+		for doctype in by_doctype:
+			table = f"tab{doctype}"
+			if frappe.db.sql(f"SHOW INDEX FROM `{table}` WHERE Key_name = %s", name):
+				frappe.db.sql_ddl(f"ALTER TABLE `{table}` DROP INDEX `{name}`")
 
 
 def make_default_records():
@@ -83,6 +86,8 @@ def make_default_records():
 
 
 def before_uninstall():
+	# Customers go back to the group, price list and loyalty program they had before any level's privileges.
+	restore_all()
 	fields = get_custom_fields()
 	for doctype, docfields in fields.items():
 		names = [f["fieldname"] for f in docfields]

@@ -276,3 +276,164 @@ def out_of_step(purchases: Purchases, since) -> list[str]:
 		{**params, "since": since},
 		pluck=True,
 	)
+
+
+# ---------------------------------------------------------------------- gross profit
+# Gross profit as ERPNext's Gross Profit report takes it: each submitted Sales Invoice item's net amount in company
+# currency less its cost, the valuation rate it left stock at (``incoming_rate``) times the stock quantity; a return
+# has negative quantities and amounts, so it subtracts. It comes from invoices whatever counts as a purchase
+# (orders carry no cost), and opening invoices are left out as the report leaves them out.
+PROFIT = "(i.base_net_amount - i.incoming_rate * i.stock_qty)"
+NET = "i.base_net_amount"
+PROFIT_INDEX = "cp_profit"
+"""Covering indexes for the gross-profit aggregate: the invoices by customer (with what picks them), and each
+invoice's item rows with the figures profit is made of, so neither table's wide rows are read."""
+PROFIT_INDEX_COLUMNS = {
+	"Sales Invoice": ("docstatus", "customer", "posting_date", "is_opening", "company"),
+	"Sales Invoice Item": ("parent", "parenttype", "base_net_amount", "incoming_rate", "stock_qty"),
+}
+
+
+def profit_where(companies: tuple[str, ...] = ()) -> tuple[str, dict]:
+	"""The invoices (alias ``si``) whose items make gross profit, with their named parameters."""
+	conditions = ["si.docstatus = 1", "si.customer is not null", "si.is_opening != 'Yes'"]
+	params: dict = {}
+	if companies:
+		conditions.append("si.company in %(cp_companies)s")
+		params["cp_companies"] = tuple(companies)
+	return " and ".join(conditions), params
+
+
+def counts_for_profit(doc, companies: tuple[str, ...] = ()) -> bool:
+	"""Whether a Sales Invoice being submitted or cancelled moves its customer's gross profit."""
+	return (
+		doc.doctype == "Sales Invoice"
+		and bool(doc.get("customer"))
+		and doc.get("is_opening") != "Yes"
+		and (not companies or doc.get("company") in companies)
+	)
+
+
+def invoice_profit(invoice: str) -> tuple[float, float]:
+	"""One invoice's (net amount, gross profit), both negative for a return: the hooks' delta."""
+	net, profit = frappe.db.sql(
+		f"select sum({NET}), sum({PROFIT}) from `tabSales Invoice Item` i where i.parent = %(invoice)s "
+		"and i.parenttype = 'Sales Invoice'",
+		{"invoice": invoice},
+	)[0]
+	return flt(net), flt(profit)
+
+
+def customer_profits(
+	window: tuple[date, date], companies: tuple[str, ...] = (), customers: list[str] | None = None
+) -> list[tuple]:
+	"""Every customer's (or the named customers') (name, lifetime gross profit, window gross profit, window net
+	amount): one GROUP BY over the items of submitted invoices. ``window`` is the look-back window, both ends
+	included."""
+	where, params = profit_where(companies)
+	if customers is not None:
+		where += " and si.customer in %(customers)s"
+		params["customers"] = tuple(customers) or ("",)
+	# Invoices first, in customer order on their covering index, then each one's items on theirs: the GROUP BY
+	# needs no temporary table and no wide row is read (STRAIGHT_JOIN keeps that order).
+	return frappe.db.sql(
+		f"""select si.customer, sum({PROFIT}),
+			sum(if(si.posting_date between %(start)s and %(end)s, {PROFIT}, 0)),
+			sum(if(si.posting_date between %(start)s and %(end)s, {NET}, 0))
+		from `tabSales Invoice` si straight_join `tabSales Invoice Item` i
+			on i.parent = si.name and i.parenttype = 'Sales Invoice'
+		where {where} group by si.customer""",
+		{**params, "start": window[0], "end": window[1]},
+	)
+
+
+def period_profits(
+	period: tuple[date, date], companies: tuple[str, ...] = ()
+) -> dict[str, tuple[float, float]]:
+	"""(Net amount, gross profit) per customer over a period (the Customer Ranking's other periods)."""
+	where, params = profit_where(companies)
+	rows = frappe.db.sql(
+		f"""select si.customer, sum({NET}), sum({PROFIT})
+		from `tabSales Invoice` si straight_join `tabSales Invoice Item` i
+			on i.parent = si.name and i.parenttype = 'Sales Invoice'
+		where {where} and si.posting_date between %(start)s and %(end)s group by si.customer""",
+		{**params, "start": period[0], "end": period[1]},
+	)
+	return {name: (flt(net), flt(profit)) for name, net, profit in rows}
+
+
+# ---------------------------------------------------------------------- key accounts watched
+def two_period_values(
+	purchases: Purchases, now: tuple[date, date], before: tuple[date, date], customers: list[str]
+) -> dict[str, tuple[float, float]]:
+	"""What each named customer bought in two periods (this quarter so far, the same days last year)."""
+	if not customers:
+		return {}
+	where, params = purchases.where()
+	field = purchases.date_field
+	rows = frappe.db.sql(
+		f"""select customer, sum(if(`{field}` between %(now_start)s and %(now_end)s, base_net_total, 0)),
+			sum(if(`{field}` between %(before_start)s and %(before_end)s, base_net_total, 0))
+		from {purchases.table} where {where} and customer in %(customers)s
+			and `{field}` between %(before_start)s and %(now_end)s
+		group by customer""",
+		{**params, **_periods(now, before), "customers": tuple(customers)},
+	)
+	return {name: (flt(a), flt(b)) for name, a, b in rows}
+
+
+def group_two_period_values(
+	purchases: Purchases, now: tuple[date, date], before: tuple[date, date], groups: list[str]
+) -> dict[str, tuple[float, float]]:
+	"""What all customers of each named customer group bought in the same two periods."""
+	if not groups:
+		return {}
+	where, params = purchases.where("o")
+	field = purchases.date_field
+	rows = frappe.db.sql(
+		f"""select c.customer_group, sum(if(o.`{field}` between %(now_start)s and %(now_end)s, o.base_net_total, 0)),
+			sum(if(o.`{field}` between %(before_start)s and %(before_end)s, o.base_net_total, 0))
+		from {purchases.table} o join `tabCustomer` c on c.name = o.customer
+		where {where} and c.customer_group in %(groups)s and o.`{field}` between %(before_start)s and %(now_end)s
+		group by c.customer_group""",
+		{**params, **_periods(now, before), "groups": tuple(groups)},
+	)
+	return {group: (flt(a), flt(b)) for group, a, b in rows}
+
+
+def _periods(now: tuple[date, date], before: tuple[date, date]) -> dict:
+	return {"now_start": now[0], "now_end": now[1], "before_start": before[0], "before_end": before[1]}
+
+
+def item_groups_bought(customers: list[str], window: tuple[date, date]) -> dict[str, set[str]]:
+	"""The item groups each named customer bought on submitted Sales Orders in the window."""
+	rows = frappe.db.sql(
+		"""select so.customer, soi.item_group from `tabSales Order` so
+		join `tabSales Order Item` soi on soi.parent = so.name and soi.parenttype = 'Sales Order'
+		where so.docstatus = 1 and so.customer in %(customers)s and so.transaction_date between %(start)s and %(end)s
+		group by so.customer, soi.item_group""",
+		{"customers": tuple(customers) or ("",), "start": window[0], "end": window[1]},
+	)
+	out: dict[str, set[str]] = {}
+	for customer, item_group in rows:
+		if item_group:
+			out.setdefault(customer, set()).add(item_group)
+	return out
+
+
+def item_groups_by_customer_group(groups: list[str], window: tuple[date, date]) -> dict[str, dict[str, int]]:
+	"""Per customer group: each item group its customers bought on submitted Sales Orders in the window, with how
+	many of them bought it."""
+	rows = frappe.db.sql(
+		"""select c.customer_group, soi.item_group, count(distinct so.customer) from `tabSales Order` so
+		join `tabSales Order Item` soi on soi.parent = so.name and soi.parenttype = 'Sales Order'
+		join `tabCustomer` c on c.name = so.customer
+		where so.docstatus = 1 and c.customer_group in %(groups)s and so.transaction_date between %(start)s and %(end)s
+		group by c.customer_group, soi.item_group""",
+		{"groups": tuple(groups) or ("",), "start": window[0], "end": window[1]},
+	)
+	out: dict[str, dict[str, int]] = {}
+	for group, item_group, count in rows:
+		if item_group:
+			out.setdefault(group, {})[item_group] = int(count)
+	return out

@@ -21,7 +21,7 @@ from frappe import _
 from frappe.utils import cint, flt, getdate, now_datetime
 from frappe.utils.background_jobs import get_job, get_job_status
 
-from customer_priority import purchases, repair
+from customer_priority import purchases, reasons, repair
 from customer_priority.api import require_manager
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	DOCTYPE as SETTINGS,
@@ -62,6 +62,10 @@ RESULT_COLUMNS = {
 	"cp_last_order_date": "date",
 	"cp_reborn_on": "date",
 	"cp_average_order_value": "decimal(21,9)",
+	"cp_lifetime_profit": "decimal(21,9)",
+	"cp_window_profit": "decimal(21,9)",
+	"cp_window_invoiced": "decimal(21,9)",
+	"cp_margin_percent": "decimal(21,9)",
 	"cp_rank": "int",
 	"cp_percentile": "decimal(21,9)",
 	"cp_abc_class": "varchar(1)",
@@ -71,6 +75,7 @@ RESULT_COLUMNS = {
 	"cp_level": "varchar(140)",
 	"cp_lifecycle": "varchar(20)",
 	"cp_key_account": "int",
+	"cp_at_risk": "int",
 	"cp_key_account_source": "varchar(20)",
 	"cp_relationship_level": "varchar(40)",
 	"cp_potential_score": "decimal(21,9)",
@@ -124,7 +129,18 @@ DECIMAL_COLUMNS = tuple(c for c, kind in RESULT_COLUMNS.items() if kind.startswi
 
 def order_aggregates(as_of: date, settings, customers: list[str] | None = None) -> dict[str, Aggregate]:
 	window = (window_start(as_of, settings), as_of)
-	return purchases.customer_aggregates(purchases.current(), window, settings.lapse_days, customers)
+	counted = purchases.current()
+	aggregates = purchases.customer_aggregates(counted, window, settings.lapse_days, customers)
+	for name, lifetime, in_window, invoiced in purchases.customer_profits(
+		window, counted.companies, customers
+	):
+		agg = aggregates.setdefault(name, Aggregate(name))
+		agg.lifetime_profit, agg.window_profit, agg.window_invoiced = (
+			flt(lifetime),
+			flt(in_window),
+			flt(invoiced),
+		)
+	return aggregates
 
 
 def publish_progress(done: int, total: int, description: str) -> None:
@@ -172,6 +188,7 @@ STORED = (
 	"name",
 	*STATE_FIELDS,
 	"cp_override_reason",
+	"cp_at_risk_data",
 	*PROFILE_FIELDS,
 	*(c for c in RESULT_COLUMNS if c not in ("cp_tier_reason", "cp_tier_reason_data")),
 )
@@ -277,6 +294,15 @@ def fresh_totals(stored: dict, as_of: date, settings) -> dict[str, np.ndarray]:
 			if row is not None:
 				reborn[row] = day.toordinal()
 	totals["reborn"] = reborn
+	for column in ("lifetime_profit", "window_profit", "window_invoiced"):
+		totals[column] = np.zeros(n)
+	for name, lifetime, window, invoiced in purchases.customer_profits(
+		(window_start(as_of, settings), as_of), counted.companies
+	):
+		row = index.get(name)
+		if row is not None:
+			totals["lifetime_profit"][row], totals["window_profit"][row] = flt(lifetime), flt(window)
+			totals["window_invoiced"][row] = flt(invoiced)
 	totals["stored_days"] = stored_days  # the comparison with what is stored needs them too
 	return totals
 
@@ -315,6 +341,9 @@ def population(stored: dict, totals: dict, settings) -> Population:
 			],
 			dtype=bool,
 		),
+		window_profit=totals["window_profit"],
+		lifetime_profit=totals["lifetime_profit"],
+		at_risk=np.array([bool(data) for data in stored["cp_at_risk_data"]], dtype=bool),
 	)
 
 
@@ -332,6 +361,10 @@ def new_values(stored: dict, totals: dict, decided: Decided) -> dict[str, np.nda
 		"cp_last_order_date": totals["last"],
 		"cp_reborn_on": totals["reborn"],
 		"cp_average_order_value": np.where(count > 0, totals["lifetime"] / np.maximum(count, 1), 0.0),
+		"cp_lifetime_profit": totals["lifetime_profit"],
+		"cp_window_profit": totals["window_profit"],
+		"cp_window_invoiced": totals["window_invoiced"],
+		"cp_margin_percent": margin_percent(totals["window_profit"], totals["window_invoiced"]),
 		"cp_rank": decided.rank,
 		"cp_percentile": np.where(ranked, decided.percentile, 0.0),
 		"cp_abc_class": np.where(ranked, decided.abc, ""),
@@ -341,6 +374,7 @@ def new_values(stored: dict, totals: dict, decided: Decided) -> dict[str, np.nda
 		"cp_level": decided.level,
 		"cp_lifecycle": decided.lifecycle,
 		"cp_key_account": decided.is_key.astype(np.int64),
+		"cp_at_risk": decided.at_risk.astype(np.int64),
 		"cp_key_account_source": np.where(decided.is_key, decided.key_source, ""),
 		"cp_relationship_level": decided.relationship_level,
 		"cp_potential_score": decided.potential_score,
@@ -349,6 +383,12 @@ def new_values(stored: dict, totals: dict, decided: Decided) -> dict[str, np.nda
 			overridden, np.array(stored["cp_override_tier"], dtype=object), decided.tier
 		),
 	}
+
+
+def margin_percent(profit: np.ndarray, invoiced: np.ndarray) -> np.ndarray:
+	"""``Aggregate.window_margin`` for every row (0 without anything invoiced)."""
+	invoiced_rows = invoiced > 0
+	return np.where(invoiced_rows, 100.0 * profit / np.where(invoiced_rows, invoiced, 1.0), 0.0)
 
 
 def changed_mask(
@@ -364,7 +404,7 @@ def changed_mask(
 			changed |= old != np.round(new.astype(float), 6)
 		elif column in DAY_COLUMNS:
 			changed |= stored_days[column] != new
-		elif column in ("cp_rank", "cp_order_count", "cp_window_order_count", "cp_key_account"):
+		elif column in ("cp_rank", "cp_order_count", "cp_window_order_count", "cp_key_account", "cp_at_risk"):
 			changed |= np.array([cint(v) for v in stored[column]], dtype=np.int64) != new
 		else:
 			changed |= np.array([v or "" for v in stored[column]], dtype=object) != np.array(
@@ -378,9 +418,10 @@ def decide_everyone(as_of: date, settings):
 	stored = read_stored()
 	totals = fresh_totals(stored, as_of, settings)
 	decided = decide_population(population(stored, totals, settings), as_of, settings)
-	bought = (decided.rank > 0) & (totals["window"] > 0)
+	ranked_by = totals["window_profit"] if settings.rank_by == "Gross Profit" else totals["window"]
+	bought = (decided.rank > 0) & (ranked_by > 0)
 	ranking_totals = {
-		"total": float(totals["window"][bought].sum()),
+		"total": float(ranked_by[bought].sum()),
 		"count": int(bought.sum()),
 		"class_a": int((bought & (decided.abc == "A")).sum()),
 	}
@@ -396,7 +437,7 @@ def decide_everyone(as_of: date, settings):
 	return stored, totals, decided
 
 
-BEFORE = ("name", *STATE_FIELDS, "cp_override_reason", *PROFILE_FIELDS)
+BEFORE = ("name", *STATE_FIELDS, "cp_override_reason", "cp_at_risk_data", *PROFILE_FIELDS)
 """What the reasons and the log of a changed customer need of its stored row."""
 WRITTEN = tuple(
 	c for c in RESULT_COLUMNS if c not in ("cp_tier_reason", "cp_tier_reason_data", "cp_ranked_on")
@@ -442,6 +483,9 @@ def reference_standing(row: int, before, totals, decided, count: int, settings, 
 		purchases.day(totals["first"][row]),
 		purchases.day(totals["last"][row]),
 		purchases.day(totals["reborn"][row]),
+		lifetime_profit=float(totals["lifetime_profit"][row]),
+		window_profit=float(totals["window_profit"][row]),
+		window_invoiced=float(totals["window_invoiced"][row]),
 	)
 	ranked = None
 	if decided.rank[row]:
@@ -455,7 +499,7 @@ def reference_standing(row: int, before, totals, decided, count: int, settings, 
 		)
 		ranked = Ranked(
 			before.name,
-			agg.window_value,
+			agg.ranking_values(settings)[0],
 			int(decided.rank[row]),
 			float(decided.percentile[row]),
 			float(decided.share[row]),
@@ -475,6 +519,7 @@ def reference_standing(row: int, before, totals, decided, count: int, settings, 
 		is_internal=bool(cint(before.is_internal_customer)),
 		memo=memo,
 		marked_key=marked_key(before),
+		risk=reasons.decode(before.cp_at_risk_data) if before.cp_at_risk_data else None,
 	)
 
 

@@ -11,7 +11,7 @@ from datetime import date
 import frappe
 from frappe.utils import cint, flt, getdate
 
-from customer_priority import reasons
+from customer_priority import privileges, reasons
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
 	get_rfm_cutoffs,
@@ -34,6 +34,9 @@ AGGREGATE_FIELDS = (
 	"cp_first_order_date",
 	"cp_last_order_date",
 	"cp_reborn_on",
+	"cp_lifetime_profit",
+	"cp_window_profit",
+	"cp_window_invoiced",
 )
 PROFILE_FIELDS = (
 	"cp_brand_strength",
@@ -58,6 +61,8 @@ STATE_FIELDS = (
 	"cp_abc_class",
 	"is_internal_customer",
 	"account_manager",
+	"cp_at_risk",
+	"cp_at_risk_data",
 )
 # Log label for each tracked decision, with the stored field it lives in.
 LOGGED = (
@@ -66,6 +71,7 @@ LOGGED = (
 	("Key Account", "cp_key_account"),
 	("Relationship Level", "cp_relationship_level"),
 	("Lifecycle", "cp_lifecycle"),
+	("At Risk", "cp_at_risk"),
 )
 
 
@@ -93,6 +99,9 @@ def aggregate_values(agg: Aggregate) -> dict:
 				agg.first_order,
 				agg.last_order,
 				agg.reborn_on,
+				agg.lifetime_profit,
+				agg.window_profit,
+				agg.window_invoiced,
 			),
 			strict=True,
 		)
@@ -109,6 +118,9 @@ def aggregate_from_row(name: str, row) -> Aggregate:
 		first_order=getdate(row.cp_first_order_date) if row.cp_first_order_date else None,
 		last_order=getdate(row.cp_last_order_date) if row.cp_last_order_date else None,
 		reborn_on=getdate(row.cp_reborn_on) if row.cp_reborn_on else None,
+		lifetime_profit=flt(row.cp_lifetime_profit),
+		window_profit=flt(row.cp_window_profit),
+		window_invoiced=flt(row.cp_window_invoiced),
 	)
 
 
@@ -144,6 +156,8 @@ def standing_values(st: Standing, row, settings: Settings) -> dict:
 		"cp_rfm_score": st.rfm_code,
 		"cp_rfm_segment": st.segment,
 		"cp_average_order_value": agg.average_order_value,
+		"cp_margin_percent": agg.window_margin or 0.0,
+		"cp_at_risk": 1 if st.at_risk else 0,
 	}
 	values["cp_tier_reason"], values["cp_tier_reason_data"] = tier_reason(st.why("tier"), row)
 	return values
@@ -161,8 +175,7 @@ def changes_to_log(party: str, before, after: dict, st: Standing, source: str, r
 	# A first standing (a new customer, or every customer on the first recompute after install) is a starting
 	# point, not a change: the customer's record holds it with its reason, and the log, its report, its chart
 	# and the "lapsed this month" card stay about moves (the same rule as the announcements').
-	if not before.get("cp_priority_tier"):
-		return []
+	had_standing = bool(before.get("cp_priority_tier"))
 	entries = []
 	topic = {
 		"Tier": "tier",
@@ -170,10 +183,11 @@ def changes_to_log(party: str, before, after: dict, st: Standing, source: str, r
 		"Key Account": "key",
 		"Relationship Level": "relationship",
 		"Lifecycle": "lifecycle",
+		"At Risk": "risk",
 	}
-	for label, field in LOGGED:
+	for label, field in LOGGED if had_standing else ():
 		old, new = before.get(field), after.get(field)
-		if field == "cp_key_account":
+		if field in ("cp_key_account", "cp_at_risk"):
 			old, new = cint(old), cint(new)
 		if (old or "") == (new or ""):
 			continue
@@ -197,6 +211,12 @@ def changes_to_log(party: str, before, after: dict, st: Standing, source: str, r
 				"reference_doctype": reference.doctype if reference else None,
 				"reference_name": reference.name if reference else None,
 			}
+		)
+	if "cp_level" in after:
+		# A level that grants privileges applies them on the customer's record as the level changes (a first level
+		# too: its privileges are no news, but they are the customer's).
+		entries.extend(
+			privileges.apply_level_change(party, before.get("cp_level"), after["cp_level"], source, reference)
 		)
 	if cint(before.get("cp_tier_override")) and (before.get("cp_rule_tier") or "") != after["cp_rule_tier"]:
 		entries.append(
@@ -243,7 +263,7 @@ def retier_customer(
 		# Before the first recompute a customer has no rank yet (0): the value rules still see its value.
 		ranked = Ranked(
 			customer,
-			agg.window_value,
+			agg.ranking_values(settings)[0],
 			cint(row.cp_rank),
 			flt(row.cp_percentile),
 			0.0,
@@ -261,6 +281,7 @@ def retier_customer(
 		None if profile.is_empty else profile,
 		is_internal=bool(cint(row.is_internal_customer)),
 		marked_key=marked_key(row),
+		risk=reasons.decode(row.cp_at_risk_data) if row.cp_at_risk_data else None,
 	)
 	values = standing_values(st, row, settings)
 	frappe.db.set_value("Customer", customer, values, update_modified=False)

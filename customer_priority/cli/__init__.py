@@ -3,6 +3,7 @@
     customer-priority demo                     rank the bundled sample data, tier the sample requests
     customer-priority rank ORDERS.csv          rank a Sales Order export from ERPNext
     options: --format table|csv|json  --settings FILE.json  --as-of YYYY-MM-DD  --limit N
+             --profits GROSS_PROFIT.csv  (rank): ERPNext's Gross Profit report by invoice, for profit and margin
 
 It runs exactly the engine the Frappe app runs, so what it prints is what the app would store.
 """
@@ -25,10 +26,17 @@ from typing import Any
 import numpy as np
 
 from customer_priority.cli.order_csv import OrderFileError, read_orders
+from customer_priority.cli.profit_csv import read_profits
 from customer_priority.cli.sample_data import AS_OF as SAMPLE_AS_OF
 from customer_priority.cli.sample_data import SAMPLE_DIR
 from customer_priority.engine.bulk import Decided, Population, decide_population
-from customer_priority.engine.columnar import population_from_orders, standings, tier_reasons
+from customer_priority.engine.columnar import (
+	ProfitColumns,
+	population_from_orders,
+	standings,
+	thin_margins,
+	tier_reasons,
+)
 from customer_priority.engine.i18n import render_reasons
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
 from customer_priority.engine.pipeline import Standing
@@ -40,6 +48,8 @@ RANK_COLUMNS = (
 	"rank",
 	"customer",
 	"value",
+	"profit",
+	"margin",
 	"share",
 	"cumulative_share",
 	"abc",
@@ -57,7 +67,7 @@ RANK_COLUMNS = (
 
 # The terminal table keeps to what a salesperson reads first; csv and json carry every column.
 TABLE_COLUMNS = tuple(c for c in RANK_COLUMNS if c not in ("points", "relationship"))
-TABLE_HEADERS = {"share": "share%", "cumulative_share": "cum%", "key_account": "key"}
+TABLE_HEADERS = {"share": "share%", "cumulative_share": "cum%", "key_account": "key", "margin": "margin%"}
 
 
 class CliError(Exception):
@@ -120,6 +130,8 @@ def standing_row(st: Standing) -> dict[str, Any]:
 		"rank": st.rank or "",
 		"customer": st.customer,
 		"value": round(st.aggregate.window_value, 2),
+		"profit": round(st.aggregate.window_profit, 2),
+		"margin": "" if st.aggregate.window_margin is None else round(st.aggregate.window_margin, 1),
 		"share": round(st.share, 2),
 		"cumulative_share": round(st.cumulative_share, 2),
 		"abc": st.abc if st.rank else "",
@@ -210,6 +222,8 @@ class Ranking:
 			"rank": [r or "" for r in rank],
 			"customer": [pop.names[row] for row in rows.tolist()],
 			"value": rounded(pop.window_value[rows]),
+			"profit": rounded(pop.window_profit[rows]),
+			"margin": margins(pop.window_profit[rows], pop.window_invoiced[rows]),
 			"share": rounded(decided.share[rows]),
 			"cumulative_share": rounded(decided.cumulative_share[rows]),
 			"abc": np.where(ranked, decided.abc[rows], "").tolist(),
@@ -225,14 +239,28 @@ class Ranking:
 		}
 
 	def summary_line(self) -> str:
+		pop, settings = self.population, self.settings
 		ranked = self.order[: int(np.count_nonzero(self.decided.rank))]  # internal customers are not ranked
 		top, percent = pareto_head(self.decided.cumulative_share[ranked].tolist())
-		total = sum(self.population.window_value[ranked].tolist())
+		# Python's sum in rank order, as the reference adds the printed standings.
+		total = sum(pop.window_value[ranked].tolist())
+		profit = sum(pop.window_profit[ranked].tolist())
+		invoiced = sum(pop.window_invoiced[ranked].tolist())
 		keys = int(np.count_nonzero(self.decided.is_key))
+		thin = int(
+			np.count_nonzero(thin_margins(pop.window_invoiced[ranked], pop.window_profit[ranked], settings))
+		)
+		by_profit = settings.rank_by == "Gross Profit"
+		ranked_total = f"gross profit {profit:,.2f}" if by_profit else f"value {total:,.2f}"
+		beside = f"value {total:,.2f}" if by_profit else f"gross profit {profit:,.2f}"
+		margin = f" ({beside}, {100 * profit / invoiced:.1f}% margin)" if invoiced > 0 else ""
+		thin_text = (
+			f"; {thin} at a thin margin (below {settings.thin_margin_percent:g}%)" if invoiced > 0 else ""
+		)
 		return (
-			f"As of {self.as_of}: {len(ranked)} customers ranked, value {total:,.2f} in the last "
-			f"{self.settings.lookback_days} days. The top {top} customers ({percent:.1f}%) bring 80% of it; "
-			f"{keys} key accounts."
+			f"As of {self.as_of}: {len(ranked)} customers ranked by {'gross profit' if by_profit else 'value'}, "
+			f"{ranked_total} in the last {settings.lookback_days} days{margin}. The top {top} customers "
+			f"({percent:.1f}%) bring 80% of it; {keys} key accounts{thin_text}."
 		)
 
 
@@ -253,21 +281,40 @@ def rounded(values: np.ndarray, digits: int = 2) -> list[float]:
 	return out
 
 
+def margins(profit: np.ndarray, invoiced: np.ndarray) -> list:
+	"""``standing_row``'s margin of each row: ``Aggregate.window_margin`` rounded to 0.1, "" without revenue."""
+	has = invoiced > 0
+	with np.errstate(divide="ignore", invalid="ignore"):
+		values = rounded(np.where(has, 100.0 * profit / np.where(has, invoiced, 1.0), 0.0), 1)
+	return [v if h else "" for v, h in zip(values, has.tolist(), strict=True)]
+
+
 def rank_orders(
 	orders_path: str,
 	settings: Settings,
 	as_of: date | None,
 	customers_path: Path | None = None,
 	date_format: str | None = None,
+	profits_path: str | None = None,
 ) -> Ranking:
-	"""Read an export, aggregate each customer's orders and decide everyone, all as columns."""
+	"""Read an export (and the gross profit per invoice, when given), aggregate each customer's orders and
+	profit and decide everyone, all as columns."""
 	orders = read_orders(orders_path, date_format)
 	if as_of is None:
 		# Rank as of the newest order in the file, so an old export is not all "Lapsed".
 		as_of = orders.newest or date.today()
+	profits = read_profits(profits_path, date_format) if profits_path else None
+	if profits is None and settings.rank_by == "Gross Profit":
+		raise CliError(
+			"ranking by gross profit needs --profits FILE (ERPNext's Gross Profit report by invoice)"
+		)
 	names, profiles, internal = load_customers(customers_path) if customers_path else ([], {}, set())
 	known = set(orders.names)
-	everyone = orders.names + [name for name in dict.fromkeys(names) if name not in known]
+	everyone = list(orders.names)
+	if profits is not None:  # a customer with profit and no counted order has a row too (history.add_profits)
+		everyone += [name for name in dict.fromkeys(p.customer for p in profits) if name not in known]
+		known.update(everyone)
+	everyone += [name for name in dict.fromkeys(names) if name not in known]
 	pop = population_from_orders(
 		everyone,
 		orders.customer,
@@ -277,6 +324,7 @@ def rank_orders(
 		settings,
 		internal=[name in internal for name in everyone],
 		potential=[potential_score(profiles[n], settings) if n in profiles else np.nan for n in everyone],
+		profits=None if profits is None else profit_columns(profits, everyone),
 	)
 	decided = decide_population(pop, as_of, settings)
 	ranked = np.flatnonzero(decided.rank)
@@ -284,6 +332,18 @@ def rank_orders(
 	own = sorted(np.flatnonzero(pop.internal).tolist(), key=everyone.__getitem__)
 	order = np.concatenate([ranked, np.array(own, dtype=ranked.dtype)])
 	return Ranking(pop, decided, order, as_of, settings, profiles)
+
+
+def profit_columns(profits: list, everyone: list[str]) -> ProfitColumns:
+	"""The invoices' profits (``history.Profit``, in file order) as columns, each customer as its row."""
+	row = {name: i for i, name in enumerate(everyone)}
+	n = len(profits)
+	return ProfitColumns(
+		np.fromiter((row[p.customer] for p in profits), np.intp, n),
+		np.fromiter((p.day.toordinal() for p in profits), np.int64, n),
+		np.fromiter((p.net for p in profits), float, n),
+		np.fromiter((p.amount for p in profits), float, n),
+	)
 
 
 def write_json_records(columns: dict[str, list], out: io.TextIOBase) -> None:
@@ -351,7 +411,13 @@ def request_rows(path: Path, settings: Settings) -> list[dict[str, Any]]:
 def cmd_demo(args: argparse.Namespace) -> int:
 	settings = load_settings(args.settings)
 	as_of = args.as_of or SAMPLE_AS_OF
-	ranking = rank_orders(str(SAMPLE_DIR / "sales_orders.csv"), settings, as_of, SAMPLE_DIR / "customers.csv")
+	ranking = rank_orders(
+		str(SAMPLE_DIR / "sales_orders.csv"),
+		settings,
+		as_of,
+		SAMPLE_DIR / "customers.csv",
+		profits_path=str(SAMPLE_DIR / "gross_profit.csv"),
+	)
 	requests = request_rows(SAMPLE_DIR / "requests.csv", settings)
 	if args.format == "json":
 		json.dump(
@@ -389,7 +455,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_rank(args: argparse.Namespace) -> int:
 	settings = load_settings(args.settings)
 	customers = Path(args.customers) if args.customers else None
-	ranking = rank_orders(args.orders, settings, args.as_of, customers, args.date_format)
+	ranking = rank_orders(args.orders, settings, args.as_of, customers, args.date_format, args.profits)
 	if args.format == "table":
 		print(ranking.summary_line())
 		print()
@@ -445,6 +511,12 @@ def build_parser() -> argparse.ArgumentParser:
 		"--customers", metavar="FILE", help="optional customers CSV (potential profile, internal)"
 	)
 	ranker.add_argument("--date-format", metavar="FMT", help="strptime format of the Date column if not ISO")
+	ranker.add_argument(
+		"--profits",
+		metavar="FILE",
+		help="gross profit per invoice (ERPNext's Gross Profit report by invoice: Customer, Posting Date, "
+		"Selling Amount, Gross Profit), for profit, margin and ranking by gross profit",
+	)
 	ranker.add_argument("--limit", type=int, default=50, help="rows to show in the table (0 = all)")
 	ranker.set_defaults(func=cmd_rank)
 	return parser

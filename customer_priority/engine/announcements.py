@@ -3,7 +3,7 @@ are watched so they are not lost; the tier decides who is served first)."""
 
 from __future__ import annotations
 
-ANNOUNCEMENTS: tuple[str, ...] = ("became_key", "promoted_first", "key_lapsed", "level_moved")
+ANNOUNCEMENTS: tuple[str, ...] = ("became_key", "promoted_first", "key_lapsed", "level_moved", "key_at_risk")
 
 
 def announcement_for(field: str, old: str, new: str, is_key: bool, had_standing: bool) -> str | None:
@@ -21,4 +21,6 @@ def announcement_for(field: str, old: str, new: str, is_key: bool, had_standing:
 		return "key_lapsed"
 	if field == "Level" and old and new:
 		return "level_moved"
+	if field == "At Risk" and new == "1" and is_key:
+		return "key_at_risk"
 	return None

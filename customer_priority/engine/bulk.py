@@ -54,6 +54,30 @@ class Population:
 	potential: np.ndarray
 	"""The potential score of the customer's profile; NaN when it has none."""
 	marked_key: np.ndarray
+	window_profit: np.ndarray | None = None
+	"""Gross profit in the window and over the lifetime (zeros when not given)."""
+	lifetime_profit: np.ndarray | None = None
+	window_invoiced: np.ndarray | None = None
+	"""What the window's gross profit was made on (``Aggregate.window_invoiced``; zeros when not given)."""
+	at_risk: np.ndarray | None = None
+	"""Whether the watch gave reasons the customer may be lost (counts only for a key account)."""
+
+	def __post_init__(self):
+		n = len(self.names)
+		if self.at_risk is None:
+			self.at_risk = np.zeros(n, dtype=bool)
+		if self.window_profit is None:
+			self.window_profit = np.zeros(n)
+		if self.lifetime_profit is None:
+			self.lifetime_profit = np.zeros(n)
+		if self.window_invoiced is None:
+			self.window_invoiced = np.zeros(n)
+
+	def ranking_values(self, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+		"""``Aggregate.ranking_values`` for every row: (window, lifetime) revenue or gross profit."""
+		if settings.rank_by == "Gross Profit":
+			return self.window_profit, self.lifetime_profit
+		return self.window_value, self.lifetime_value
 
 	def __len__(self) -> int:
 		return len(self.names)
@@ -66,6 +90,7 @@ class Population:
 		previous_level: list[str | None] | None = None,
 		potential: list[float] | None = None,
 		marked_key: list[bool] | None = None,
+		at_risk: list[bool] | None = None,
 	) -> Population:
 		"""Columns from per-customer aggregates (the CLI's and the tests' shape); missing columns are empty."""
 		n = len(aggregates)
@@ -89,6 +114,10 @@ class Population:
 			previous_level=previous_level if previous_level is not None else [None] * n,
 			potential=np.array(potential if potential is not None else [np.nan] * n, dtype=float),
 			marked_key=np.array(marked_key if marked_key is not None else [False] * n, dtype=bool),
+			window_profit=np.array([a.window_profit for a in aggregates], dtype=float),
+			lifetime_profit=np.array([a.lifetime_profit for a in aggregates], dtype=float),
+			window_invoiced=np.array([a.window_invoiced for a in aggregates], dtype=float),
+			at_risk=np.array(at_risk if at_risk is not None else [False] * n, dtype=bool),
 		)
 
 
@@ -113,6 +142,7 @@ class Decided:
 	potential_score: np.ndarray
 	tier: np.ndarray
 	cutoffs: RfmCutoffs
+	at_risk: np.ndarray | None = None
 
 
 def decide_population(pop: Population, as_of: date, settings: Settings) -> Decided:
@@ -129,7 +159,8 @@ def decide_population(pop: Population, as_of: date, settings: Settings) -> Decid
 	potential_score = np.where(has_potential, np.nan_to_num(pop.potential), 0.0)
 	is_key, key_source = _key_accounts(pop, ranked, percentile, has_potential, potential_score, settings)
 	relationship = _relationship(pop, ranked, abc, lifecycle, settings)
-	tier = _tiers(lifecycle, is_key, segment, abc, pop.window_value, potential_score, settings)
+	at_risk = is_key & pop.at_risk
+	tier = _tiers(lifecycle, is_key, segment, abc, pop.window_value, potential_score, settings, at_risk)
 	rfm_code = np.where(r > 0, code.astype(str), "")
 	return Decided(
 		rank=rank,
@@ -149,6 +180,7 @@ def decide_population(pop: Population, as_of: date, settings: Settings) -> Decid
 		potential_score=potential_score,
 		tier=tier,
 		cutoffs=cutoffs,
+		at_risk=at_risk,
 	)
 
 
@@ -161,7 +193,8 @@ def _rank(pop: Population, ranked: np.ndarray, settings: Settings):
 	rows = np.flatnonzero(ranked)
 	if len(rows):
 		names = np.array(pop.names, dtype=object)[rows]
-		found = rank_columns(names, pop.window_value[rows], pop.lifetime_value[rows], settings)
+		window, lifetime = pop.ranking_values(settings)
+		found = rank_columns(names, window[rows], lifetime[rows], settings)
 		rank[rows], percentile[rows], share[rows], cumulative[rows], abc[rows] = found
 	return rank, percentile, share, cumulative, abc
 
@@ -301,12 +334,13 @@ def _lifecycle(pop: Population, as_of: date, settings: Settings) -> np.ndarray:
 def _key_accounts(pop, ranked, percentile, has_potential, potential_score, settings: Settings):
 	"""``keyaccount.decide_key_account``: by hand, by value (top share or minimum), or by potential."""
 	value = pop.window_value
+	ranking_value = pop.ranking_values(settings)[0]
 	by_value = np.zeros(len(pop), dtype=bool)
 	if settings.key_account_top_percent:
-		by_value |= percentile > 100.0 - settings.key_account_top_percent
+		by_value |= (percentile > 100.0 - settings.key_account_top_percent) & (ranking_value > 0)
 	if settings.key_account_min_window_value:
-		by_value |= value >= settings.key_account_min_window_value
-	by_value &= ranked & (value > 0)
+		by_value |= (value >= settings.key_account_min_window_value) & (value > 0)
+	by_value &= ranked
 	by_potential = has_potential & (potential_score >= settings.potential_threshold)
 	marked = pop.marked_key & ~pop.internal
 	is_key = marked | by_value | by_potential
@@ -339,11 +373,15 @@ def _spread(values: np.ndarray, decide) -> np.ndarray:
 	return out
 
 
-def _tiers(lifecycle, is_key, segment, abc, window_value, potential_score, settings: Settings) -> np.ndarray:
+def _tiers(
+	lifecycle, is_key, segment, abc, window_value, potential_score, settings: Settings, at_risk=None
+) -> np.ndarray:
 	"""The tier of an ordinary request from each customer (``pipeline._request_key``), decided once per distinct
 	set of facts."""
 	relationship = _spread(lifecycle, lambda life: RELATIONSHIPS.index(relationship_from_lifecycle(life)))
 	churn = np.isin(segment, list(CHURN_SEGMENTS))
+	if at_risk is not None:
+		churn = churn | at_risk  # a key account the watch found at risk "may leave"
 	# has_key_potential depends on the class, on whether anything was bought in the window, and on the score.
 	facts = np.column_stack(
 		[np.select([abc == "A", abc == "B"], [0, 1], 2), window_value > 0, potential_score]

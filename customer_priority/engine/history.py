@@ -31,6 +31,23 @@ class Aggregate:
 	last_order: date | None = None
 	reborn_on: date | None = None
 	"""Date of the latest order that came after a gap longer than the lapse period (see roles)."""
+	lifetime_profit: float = 0.0
+	"""Gross profit of submitted Sales Invoices (net amount less cost, returns subtracted), whatever counts as
+	a purchase: ERPNext's Gross Profit report by customer."""
+	window_profit: float = 0.0
+	window_invoiced: float = 0.0
+	"""Net amount of the same invoice items in the window (the report's revenue): what the margin is taken of."""
+
+	@property
+	def window_margin(self) -> float | None:
+		"""Gross profit as a percentage of what was invoiced in the window; None without it."""
+		return 100.0 * self.window_profit / self.window_invoiced if self.window_invoiced > 0 else None
+
+	def ranking_values(self, settings: Settings) -> tuple[float, float]:
+		"""What ranks this customer under the settings: (window, lifetime) revenue or gross profit."""
+		if settings.rank_by == "Gross Profit":
+			return self.window_profit, self.lifetime_profit
+		return self.window_value, self.lifetime_value
 
 	@property
 	def average_order_value(self) -> float:
@@ -132,6 +149,32 @@ def aggregate_orders(
 ) -> dict[str, Aggregate]:
 	"""Per-customer aggregates of submitted orders; drafts and cancelled orders are ignored."""
 	return aggregate_histories(collect_orders(orders), as_of, settings)
+
+
+class Profit(NamedTuple):
+	customer: str
+	day: date
+	net: float
+	"""Net amount of one invoice in company currency (negative for a return)."""
+	amount: float
+	"""Its gross profit: the net amount less the cost of what left stock."""
+
+
+def add_profits(
+	aggregates: dict[str, Aggregate], profits: Iterable[Profit | tuple], as_of: date, settings: Settings
+) -> dict[str, Aggregate]:
+	"""Each customer's lifetime and window gross profit from per-invoice profits; a customer who has profit
+	but no counted purchase (a return only, or purchases counted from orders) gets an aggregate of its own."""
+	start, end = window_start(as_of, settings), as_of
+	for customer, day, net, amount in profits:
+		agg = aggregates.get(customer)
+		if agg is None:
+			agg = aggregates[customer] = Aggregate(customer)
+		agg.lifetime_profit += amount
+		if start <= day <= end:
+			agg.window_profit += amount
+			agg.window_invoiced += net
+	return aggregates
 
 
 def is_return_after_lapse(previous_last: date | None, new_order: date, settings: Settings) -> bool:

@@ -80,24 +80,36 @@ class KeyDecision(NamedTuple):
 
 
 def decide_key_account(
-	ranked: Ranked | None, potential: float | None, settings: Settings, marked_by_hand: bool = False
+	ranked: Ranked | None,
+	potential: float | None,
+	settings: Settings,
+	marked_by_hand: bool = False,
+	bought: float | None = None,
 ) -> KeyDecision:
 	"""Key by value (top share or minimum value), by potential, or marked by hand; a mark by hand wins and stays
-	until it is taken off, and the rules' own reasons still show beside it."""
+	until it is taken off, and the rules' own reasons still show beside it.
+
+	The top share follows what ranks customers (``ranked.value``: revenue or gross profit); the minimum is what
+	the customer ``bought`` in the window (its revenue; the ranked value when not given)."""
 	if marked_by_hand:
-		found = decide_key_account(ranked, potential, settings)
+		found = decide_key_account(ranked, potential, settings, bought=bought)
 		return KeyDecision(True, "Manual", [reason(_("Marked as a key account by hand")), *found.reasons])
 	reasons: list[Reason] = []
-	if ranked is not None and ranked.value > 0:
+	if ranked is not None:
+		bought = ranked.value if bought is None else bought
 		top = settings.key_account_top_percent
-		if top and ranked.percentile > 100.0 - top:
-			reasons.append(reason(_("In the top {top:g}% of customers by value"), top=top))
+		if top and ranked.value > 0 and ranked.percentile > 100.0 - top:
+			reasons.append(
+				reason(_("In the top {top:g}% of customers by gross profit"), top=top)
+				if settings.rank_by == "Gross Profit"
+				else reason(_("In the top {top:g}% of customers by value"), top=top)
+			)
 		minimum = settings.key_account_min_window_value
-		if minimum and ranked.value >= minimum:
+		if minimum and bought > 0 and bought >= minimum:
 			reasons.append(
 				reason(
 					_("Bought {value:,.0f} in the look-back window (key from {minimum:,.0f})"),
-					value=ranked.value,
+					value=bought,
 					minimum=minimum,
 				)
 			)
@@ -125,7 +137,7 @@ def decide_relationship_level(
 		return "Lead", [reason(_("No purchase yet: {play}"), play=RELATIONSHIP_PLAYS["Lead"])]
 	minimum = settings.major_buyer_min_window_value
 	major = (
-		(ranked is not None and ranked.value >= minimum)
+		(ranked is not None and agg.window_value >= minimum)
 		if minimum
 		else (ranked is not None and ranked.abc == "A")
 	)

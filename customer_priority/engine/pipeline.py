@@ -22,7 +22,7 @@ from .keyaccount import (
 )
 from .levels import LevelDecision, decide_level, points_from_rfm
 from .memory import paused_gc
-from .ranking import Ranked, RfmCutoffs, rank, rfm_cutoffs, score_rfm
+from .ranking import Ranked, RfmCutoffs, is_thin_margin, margin_reason, rank, rfm_cutoffs, score_rfm
 from .roles import decide_lifecycle
 from .settings import Settings
 from .tiers import (
@@ -58,8 +58,10 @@ class Standing:
 	relationship_level: str = "Lead"
 	potential_score: float = 0.0
 	tier: str = "Low"
+	at_risk: bool = False
+	"""A key account the watch found at risk of being lost (``engine.watch``): the tier rules read "may leave"."""
 	reasons: dict[str, list[Reason]] = field(default_factory=dict)
-	"""Reasons per decision: "tier", "level", "rank", "lifecycle", "key", "relationship"."""
+	"""Reasons per decision: "tier", "level", "rank", "lifecycle", "key", "relationship", "risk"."""
 
 	def why(self, topic: str = "tier") -> list[Reason]:
 		return self.reasons.get(topic, [])
@@ -77,7 +79,7 @@ def _request_key(
 		Stage.NONE,
 		LastRequest.NOT_ASKED,
 		standing.is_key,  # important
-		standing.segment in CHURN_SEGMENTS,  # churn risk
+		standing.segment in CHURN_SEGMENTS or standing.at_risk,  # may leave
 		has_key_potential(standing.abc, standing.aggregate.window_value, standing.potential_score, settings),
 		# A customer record with no order and no potential profile is as unknown as a first contact.
 		relationship is not Relationship.PROSPECT or standing.potential_score > 0,  # gave details
@@ -116,11 +118,16 @@ def key_account_of(
 	settings: Settings,
 	is_internal: bool = False,
 	marked_key: bool = False,
+	bought: float | None = None,
 ) -> KeyDecision:
 	"""A customer's key-account decision as its standing makes it: our own company is neither ranked nor marked.
-	``potential`` is the score of its profile, None without one."""
+	``potential`` is the score of its profile, None without one; ``bought`` its revenue in the window."""
 	return decide_key_account(
-		None if is_internal else ranked, potential, settings, marked_by_hand=marked_key and not is_internal
+		None if is_internal else ranked,
+		potential,
+		settings,
+		marked_by_hand=marked_key and not is_internal,
+		bought=bought,
 	)
 
 
@@ -135,13 +142,18 @@ def standing_for(
 	is_internal: bool = False,
 	memo: DecisionMemo | None = None,
 	marked_key: bool = False,
+	risk: list[Reason] | None = None,
 ) -> Standing:
+	"""``risk``: why the watch found the customer at risk of being lost (it counts only for a key account)."""
 	memo = memo or DecisionMemo(settings)
 	st = Standing(agg.customer, agg)
 	if ranked is not None:
 		st.rank, st.percentile, st.share = ranked.rank, ranked.percentile, ranked.share
 		st.cumulative_share, st.abc = ranked.cumulative_share, ranked.abc
 		st.reasons["rank"] = ranked.reasons
+	margin = margin_reason(agg, settings)
+	if margin is not None:
+		st.reasons["rank"] = [*st.reasons.get("rank", []), margin]
 	rfm = score_rfm(agg, cutoffs, as_of)
 	st.rfm_code, st.segment = (rfm.code if rfm.recency else ""), rfm.segment
 	st.points = points_from_rfm(rfm, settings)
@@ -150,8 +162,17 @@ def standing_for(
 	life = decide_lifecycle(agg, as_of, settings, is_internal=is_internal)
 	st.lifecycle, st.reasons["lifecycle"] = life.role, life.reasons
 	st.potential_score = potential_score(profile, settings) if profile and not profile.is_empty else 0.0
-	key = key_account_of(ranked, st.potential_score if profile else None, settings, is_internal, marked_key)
+	key = key_account_of(
+		ranked,
+		st.potential_score if profile else None,
+		settings,
+		is_internal,
+		marked_key,
+		bought=agg.window_value,
+	)
 	st.is_key, st.key_source, st.reasons["key"] = key.is_key, key.source, key.reasons
+	st.at_risk = st.is_key and bool(risk)
+	st.reasons["risk"] = list(risk) if st.at_risk else []
 	st.relationship_level, st.reasons["relationship"] = decide_relationship_level(
 		agg, ranked, st.lifecycle, settings
 	)
@@ -167,6 +188,11 @@ def standing_for(
 		]
 	else:
 		st.reasons["tier"] = tier.reasons
+	if st.at_risk:
+		st.reasons["tier"] = [*st.reasons["tier"], *st.reasons["risk"]]
+	if margin is not None and is_thin_margin(agg.window_invoiced, agg.window_profit, settings):
+		# Revenue that leaves little profit must show wherever the customer's "why" is read.
+		st.reasons["tier"] = [*st.reasons["tier"], margin]
 	return st
 
 
@@ -179,6 +205,7 @@ def compute_all(
 	profiles: dict[str, PotentialProfile] | None = None,
 	internal: set[str] | None = None,
 	marked_keys: set[str] | None = None,
+	risks: dict[str, list[Reason]] | None = None,
 ) -> tuple[list[Standing], RfmCutoffs]:
 	"""Standing of every customer, best ranked first; customers without orders are included at the end.
 
@@ -186,7 +213,15 @@ def compute_all(
 	"""
 	with paused_gc():
 		return _compute_all(
-			aggregates, as_of, settings, customers, previous_levels, profiles, internal, marked_keys or set()
+			aggregates,
+			as_of,
+			settings,
+			customers,
+			previous_levels,
+			profiles,
+			internal,
+			marked_keys or set(),
+			risks or {},
 		)
 
 
@@ -199,6 +234,7 @@ def _compute_all(
 	profiles: dict[str, PotentialProfile] | None,
 	internal: set[str] | None,
 	marked_keys: set[str],
+	risks: dict[str, list[Reason]],
 ) -> tuple[list[Standing], RfmCutoffs]:
 	previous_levels = previous_levels or {}
 	profiles = profiles or {}
@@ -207,11 +243,7 @@ def _compute_all(
 	for name in customers:
 		everyone.setdefault(name, Aggregate(name))
 	ranked_list = rank(
-		{
-			name: (agg.window_value, agg.lifetime_value)
-			for name, agg in everyone.items()
-			if name not in internal
-		},
+		{name: agg.ranking_values(settings) for name, agg in everyone.items() if name not in internal},
 		settings,
 	)
 	cutoffs = rfm_cutoffs((agg for name, agg in everyone.items() if name not in internal), as_of)
@@ -227,6 +259,7 @@ def _compute_all(
 			profiles.get(r.customer),
 			memo=memo,
 			marked_key=r.customer in marked_keys,
+			risk=risks.get(r.customer),
 		)
 		for r in ranked_list
 	]
@@ -241,6 +274,7 @@ def _compute_all(
 			profiles.get(name),
 			is_internal=True,
 			memo=memo,
+			risk=risks.get(name),
 		)
 		for name in sorted(internal & set(everyone))
 	)

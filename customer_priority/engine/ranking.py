@@ -72,11 +72,19 @@ def rank(values: dict[str, tuple[float, float]], settings: Settings) -> list[Ran
 def rank_reason(
 	position: int, count: int, share: float, abc: str, cumulative: float, settings: Settings
 ) -> Reason:
-	return reason(
+	template = (
 		_(
+			"Rank {rank} of {count} by gross profit in the last {days} days; {share:.1f}% of gross profit, "
+			"class {abc} (cumulative {cumulative:.1f}%)"
+		)
+		if settings.rank_by == "Gross Profit"
+		else _(
 			"Rank {rank} of {count} by value in the last {days} days; {share:.1f}% of value, "
 			"class {abc} (cumulative {cumulative:.1f}%)"
-		),
+		)
+	)
+	return reason(
+		template,
 		rank=position,
 		count=count,
 		days=settings.lookback_days,
@@ -84,6 +92,30 @@ def rank_reason(
 		abc=abc,
 		cumulative=cumulative,
 	)
+
+
+def is_thin_margin(invoiced: float, profit: float, settings: Settings) -> bool:
+	"""Invoiced revenue whose gross profit stays below the thin-margin share of it."""
+	threshold = settings.thin_margin_percent
+	return bool(threshold) and invoiced > 0 and 100.0 * profit / invoiced < threshold
+
+
+def margin_reason(agg: Aggregate, settings: Settings) -> Reason | None:
+	"""What the customer's revenue leaves as gross profit; says "thin margin" when it is below the threshold."""
+	margin = agg.window_margin
+	if margin is None:
+		return None
+	params = {"profit": agg.window_profit, "revenue": agg.window_invoiced, "margin": margin}
+	if is_thin_margin(agg.window_invoiced, agg.window_profit, settings):
+		return reason(
+			_(
+				"Thin margin: gross profit {profit:,.0f} is {margin:.1f}% of revenue {revenue:,.0f} "
+				"(below {threshold:g}%)"
+			),
+			threshold=settings.thin_margin_percent,
+			**params,
+		)
+	return reason(_("Gross profit {profit:,.0f} is {margin:.1f}% of revenue {revenue:,.0f}"), **params)
 
 
 class RankedRow(Protocol):

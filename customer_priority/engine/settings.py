@@ -27,12 +27,19 @@ POTENTIAL_FACTORS: tuple[str, ...] = (
 )
 """The six things that make an account key by potential (spec section 4)."""
 
+RANK_MEASURES: tuple[str, ...] = ("Revenue", "Gross Profit")
+"""What ranks and classes customers (spec section 2: by purchase volume, or by profitability)."""
+
 
 @dataclass(frozen=True)
 class Level:
 	name: str
 	min_points: float
 	colour: str = "gray"
+	# Privileges the level grants, each opt-in (see ``privileges``): ERPNext record names, empty for none.
+	customer_group: str = ""
+	price_list: str = ""
+	loyalty_program: str = ""
 
 
 def default_levels() -> list[Level]:
@@ -64,6 +71,10 @@ def default_evaluation_weights() -> dict[str, float]:
 class Settings:
 	# Value ranking (spec section 2)
 	lookback_days: int = 365
+	rank_by: str = "Revenue"
+	"""One of ``RANK_MEASURES``: the rank, percentile, ABC class and the top-share key-account rule follow it."""
+	thin_margin_percent: float = 10.0
+	"""A customer whose gross profit is below this share of its revenue is shown as "thin margin"; 0: never."""
 	abc_a_cutoff: float = 80.0
 	"""Customers whose cumulative share of value starts below this percentage are class A."""
 	abc_b_cutoff: float = 95.0
@@ -90,6 +101,12 @@ class Settings:
 	major_buyer_min_window_value: float = 0.0
 	"""Window value from which an account is a major buyer; 0 means "class A by value"."""
 	loyal_min_orders: int = 6
+	at_risk_lost_opportunities: int = 2
+	"""A key account that lost this many opportunities to competitors in the window is at risk; 0 turns it off."""
+	at_risk_value_drop_percent: float = 30.0
+	"""... or bought this much less this quarter than in the same days last year; 0 turns it off."""
+	at_risk_share_drop_percent: float = 30.0
+	"""... or its share of its customer group's purchases fell by this much (relative); 0 turns it off."""
 
 	# Lifecycle (spec section 5)
 	lapse_days: int = 365
@@ -175,6 +192,15 @@ class Settings:
 
 	def _check_ranking(self, check: _Checks) -> None:
 		check.whole("lookback_days", 1)
+		if self.rank_by not in RANK_MEASURES:
+			check.bad(
+				"rank_by",
+				_("{field} must be one of {measures} (got {value!r})"),
+				field="rank_by",
+				measures=", ".join(RANK_MEASURES),
+				value=self.rank_by,
+			)
+		check.percent("thin_margin_percent")
 		a, b = check.percent("abc_a_cutoff"), check.percent("abc_b_cutoff")
 		if a is not None and b is not None and not a < b:
 			check.bad("abc_b_cutoff", _("The B cut-off ({b}%) must be above the A cut-off ({a}%)"), a=a, b=b)
@@ -202,6 +228,9 @@ class Settings:
 				)
 		check.non_negative("major_buyer_min_window_value")
 		check.whole("loyal_min_orders", 1)
+		check.whole("at_risk_lost_opportunities", 0)
+		check.percent("at_risk_value_drop_percent")
+		check.percent("at_risk_share_drop_percent")
 
 	def _check_lifecycle(self, check: _Checks) -> None:
 		check.whole("lapse_days", 1)

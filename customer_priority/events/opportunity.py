@@ -2,7 +2,7 @@
 
 import frappe
 
-from customer_priority import routing
+from customer_priority import routing, watch
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
 )
@@ -35,3 +35,10 @@ def before_save(doc, method=None):
 def on_update(doc, method=None):
 	requests.log_tier_change(doc)
 	routing.on_request_update(doc)
+	if (
+		doc.get("opportunity_from") == "Customer"
+		and doc.get("party_name")
+		and doc.has_value_changed("status")
+	):
+		# An opportunity lost (or reopened) moves its customer's watch at once.
+		watch.rewatch_customer(doc.party_name, doc)

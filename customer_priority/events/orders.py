@@ -1,5 +1,7 @@
 """Sales Order (or Sales Invoice) submit and cancel: move one customer's aggregates by one order, retier it.
 
+A Sales Invoice (a return too) also moves the customer's gross profit, whatever counts as a purchase.
+
 O(1) per order: the customer's row is locked (so concurrent submits for one customer queue up instead of
 losing an update), changed by the order's delta, and re-decided. Only a cancel of the customer's first or last
 order, or an order dated before the customer's latest one, asks the index for the dates it cannot derive.
@@ -30,15 +32,33 @@ SAVEPOINT = "customer_priority_order"
 
 
 def on_submit(doc, method=None):
-	counted = purchases.current()
-	if counted.counts(doc):
-		kept_apart(record_order, doc, counted, +1)
+	kept_apart(record, doc, +1)
 
 
 def on_cancel(doc, method=None):
+	kept_apart(record, doc, -1)
+
+
+def record(doc, sign: int) -> None:
+	"""A purchase moves its customer's value, any Sales Invoice (returns too) its gross profit; the customer is
+	re-decided once."""
 	counted = purchases.current()
-	if counted.counts(doc):
-		kept_apart(record_order, doc, counted, -1)
+	is_purchase = counted.counts(doc)
+	has_profit = purchases.counts_for_profit(doc, counted.companies)
+	if not (is_purchase or has_profit):
+		return
+	settings = get_engine_settings()
+	row = frappe.db.get_value("Customer", doc.customer, AGGREGATE_FIELDS, as_dict=True, for_update=True)
+	if row is None:
+		return
+	values = {}
+	if is_purchase:
+		day, amount = getdate(doc.get(counted.date_field)), counted.value(doc)
+		values.update(apply_delta(row, counted, doc.customer, day, amount, sign, settings))
+	if has_profit:
+		values.update(profit_delta(row, doc, sign, settings))
+	frappe.db.set_value("Customer", doc.customer, values, update_modified=False)
+	retier_customer(doc.customer, "Hook", doc, settings=settings)
 
 
 def kept_apart(work, doc, *args) -> None:
@@ -75,17 +95,17 @@ def kept_apart(work, doc, *args) -> None:
 		frappe.db.release_savepoint(SAVEPOINT)
 
 
-def record_order(doc, counted: purchases.Purchases, sign: int) -> None:
-	customer = doc.customer
-	day = getdate(doc.get(counted.date_field))
-	amount = counted.value(doc)
-	settings = get_engine_settings()
-	row = frappe.db.get_value("Customer", customer, AGGREGATE_FIELDS, as_dict=True, for_update=True)
-	if row is None:
-		return
-	values = apply_delta(row, counted, customer, day, amount, sign, settings)
-	frappe.db.set_value("Customer", customer, values, update_modified=False)
-	retier_customer(customer, "Hook", doc, settings=settings)
+def profit_delta(row, doc, sign: int, settings: Settings) -> dict:
+	"""The invoice's gross profit (its item rows as stored, the same expression the recompute sums) added or
+	taken back."""
+	today = getdate()
+	net, profit = purchases.invoice_profit(doc.name)
+	in_window = window_start(today, settings) <= getdate(doc.posting_date) <= today
+	return {
+		"cp_lifetime_profit": flt(row.cp_lifetime_profit) + sign * profit,
+		"cp_window_profit": flt(row.cp_window_profit) + (sign * profit if in_window else 0),
+		"cp_window_invoiced": flt(row.cp_window_invoiced) + (sign * net if in_window else 0),
+	}
 
 
 def apply_delta(

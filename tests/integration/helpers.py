@@ -110,3 +110,95 @@ def bench(*args: str, **kwargs):
 		text=True,
 		**kwargs,
 	)
+
+
+def warehouse() -> str:
+	return frappe.db.get_value(
+		"Warehouse", {"company": company(), "is_group": 0, "name": ("like", "Stores%")}
+	)
+
+
+def fiscal_year_start():
+	from erpnext.accounts.utils import get_fiscal_year
+
+	return getdate(get_fiscal_year(getdate(), company=company())[1])
+
+
+def make_stock_item(rate: float, qty: float = 1000, item_group: str = "All Item Groups") -> str:
+	"""A stock item with ``qty`` received at ``rate`` (a Material Receipt), so sales take their cost from it."""
+	code = unique("CP Stock Item")
+	frappe.get_doc(
+		{
+			"doctype": "Item",
+			"item_code": code,
+			"item_name": code,
+			"item_group": item_group,
+			"stock_uom": "Nos",
+			"is_stock_item": 1,
+			"is_sales_item": 1,
+		}
+	).insert(ignore_permissions=True)
+	entry = frappe.get_doc(
+		{
+			"doctype": "Stock Entry",
+			"stock_entry_type": "Material Receipt",
+			"company": company(),
+			# Received on the first day of the fiscal year, so back-dated sales find it in stock.
+			"posting_date": fiscal_year_start(),
+			"set_posting_time": 1,
+			"items": [
+				{
+					"item_code": code,
+					"qty": qty,
+					"t_warehouse": warehouse(),
+					"basic_rate": rate,
+					"conversion_factor": 1,
+					"uom": "Nos",
+				}
+			],
+		}
+	)
+	entry.insert(ignore_permissions=True)
+	entry.submit()
+	return code
+
+
+def make_invoice(
+	customer: str, lines: list[tuple[str, float, float]], day=None, submit: bool = True, **fields
+):
+	"""A Sales Invoice that moves stock (so ERPNext sets each row's cost): ``lines`` are (item, qty, rate)."""
+	doc = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"customer": customer,
+			"company": company(),
+			"posting_date": getdate(day) if day else getdate(),
+			"set_posting_time": 1,
+			"due_date": add_days(getdate(day) if day else getdate(), 30),
+			"update_stock": 1,
+			"items": [
+				{"item_code": item, "qty": qty, "rate": rate, "warehouse": warehouse()}
+				for item, qty, rate in lines
+			],
+			**fields,
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	if submit:
+		doc.submit()
+	return doc
+
+
+def make_return(invoice, lines: list[tuple[str, float]], submit: bool = True):
+	"""A credit note against ``invoice`` taking back ``qty`` of each item, through ERPNext's own mapper."""
+	from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
+
+	doc = make_sales_return(invoice.name)
+	wanted = dict(lines)
+	doc.items = [row for row in doc.items if row.item_code in wanted]
+	for row in doc.items:
+		row.qty = -abs(wanted[row.item_code])
+	doc.insert(ignore_permissions=True)
+	if submit:
+		doc.submit()
+	return doc

@@ -17,7 +17,14 @@ from frappe.utils.password import update_password
 
 from customer_priority.escalation import run_escalations
 from customer_priority.recompute import recompute_all
-from tests.integration.helpers import make_customer, make_order, make_user, unique
+from tests.integration.helpers import (
+	make_customer,
+	make_invoice,
+	make_order,
+	make_stock_item,
+	make_user,
+	unique,
+)
 
 BENCH = Path(os.environ["FRAPPE_BENCH_PATH"])
 SITE = os.environ.get("CP_TEST_SITE", "cp-test.localhost")
@@ -268,6 +275,83 @@ def test_sales_user_sees_the_lead_badge_and_the_ranking(server, records, browser
 
 def persian(text: str) -> bool:
 	return any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+@pytest.fixture
+def profit_records(records):
+	"""Customers of one group whose invoices leave different margins (one big buyer at a thin one), with purchases
+	counted from invoices; committed for the web server and removed afterwards, ledger rows included. For one test
+	only: counting purchases from invoices must not reach the module's other tests, whatever their order."""
+	frappe.db.rollback()
+	settings = frappe.get_single("Customer Priority Settings")
+	before = {"value_source": settings.value_source, "rank_by": settings.rank_by}
+	frappe.db.set_single_value("Customer Priority Settings", {"value_source": "Sales Invoice"})
+	group = unique("CP Profit Group")
+	frappe.get_doc(
+		{
+			"doctype": "Customer Group",
+			"customer_group_name": group,
+			"parent_customer_group": "All Customer Groups",
+		}
+	).insert(ignore_permissions=True)
+	customers, invoices, items = [], [], []
+	# (name, qty, rate, cost): revenue and margin of each customer's one invoice.
+	for name, qty, rate, cost in (
+		("Zagros Steel", 100, 100, 95),
+		("Caspian Foods", 60, 100, 70),
+		("Arian Pharma", 50, 80, 20),
+		("Sina Textiles", 30, 50, 30),
+	):
+		customers.append(make_customer(unique(name), customer_group=group))
+		items.append(make_stock_item(rate=cost))
+		invoices.append(make_invoice(customers[-1], [(items[-1], qty, rate)]).name)
+	frappe.db.commit()
+	recompute_all(source="Manual")
+	frappe.db.commit()
+	yield frappe._dict(group=group, customers=customers)
+	frappe.db.rollback()
+	for name in reversed(invoices):
+		frappe.get_doc("Sales Invoice", name).cancel()
+	entries = frappe.get_all("Stock Entry Detail", filters={"item_code": ("in", items)}, pluck="parent")
+	for name in entries:
+		frappe.get_doc("Stock Entry", name).cancel()
+	for voucher in (*invoices, *entries):
+		for ledger in ("GL Entry", "Payment Ledger Entry", "Stock Ledger Entry", "Repost Item Valuation"):
+			frappe.db.delete(ledger, {"voucher_no": voucher})
+	for doctype, names in (("Sales Invoice", invoices), ("Stock Entry", entries)):
+		for name in names:
+			frappe.delete_doc(doctype, name, force=True, ignore_permissions=True)
+	for item in items:
+		frappe.db.delete("Bin", {"item_code": item})
+		frappe.delete_doc("Item", item, force=True, ignore_permissions=True)
+	for name in customers:
+		frappe.db.delete("Customer Tier Log", {"party": name})
+		frappe.delete_doc("Customer", name, force=True, ignore_permissions=True)
+	frappe.delete_doc("Customer Group", group, force=True)
+	frappe.db.set_single_value("Customer Priority Settings", before)
+	frappe.db.commit()
+
+
+def test_the_ranking_by_gross_profit_shows_revenue_profit_margin_and_thin_margins(
+	server, profit_records, browser
+):
+	reader_language("en")
+	page = login(browser, server)
+	page.goto(
+		f"{server}/app/query-report/Customer Ranking?customer_group={profit_records.group}&rank_by=Gross Profit",
+		wait_until="domcontentloaded",
+	)
+	page.wait_for_selector(".dt-scrollable .dt-row", timeout=60_000)
+	page.wait_for_timeout(1500)
+	table = page.inner_text(".dt-scrollable")
+	big, mid, lean, small = profit_records.customers
+	# Gross profit 500 / 1,800 / 3,000 / 600: the biggest buyer ranks last, and says why.
+	positions = [table.find(name) for name in (lean, mid, small, big)]
+	assert all(p >= 0 for p in positions) and positions == sorted(positions), table
+	assert "Thin margin" in table and "5.0% of revenue 10,000" in table
+	assert page.query_selector(".text-danger"), "the thin margin stands out"
+	page.screenshot(path=str(SHOTS / "customer-ranking-by-profit.png"), full_page=True)
+	page.close()
 
 
 def test_a_persian_reader_reads_persian_reasons(server, records, browser):

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from customer_priority.engine.bulk import Population, decide_population, rank_columns, reborn_days
 from customer_priority.engine.history import Aggregate, reborn_day
+from customer_priority.engine.i18n import reason
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
 from customer_priority.engine.pipeline import compute_all
 from customer_priority.engine.ranking import rank
@@ -19,6 +20,10 @@ SETTINGS = (
 	Settings(),
 	Settings(key_account_min_window_value=2000, major_buyer_min_window_value=1500, abc_a_cutoff=60),
 	Settings(lapse_interval_multiplier=0, key_account_top_percent=0, loyal_min_orders=2, hysteresis_margin=0),
+	Settings(rank_by="Gross Profit"),
+	Settings(
+		rank_by="Gross Profit", key_account_min_window_value=2000, abc_a_cutoff=60, thin_margin_percent=0
+	),
 )
 FIELDS = (
 	"rank",
@@ -37,6 +42,7 @@ FIELDS = (
 	"relationship_level",
 	"potential_score",
 	"tier",
+	"at_risk",
 )
 
 
@@ -56,6 +62,9 @@ def customers(draw):
 	else:
 		first = last = reborn = None
 		window_orders, window_value, lifetime = 0, 0.0, 0.0
+	# Gross profit comes from invoices, returns included: it may be negative, or there without an order.
+	window_profit = draw(st.sampled_from([0.0, -50.0, 10.0, 100.0, 100.0, 900.0]))
+	lifetime_profit = window_profit + draw(st.sampled_from([0.0, 0.0, 30.0, -20.0]))
 	profile = draw(
 		st.one_of(
 			st.none(),
@@ -71,11 +80,22 @@ def customers(draw):
 		)
 	)
 	return {
-		"aggregate": (lifetime, orders, window_value, window_orders, first, last, reborn),
+		"aggregate": (
+			lifetime,
+			orders,
+			window_value,
+			window_orders,
+			first,
+			last,
+			reborn,
+			lifetime_profit,
+			window_profit,
+		),
 		"internal": draw(st.booleans()) and draw(st.booleans()),
 		"previous": draw(st.sampled_from([None, *LEVELS])),
 		"profile": profile if profile is not None and not profile.is_empty else None,
 		"marked": draw(st.booleans()) and draw(st.booleans()),
+		"risky": draw(st.booleans()),
 	}
 
 
@@ -89,6 +109,7 @@ def population(rows: dict, config: Settings) -> Population:
 			potential_score(rows[n]["profile"], config) if rows[n]["profile"] else np.nan for n in names
 		],
 		marked_key=[rows[n]["marked"] for n in names],
+		at_risk=[rows[n]["risky"] for n in names],
 	)
 
 
@@ -98,7 +119,9 @@ def population(rows: dict, config: Settings) -> Population:
 	st.sampled_from(SETTINGS),
 )
 def test_the_bulk_path_decides_as_the_reference(rows, config):
-	aggregates = {n: Aggregate(n, *r["aggregate"]) for n, r in rows.items() if r["aggregate"][1]}
+	aggregates = {
+		n: Aggregate(n, *r["aggregate"]) for n, r in rows.items() if r["aggregate"][1] or r["aggregate"][7]
+	}
 	standings, cutoffs = compute_all(
 		aggregates,
 		AS_OF,
@@ -108,6 +131,7 @@ def test_the_bulk_path_decides_as_the_reference(rows, config):
 		profiles={n: r["profile"] for n, r in rows.items() if r["profile"]},
 		internal={n for n, r in rows.items() if r["internal"]},
 		marked_keys={n for n, r in rows.items() if r["marked"]},
+		risks={n: [reason("Lost 2 opportunities to competitors")] for n, r in rows.items() if r["risky"]},
 	)
 	pop = population(rows, config)
 	decided = decide_population(pop, AS_OF, config)
@@ -127,18 +151,20 @@ def test_the_bulk_path_decides_as_the_reference(rows, config):
 def test_the_customer_at_the_cut_off_is_classed_as_the_reference_classes_it():
 	rows = {
 		"big": {
-			"aggregate": (80.0, 1, 80.0, 1, AS_OF, AS_OF, None),
+			"aggregate": (80.0, 1, 80.0, 1, AS_OF, AS_OF, None, 0.0, 0.0),
 			"internal": False,
 			"previous": None,
 			"profile": None,
 			"marked": False,
+			"risky": False,
 		},
 		"small": {
-			"aggregate": (20.0, 1, 20.0, 1, AS_OF, AS_OF, None),
+			"aggregate": (20.0, 1, 20.0, 1, AS_OF, AS_OF, None, 0.0, 0.0),
 			"internal": False,
 			"previous": None,
 			"profile": None,
 			"marked": False,
+			"risky": False,
 		},
 	}
 	decided = decide_population(population(rows, SETTINGS[0]), AS_OF, SETTINGS[0])

@@ -1,6 +1,7 @@
 """Order rows as columns: aggregated as the reference aggregates histories, decided and explained as the reference
 decides and explains each customer."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -8,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from customer_priority.engine.bulk import Population, decide_population
-from customer_priority.engine.columnar import population_from_orders, standings, tier_reasons
-from customer_priority.engine.history import Aggregate, aggregate_histories, collect_orders
-from customer_priority.engine.i18n import render_reasons
+from customer_priority.engine.columnar import ProfitColumns, population_from_orders, standings, tier_reasons
+from customer_priority.engine.history import Aggregate, add_profits, aggregate_histories, collect_orders
+from customer_priority.engine.i18n import reason, render_reasons
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
 from customer_priority.engine.pipeline import compute_all
 from customer_priority.engine.settings import Settings
@@ -33,6 +34,9 @@ POPULATION_FIELDS = (
 	"first_order",
 	"last_order",
 	"reborn_on",
+	"window_profit",
+	"lifetime_profit",
+	"window_invoiced",
 )
 
 orders = st.lists(
@@ -71,6 +75,40 @@ profiles = st.dictionaries(
 )
 
 
+# Gross profit per invoice: (customer, days from AS_OF, net amount, gross profit); some thin, some returns, and a
+# customer with profit and no order.
+invoices = st.lists(
+	st.tuples(
+		st.sampled_from([*NAMES[:2] * 4, *NAMES[:6], "Profit Only"]),
+		st.integers(-800, 60),
+		st.sampled_from([0.1, 0.3, 100.0, 2500.0, -40.0, 0.0]),
+		st.sampled_from([0.0, 0.05, 0.1, 0.3, -0.2]),
+	).map(lambda t: (t[0], t[1], t[2], t[2] * t[3])),
+	max_size=30,
+)
+rank_by = st.sampled_from(["Revenue", "Gross Profit"])
+risks = st.dictionaries(
+	st.sampled_from(NAMES[:4]),
+	st.lists(
+		st.sampled_from(
+			[reason("Lost an opportunity to {who}", who="Rival"), reason("Quarter fell {p}%", p=40)]
+		),
+		min_size=1,
+		max_size=2,
+	),
+	max_size=3,
+)
+
+
+def profit_columns(invoices, names):
+	return ProfitColumns(
+		np.array([names.index(n) for n, _d, _net, _p in invoices], dtype=np.intp),
+		np.array([(AS_OF + timedelta(days=d)).toordinal() for _n, d, _net, _p in invoices], dtype=np.int64),
+		np.array([net for _n, _d, net, _p in invoices], dtype=float),
+		np.array([p for _n, _d, _net, p in invoices], dtype=float),
+	)
+
+
 def columns(rows):
 	"""The rows as the CLI's reader gives them: customers in order of first order, each order's row in them."""
 	names = list(dict.fromkeys(name for name, _day, _amount in rows))
@@ -81,14 +119,25 @@ def columns(rows):
 
 
 @settings(max_examples=300, deadline=None)
-@given(any_orders, st.sampled_from(SETTINGS), st.sampled_from([0, -30, -400]))
-def test_order_columns_aggregate_as_the_reference_aggregates_histories(rows, config, shift):
+@given(any_orders, st.sampled_from(SETTINGS), st.sampled_from([0, -30, -400]), invoices)
+def test_order_columns_aggregate_as_the_reference_aggregates_histories(rows, config, shift, profits):
 	as_of = AS_OF + timedelta(days=shift)
 	names, customer, amount, day = columns(rows)
-	extra = ["No Orders Yet"]
-	got = population_from_orders(names + extra, customer, amount, day, as_of, config)
+	extra = [n for n in dict.fromkeys(n for n, *_rest in profits) if n not in names] + ["No Orders Yet"]
+	got = population_from_orders(
+		names + extra,
+		customer,
+		amount,
+		day,
+		as_of,
+		config,
+		profits=profit_columns(profits, names + extra),
+	)
 	histories = collect_orders((name, AS_OF + timedelta(days=d), a, 1) for name, d, a in rows)
 	aggregates = aggregate_histories(histories, as_of, config)
+	add_profits(
+		aggregates, [(n, AS_OF + timedelta(days=d), net, p) for n, d, net, p in profits], as_of, config
+	)
 	expected = Population.from_aggregates([aggregates.get(n) or Aggregate(n) for n in names + extra])
 	assert got.names == expected.names
 	for field in POPULATION_FIELDS:
@@ -96,9 +145,11 @@ def test_order_columns_aggregate_as_the_reference_aggregates_histories(rows, con
 		assert a.dtype == b.dtype and a.tolist() == b.tolist(), field  # to the last digit
 
 
-def decided_population(rows, config, profiles, internal):
+def decided_population(rows, config, profiles, internal, profits=(), risks=None):
+	risks = risks or {}
 	names, customer, amount, day = columns(rows)
-	names = list(dict.fromkeys([*names, *profiles, *sorted(internal)]))  # and customers without orders
+	# and customers with profit and no order, customers without orders
+	names = list(dict.fromkeys([*names, *(n for n, *_rest in profits), *profiles, *sorted(internal)]))
 	pop = population_from_orders(
 		names,
 		customer,
@@ -108,16 +159,23 @@ def decided_population(rows, config, profiles, internal):
 		config,
 		internal=[n in internal for n in names],
 		potential=[potential_score(profiles[n], config) if n in profiles else np.nan for n in names],
+		profits=profit_columns(profits, names),
+	)
+	pop.at_risk = np.array([n in risks for n in names], dtype=bool)
+	aggregates = aggregate_histories(
+		collect_orders((n, AS_OF + timedelta(days=d), a, 1) for n, d, a in rows), AS_OF, config
+	)
+	add_profits(
+		aggregates, [(n, AS_OF + timedelta(days=d), net, p) for n, d, net, p in profits], AS_OF, config
 	)
 	reference, _cutoffs = compute_all(
-		aggregate_histories(
-			collect_orders((n, AS_OF + timedelta(days=d), a, 1) for n, d, a in rows), AS_OF, config
-		),
+		aggregates,
 		AS_OF,
 		config,
 		customers=names,
 		profiles=profiles,
 		internal=internal,
+		risks=risks,
 	)
 	return pop, decide_population(pop, AS_OF, config), reference
 
@@ -131,11 +189,18 @@ internals = st.sets(st.sampled_from(["Own Co", "C00", "C01"]), max_size=2)
 	st.sampled_from(SETTINGS),
 	profiles.map(lambda p: {n: v for n, v in p.items() if not v.is_empty}),
 	internals,
+	invoices,
+	rank_by,
+	risks,
 )
-def test_the_rows_shown_get_the_reference_standing_with_every_reason(rows, config, profiles, internal):
-	pop, decided, reference = decided_population(rows, config, profiles, internal)
+def test_the_rows_shown_get_the_reference_standing_with_every_reason(
+	rows, config, profiles, internal, profits, measure, risks
+):
+	config = replace(config, rank_by=measure)
+	pop, decided, reference = decided_population(rows, config, profiles, internal, profits, risks)
 	row_of = {name: row for row, name in enumerate(pop.names)}
-	got = standings(pop, decided, [row_of[s.customer] for s in reference], AS_OF, config, profiles)
+	rows_shown = [row_of[s.customer] for s in reference]
+	got = standings(pop, decided, rows_shown, AS_OF, config, profiles, risks=risks)
 	assert got == reference  # every field, every reason of every decision
 
 
@@ -145,14 +210,18 @@ def test_the_rows_shown_get_the_reference_standing_with_every_reason(rows, confi
 	st.sampled_from(SETTINGS),
 	profiles.map(lambda p: {n: v for n, v in p.items() if not v.is_empty}),
 	internals,
+	invoices,
+	rank_by,
+	risks,
 )
 def test_each_tier_reason_asked_once_per_distinct_facts_is_the_reference_reason(
-	rows, config, profiles, internal
+	rows, config, profiles, internal, profits, measure, risks
 ):
-	pop, decided, reference = decided_population(rows, config, profiles, internal)
+	config = replace(config, rank_by=measure)
+	pop, decided, reference = decided_population(rows, config, profiles, internal, profits, risks)
 	row_of = {name: row for row, name in enumerate(pop.names)}
 	rows_shown = np.array([row_of[s.customer] for s in reference], dtype=np.intp)
-	reasons, which = tier_reasons(pop, decided, rows_shown, AS_OF, config, profiles)
+	reasons, which = tier_reasons(pop, decided, rows_shown, AS_OF, config, profiles, risks)
 	assert [reasons[i] for i in which] == [s.why("tier") for s in reference]
 	assert len(reasons) <= len(reference)
 

@@ -13,11 +13,12 @@ from hypothesis import strategies as st
 
 from customer_priority import cli
 from customer_priority.cli.order_csv import read_order_histories
-from customer_priority.engine.history import Order, aggregate_histories, aggregate_orders
+from customer_priority.cli.profit_csv import read_profits
+from customer_priority.engine.history import Order, add_profits, aggregate_histories, aggregate_orders
 from customer_priority.engine.i18n import render_reasons
 from customer_priority.engine.keyaccount import PotentialProfile
 from customer_priority.engine.pipeline import compute_all
-from customer_priority.engine.ranking import pareto_summary
+from customer_priority.engine.ranking import is_thin_margin, pareto_summary
 from customer_priority.engine.settings import Settings
 
 ENGINE = Path(cli.__file__).parents[1] / "engine"
@@ -249,13 +250,50 @@ customer_rows = st.lists(
 )
 
 
-def reference_output(orders_path, customers_path, fmt, limit, settings, as_of):
+invoice_profits = st.none() | st.lists(
+	st.tuples(
+		st.sampled_from([*CUSTOMERS[:6], "Only Profit", "Acme", "Acme"]),
+		st.integers(0, 1200),
+		st.integers(-200_000, 2_000_000),
+		st.sampled_from([0.0, 0.03, 0.09, 0.1, 0.25, 1.2, -0.1]),
+	),
+	max_size=40,
+)
+
+
+def reference_summary(standings, settings, as_of) -> str:
+	"""``summary_line`` as the per-customer CLI wrote it."""
+	ranked = [s for s in standings if s.rank]
+	top, percent = pareto_summary(ranked)
+	total = sum(s.aggregate.window_value for s in ranked)
+	profit = sum(s.aggregate.window_profit for s in ranked)
+	invoiced = sum(s.aggregate.window_invoiced for s in ranked)
+	keys = sum(1 for s in standings if s.is_key)
+	thin = sum(
+		1 for s in ranked if is_thin_margin(s.aggregate.window_invoiced, s.aggregate.window_profit, settings)
+	)
+	by_profit = settings.rank_by == "Gross Profit"
+	ranked_total = f"gross profit {profit:,.2f}" if by_profit else f"value {total:,.2f}"
+	beside = f"value {total:,.2f}" if by_profit else f"gross profit {profit:,.2f}"
+	margin = f" ({beside}, {100 * profit / invoiced:.1f}% margin)" if invoiced > 0 else ""
+	thin_text = f"; {thin} at a thin margin (below {settings.thin_margin_percent:g}%)" if invoiced > 0 else ""
+	return (
+		f"As of {as_of}: {len(ranked)} customers ranked by {'gross profit' if by_profit else 'value'}, "
+		f"{ranked_total} in the last {settings.lookback_days} days{margin}. The top {top} customers "
+		f"({percent:.1f}%) bring 80% of it; {keys} key accounts{thin_text}."
+	)
+
+
+def reference_output(orders_path, customers_path, fmt, limit, settings, as_of, profits_path=None):
 	"""What ``customer-priority rank`` printed when every customer went through the per-customer engine."""
 	orders = read_order_histories(orders_path)
 	as_of = as_of or orders.newest or date.today()
 	names, profiles, internal = cli.load_customers(customers_path)
+	aggregates = aggregate_histories(orders.histories, as_of, settings)
+	if profits_path:
+		add_profits(aggregates, read_profits(profits_path), as_of, settings)
 	standings, _cutoffs = compute_all(
-		aggregate_histories(orders.histories, as_of, settings),
+		aggregates,
 		as_of,
 		settings,
 		customers=names,
@@ -272,14 +310,7 @@ def reference_output(orders_path, customers_path, fmt, limit, settings, as_of):
 		writer.writeheader()
 		writer.writerows(rows)
 		return out.getvalue()
-	ranked = [s for s in standings if s.rank]
-	top, percent = pareto_summary(ranked)
-	total = sum(s.aggregate.window_value for s in ranked)
-	out.write(
-		f"As of {as_of}: {len(ranked)} customers ranked, value {total:,.2f} in the last {settings.lookback_days} "
-		f"days. The top {top} customers ({percent:.1f}%) bring 80% of it; "
-		f"{sum(1 for s in standings if s.is_key)} key accounts.\n\n"
-	)
+	out.write(reference_summary(standings, settings, as_of) + "\n\n")
 	limited = rows[:limit] if limit else rows
 	widths = {"reason": 60, "customer": 28}
 	out.write(cli.format_table(limited, cli.TABLE_COLUMNS, widths, cli.TABLE_HEADERS) + "\n")
@@ -294,12 +325,20 @@ def reference_output(orders_path, customers_path, fmt, limit, settings, as_of):
 	customer_rows,
 	st.sampled_from(["table", "csv", "json"]),
 	st.sampled_from([0, 1, 3]),
-	st.sampled_from([{}, {"key_account_min_window_value": 5000, "lookback_days": 200, "lapse_days": 60}]),
+	st.sampled_from(
+		[
+			{},
+			{"key_account_min_window_value": 5000, "lookback_days": 200, "lapse_days": 60},
+			{"rank_by": "Gross Profit"},
+			{"rank_by": "Gross Profit", "key_account_min_window_value": 5000, "thin_margin_percent": 0},
+		]
+	),
 	st.sampled_from([None, "2025-06-30"]),
 	st.booleans(),
+	invoice_profits,
 )
 def test_rank_prints_what_the_per_customer_engine_printed(
-	tmp_path_factory, orders, customers, fmt, limit, overrides, as_of, thousands
+	tmp_path_factory, orders, customers, fmt, limit, overrides, as_of, thousands, profits
 ):
 	folder = tmp_path_factory.mktemp("rank")
 	with open(folder / "orders.csv", "w", newline="", encoding="utf-8") as handle:
@@ -319,9 +358,25 @@ def test_rank_prints_what_the_per_customer_engine_printed(
 	argv = ["rank", str(folder / "orders.csv"), "--customers", str(folder / "customers.csv")]
 	argv += ["--format", fmt, "--limit", str(limit), "--settings", str(folder / "settings.json")]
 	argv += ["--as-of", as_of] if as_of else []
+	profits_path = None
+	if profits is not None:
+		profits_path = str(folder / "profits.csv")
+		with open(profits_path, "w", newline="", encoding="utf-8") as handle:
+			writer = csv.writer(handle)
+			writer.writerow(["Sales Invoice", "Customer", "Posting Date", "Selling Amount", "Gross Profit"])
+			for number, (name, offset, cents, margin) in enumerate(profits):
+				day = date(2023, 7, 1) + timedelta(days=offset)
+				writer.writerow(
+					[f"SINV-{number}", name, day.isoformat(), cents / 100, round(cents * margin) / 100]
+				)
+		argv += ["--profits", profits_path]
 	out = io.StringIO()
-	with contextlib.redirect_stdout(out):
-		assert cli.main(argv) == 0
+	with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+		code = cli.main(argv)
+	if profits is None and overrides.get("rank_by") == "Gross Profit":
+		assert code == 2  # ranking by gross profit needs the profits
+		return
+	assert code == 0
 	expected = reference_output(
 		str(folder / "orders.csv"),
 		folder / "customers.csv",
@@ -329,6 +384,7 @@ def test_rank_prints_what_the_per_customer_engine_printed(
 		limit,
 		Settings.from_dict(overrides),
 		date.fromisoformat(as_of) if as_of else None,
+		profits_path,
 	)
 	assert out.getvalue() == expected
 

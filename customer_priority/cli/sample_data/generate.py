@@ -3,8 +3,9 @@
     python -m customer_priority.cli.sample_data.generate [OUT_DIR]
 
 A few hundred customers whose yearly value follows a Pareto curve, some thousands of Sales Orders over three
-years (some customers lapse, some come back), an internal customer, potential profiles for prospects, and
-incoming requests covering the cases of the request-priority article.
+years (some customers lapse, some come back), the gross profit of their invoices (a few customers at a thin
+margin, a few credit notes), an internal customer, potential profiles for prospects, and incoming requests
+covering the cases of the request-priority article.
 """
 
 from __future__ import annotations
@@ -163,10 +164,53 @@ def generate(out_dir: Path = HERE, customers: int = 300, seed: int = 7) -> dict[
 			]
 		)
 		writer.writerows(customer_rows)
-	return {"customers": len(customer_rows), "orders": len(orders)}
+	invoices = write_gross_profit(out_dir)
+	return {"customers": len(customer_rows), "orders": len(orders), "invoices": invoices}
+
+
+def write_gross_profit(out_dir: Path = HERE, seed: int = 11) -> int:
+	"""One invoice per submitted sample order, with its gross profit, as ERPNext's Gross Profit report exports it
+	by invoice: each customer has its own usual margin (a few trade at a thin one), and a few invoices are partly
+	returned by a credit note. Made from ``sales_orders.csv``, with a random stream of its own, so the orders stay
+	as they are."""
+	rng = random.Random(seed)
+	margins: dict[str, float] = {}
+	rows = []
+	with open(out_dir / "sales_orders.csv", newline="", encoding="utf-8") as handle:
+		for order in csv.DictReader(handle):
+			if order["Status"] in ("Draft", "Cancelled"):
+				continue
+			name, day, amount = order["Customer"], order["Date"], float(order["Net Total (Company Currency)"])
+			if name not in margins:
+				margins[name] = rng.uniform(0.01, 0.08) if rng.random() < 0.12 else rng.uniform(0.15, 0.45)
+			margin = max(-0.05, rng.gauss(margins[name], 0.03))
+			number = len(rows) + 1
+			invoice = f"ACC-SINV-{day[:4]}-{number:05d}"
+			rows.append([invoice, name, day, f"{amount:.2f}", f"{amount * margin:.2f}"])
+			if rng.random() < 0.03:
+				share = rng.choice((0.1, 0.25, 0.5))
+				returned = date.fromisoformat(day) + timedelta(days=rng.randint(3, 30))
+				if returned <= AS_OF:
+					rows.append(
+						[
+							f"ACC-SINV-RET-{returned.year}-{number:05d}",
+							name,
+							returned.isoformat(),
+							f"{-amount * share:.2f}",
+							f"{-amount * share * margin:.2f}",
+						]
+					)
+	with open(out_dir / "gross_profit.csv", "w", newline="", encoding="utf-8") as handle:
+		writer = csv.writer(handle)
+		writer.writerow(["Sales Invoice", "Customer", "Posting Date", "Selling Amount", "Gross Profit"])
+		writer.writerows(rows)
+	return len(rows)
 
 
 if __name__ == "__main__":
 	target = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE
 	counts = generate(target)
-	print(f"wrote {counts['customers']} customers and {counts['orders']} orders to {target}")
+	print(
+		f"wrote {counts['customers']} customers, {counts['orders']} orders and {counts['invoices']} invoices "
+		f"to {target}"
+	)

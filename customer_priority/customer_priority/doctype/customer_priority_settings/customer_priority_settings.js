@@ -1,4 +1,9 @@
 frappe.ui.form.on("Customer Priority Settings", {
+	setup(frm) {
+		// A level grants only what a customer can hold: a leaf Customer Group, an enabled selling Price List.
+		frm.set_query("grant_customer_group", "levels", () => ({ filters: { is_group: 0 } }));
+		frm.set_query("grant_price_list", "levels", () => ({ filters: { selling: 1, enabled: 1 } }));
+	},
 	refresh(frm) {
 		// Progress comes through Frappe's own progress bar (the job publishes it to this form).
 		frm.add_custom_button(__("Recompute Now"), () => {

@@ -24,6 +24,7 @@ ROUTES = ("Account Manager", "Assignment Rule", "Nobody")
 # Engine settings read straight from a field of the same name.
 PLAIN_FIELDS = {
 	"lookback_days": cint,
+	"thin_margin_percent": flt,
 	"abc_a_cutoff": flt,
 	"abc_b_cutoff": flt,
 	"recency_weight": flt,
@@ -36,6 +37,9 @@ PLAIN_FIELDS = {
 	"key_potential_min_score": flt,
 	"major_buyer_min_window_value": flt,
 	"loyal_min_orders": cint,
+	"at_risk_lost_opportunities": cint,
+	"at_risk_value_drop_percent": flt,
+	"at_risk_share_drop_percent": flt,
 	"lapse_days": cint,
 	"lapse_interval_multiplier": flt,
 	"lapse_min_days": cint,
@@ -73,8 +77,17 @@ class CustomerPrioritySettings(Document):
 		values = {name: cast(self.get(name) or 0) for name, cast in PLAIN_FIELDS.items()}
 		values.update({name: lines(self.get(name)) for name in NAME_LIST_FIELDS})
 		values.update({name: self.get(name) for name in TIER_CHOICE_FIELDS})
+		values["rank_by"] = self.rank_by or "Revenue"
 		values["levels"] = [
-			Level(row.level_name, flt(row.min_points), row.colour or "gray") for row in self.levels
+			Level(
+				row.level_name,
+				flt(row.min_points),
+				row.colour or "gray",
+				customer_group=row.grant_customer_group or "",
+				price_list=row.grant_price_list or "",
+				loyalty_program=row.grant_loyalty_program or "",
+			)
+			for row in self.levels
 		]
 		values["potential_weights"] = {f: flt(self.get(f"weight_{f}")) for f in POTENTIAL_FACTORS}
 		values["evaluation_weights"] = {f"q{i}": flt(self.get(f"weight_q{i}")) for i in range(1, 8)}
@@ -102,6 +115,7 @@ class CustomerPrioritySettings(Document):
 		messages += self.unknown_sales_stages(settings)
 		messages += self.bad_routing()
 		messages += self.companies_without_rate()
+		messages += self.bad_privileges()
 		if messages:
 			frappe.throw("<br>".join(messages), title=_("Invalid Settings"), exc=frappe.ValidationError)
 
@@ -143,6 +157,31 @@ class CustomerPrioritySettings(Document):
 			for company, own in company_currencies(included).items()
 			if company_rate(own, currency) is None
 		]
+
+	def bad_privileges(self) -> list[str]:
+		"""A level can only grant what a customer can hold: a Customer Group that is not a group of groups, an
+		enabled selling Price List."""
+		messages = []
+		for row in self.levels:
+			if row.grant_customer_group and frappe.db.get_value(
+				"Customer Group", row.grant_customer_group, "is_group"
+			):
+				messages.append(
+					_(
+						"Level {0}: Customer Group {1} is a group of groups; choose one a customer can belong to"
+					).format(frappe.bold(row.level_name), frappe.bold(row.grant_customer_group))
+				)
+			if row.grant_price_list:
+				selling, enabled = frappe.db.get_value(
+					"Price List", row.grant_price_list, ["selling", "enabled"]
+				) or (0, 0)
+				if not (selling and enabled):
+					messages.append(
+						_("Level {0}: Price List {1} must be an enabled selling price list").format(
+							frappe.bold(row.level_name), frappe.bold(row.grant_price_list)
+						)
+					)
+		return messages
 
 	def unknown_sales_stages(self, settings: Settings) -> list[str]:
 		stages = set(settings.final_sales_stages) | set(settings.negotiation_sales_stages)

@@ -1,6 +1,13 @@
 frappe.query_reports["Customer Ranking"] = {
 	filters: [
 		{ fieldname: "company", label: __("Company"), fieldtype: "Link", options: "Company" },
+		// Empty Rank By means what Settings rank by; the other measure is computed for the period.
+		{
+			fieldname: "rank_by",
+			label: __("Rank By"),
+			fieldtype: "Select",
+			options: ["", "Revenue", "Gross Profit"].map((value) => ({ value, label: __(value) })),
+		},
 		// Empty From Date means the look-back window of Settings; onload fills it in from there.
 		{ fieldname: "from_date", label: __("From Date"), fieldtype: "Date" },
 		{
@@ -39,6 +46,9 @@ frappe.query_reports["Customer Ranking"] = {
 		value = default_formatter(value, row, column, data);
 		value = customer_priority.format_tier_cell(value, row, column, data, (v) => v);
 		if (column.fieldname === "abc_class" && data && data.abc_class === "A") value = `<b>${value}</b>`;
+		// Revenue that leaves a thin margin stands out.
+		if (column.fieldname === "why" && data && data.thin_margin)
+			value = `<span class="text-danger">${value}</span>`;
 		return value;
 	},
 };

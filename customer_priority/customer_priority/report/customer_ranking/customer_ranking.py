@@ -1,8 +1,10 @@
-"""Customers ranked by purchase value over a period, with Pareto/ABC, and a Pareto chart.
+"""Customers ranked by revenue or by gross profit over a period, with Pareto/ABC, and a Pareto chart.
 
-One GROUP BY over submitted orders (the app's covering index serves it); the ranking, shares and ABC classes
-come from the engine, exactly as in the recompute and the CLI. Rows, summary and chart cover only the customers
-the reader may see (User Permissions).
+The default view is the stored ranking on the rank's index. Another period takes one GROUP BY over submitted
+orders (the app's covering index serves it) and one over the items of submitted invoices; the ranking, shares and
+ABC classes come from the engine's columnar ranking (``bulk.rank_columns``, proved equal to the reference). Every
+row shows both measures and the margin, and says when revenue leaves a thin margin. Rows, summary and chart cover
+only the customers the reader may see (User Permissions).
 """
 
 import json
@@ -14,7 +16,7 @@ from frappe import _
 from frappe.utils import add_days, cint, flt, getdate
 from frappe.utils.nestedset import get_descendants_of
 
-from customer_priority import purchases
+from customer_priority import purchases, reasons
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	DOCTYPE as SETTINGS,
 )
@@ -22,8 +24,9 @@ from customer_priority.customer_priority.doctype.customer_priority_settings.cust
 	get_engine_settings,
 )
 from customer_priority.engine.bulk import rank_columns
-from customer_priority.engine.ranking import ABC_CLASSES, pareto_head
-from customer_priority.engine.settings import TIERS
+from customer_priority.engine.history import Aggregate
+from customer_priority.engine.ranking import ABC_CLASSES, is_thin_margin, margin_reason, pareto_head
+from customer_priority.engine.settings import RANK_MEASURES, TIERS
 from customer_priority.inputs import report_filters
 from customer_priority.permissions import readable
 
@@ -38,34 +41,42 @@ FILTERS = {
 	"tier": ("Select", "Priority Tier", TIERS),
 	"abc_class": ("Select", "ABC Class", ABC_CLASSES),
 	"key_accounts_only": ("Check", "Key Accounts Only", None),
+	"rank_by": ("Select", "Rank By", RANK_MEASURES),
 	"top": ("Int", "Show Top (0 = All)", None),
 }
 
 
 def execute(filters=None):
 	filters = report_filters(filters, FILTERS)
-	settings = get_engine_settings()
+	stored = get_engine_settings()
 	to_date = getdate(filters.to_date) if filters.to_date else getdate()
 	from_date = (
-		getdate(filters.from_date) if filters.from_date else add_days(to_date, 1 - settings.lookback_days)
+		getdate(filters.from_date) if filters.from_date else add_days(to_date, 1 - stored.lookback_days)
 	)
 	if from_date > to_date:
 		frappe.throw(_("From Date must be on or before To Date"))
+	settings = stored.replace(rank_by=filters.rank_by or stored.rank_by)
 	limit = cint(filters.top) if filters.top not in (None, "") else 500
-	if is_default_view(filters, from_date, to_date, settings):
-		return stored_ranking(limit)
+	if is_default_view(filters, from_date, to_date, stored):
+		return stored_ranking(limit, settings)
 	return period_ranking(filters, from_date, to_date, settings, limit)
 
 
 def period_ranking(filters, from_date, to_date, settings, limit: int):
-	"""Any other period: one GROUP BY of the orders, ranked as columns; customers' details are read for the
-	rows shown only."""
+	"""Any other period: one GROUP BY of the orders (and one of the invoices' items for gross profit), ranked as
+	columns; customers' details are read for the rows shown only."""
 	totals = fetch(filters, from_date, to_date)
 	if not totals:
-		return columns(), [], None, None, []
+		return columns(settings), [], None, None, []
+	companies = (filters.company,) if filters.company else purchases.current().companies
+	profits = purchases.period_profits((from_date, to_date), companies)
 	names = [customer for customer, *_rest in totals]
 	value = np.array([flt(v) for _customer, v, *_rest in totals])
-	rank, _percentile, share, cumulative, abc = rank_columns(names, value, value, settings)
+	found = [profits.get(name, (0.0, 0.0)) for name in names]
+	invoiced = np.array([flt(i) for i, _p in found])
+	profit = np.array([flt(p) for _i, p in found])
+	measure = profit if settings.rank_by == "Gross Profit" else value
+	rank, _percentile, share, cumulative, abc = rank_columns(names, measure, measure, settings)
 	order = np.argsort(rank)
 	shown = order[abc[order] == filters.abc_class] if filters.abc_class else order
 	if limit > 0:
@@ -75,17 +86,21 @@ def period_ranking(filters, from_date, to_date, settings, limit: int):
 	for i in shown.tolist():
 		customer, row_value, orders, last_order = totals[i]
 		about = details.get(customer) or frappe._dict()
+		row_value, row_profit, row_invoiced = flt(row_value), float(profit[i]), float(invoiced[i])
 		data.append(
 			{
 				"rank": int(rank[i]),
 				"customer": customer,
 				"customer_name": about.customer_name,
-				"value": flt(row_value),
+				"value": row_value,
+				"profit": row_profit,
+				"invoiced": row_invoiced,
+				"margin": 100 * row_profit / row_invoiced if row_invoiced > 0 else 0,
 				"share": float(share[i]),
 				"cumulative_share": float(cumulative[i]),
 				"abc_class": abc[i],
 				"orders": orders,
-				"average_order": flt(row_value) / orders if orders else 0,
+				"average_order": row_value / orders if orders else 0,
 				"last_order": last_order,
 				"rfm_segment": about.cp_rfm_segment,
 				"level": about.cp_level,
@@ -94,7 +109,8 @@ def period_ranking(filters, from_date, to_date, settings, limit: int):
 				"lifecycle": about.cp_lifecycle,
 			}
 		)
-	return columns(), data, None, chart(data), summary(value, cumulative[order], settings)
+	add_why(data, settings)
+	return columns(settings), data, None, chart(data, settings), summary(measure, cumulative[order], settings)
 
 
 def customer_details(names: list[str]) -> dict:
@@ -110,34 +126,48 @@ def customer_details(names: list[str]) -> dict:
 	return {row.name: row for row in rows}
 
 
+def add_why(rows: list, settings) -> None:
+	"""What each customer's revenue leaves as gross profit, in the reader's language ("thin margin" when low)."""
+	for row in rows:
+		row["thin_margin"] = 1 if is_thin_margin(row["invoiced"], row["profit"], settings) else 0
+		why = margin_reason(
+			Aggregate(row["customer"], window_profit=row["profit"], window_invoiced=row["invoiced"]), settings
+		)
+		row["why"] = reasons.render([why]) if why else ""
+
+
 NARROWING = ("company", "customer_group", "territory", "level", "tier", "abc_class", "key_accounts_only")
 
 
 def is_default_view(filters, from_date, to_date, settings) -> bool:
-	"""The look-back window up to today with nothing narrowing it: exactly what the last recompute ranked."""
+	"""The look-back window up to today, ranked by what Settings rank by, with nothing narrowing it: exactly what
+	the last recompute ranked."""
 	return (
 		to_date == getdate()
 		and from_date == add_days(to_date, 1 - settings.lookback_days)
+		and (filters.rank_by or settings.rank_by) == settings.rank_by
 		and not any(filters.get(f) for f in NARROWING)
 	)
 
 
-def stored_ranking(limit: int):
+def stored_ranking(limit: int, settings):
 	"""The default view from the stored ranking: the first page in rank order on the rank's index, with shares
-	of the total value at the last recompute (summed now when User Permissions narrow what the reader sees);
+	of the total at the last recompute (summed now when User Permissions narrow what the reader sees);
 	ranks, classes and segments are those of the last recompute, values the hooks' current."""
 	visible = readable("Customer", "name")
-	where = "cp_rank > 0 and cp_window_value > 0" + (f" and {visible}" if visible else "")
+	measure = "cp_window_profit" if settings.rank_by == "Gross Profit" else "cp_window_value"
+	where = f"cp_rank > 0 and {measure} > 0" + (f" and {visible}" if visible else "")
 	stored_totals = json.loads(frappe.db.get_single_value(SETTINGS, "ranking_totals") or "null")
 	if stored_totals and not visible:
 		total, count, class_a = stored_totals["total"], stored_totals["count"], stored_totals["class_a"]
 	else:  # what this reader may see, summed now
 		total, count, class_a = frappe.db.sql(
-			f"""select sum(cp_window_value), count(*), sum(cp_abc_class = 'A') from `tabCustomer` where {where}"""
+			f"""select sum({measure}), count(*), sum(cp_abc_class = 'A') from `tabCustomer` where {where}"""
 		)[0]
 	rows = frappe.db.sql(
-		f"""select name customer, customer_name, cp_rank `rank`, cp_window_value value, cp_abc_class abc_class,
-			cp_window_order_count orders, cp_last_order_date last_order, cp_rfm_segment rfm_segment, cp_level level,
+		f"""select name customer, customer_name, cp_rank `rank`, cp_window_value value, cp_window_profit profit,
+			cp_window_invoiced invoiced, cp_margin_percent margin, cp_abc_class abc_class, cp_window_order_count orders,
+			cp_last_order_date last_order, cp_rfm_segment rfm_segment, cp_level level,
 			cp_priority_tier tier, cp_key_account key_account, cp_lifecycle lifecycle
 		from `tabCustomer` where {where} order by cp_rank{" limit %(limit)s" if limit > 0 else ""}""",
 		{"limit": limit},
@@ -145,15 +175,24 @@ def stored_ranking(limit: int):
 	)
 	running = 0.0
 	for row in rows:
-		row.value = flt(row.value)
-		running += row.value
-		row.share = 100 * row.value / flt(total) if total else 0
+		row.value, row.profit, row.margin = flt(row.value), flt(row.profit), flt(row.margin)
+		row.invoiced = flt(row.invoiced)
+		ranked_value = row.profit if settings.rank_by == "Gross Profit" else row.value
+		running += ranked_value
+		row.share = 100 * ranked_value / flt(total) if total else 0
 		row.cumulative_share = 100 * running / flt(total) if total else 0
 		row.average_order = row.value / row.orders if row.orders else 0
 		row.key_account = cint(row.key_account)
 	if not rows:
-		return columns(), [], None, None, []
-	return columns(), rows, None, chart(rows), stored_summary(flt(total), cint(count), cint(class_a))
+		return columns(settings), [], None, None, []
+	add_why(rows, settings)
+	return (
+		columns(settings),
+		rows,
+		None,
+		chart(rows, settings),
+		stored_summary(flt(total), cint(count), cint(class_a), settings),
+	)
 
 
 def fetch(filters, from_date, to_date):
@@ -180,7 +219,11 @@ def fetch(filters, from_date, to_date):
 	)
 
 
-def columns():
+def measure_label(settings) -> str:
+	return _("Gross Profit") if settings.rank_by == "Gross Profit" else _("Value")
+
+
+def columns(settings):
 	return [
 		{"fieldname": "rank", "label": _("Rank"), "fieldtype": "Int", "width": 70},
 		{
@@ -191,8 +234,15 @@ def columns():
 			"width": 180,
 		},
 		{"fieldname": "customer_name", "label": _("Customer Name"), "fieldtype": "Data", "width": 160},
-		{"fieldname": "value", "label": _("Value"), "fieldtype": "Currency", "width": 130},
-		{"fieldname": "share", "label": _("Share"), "fieldtype": "Percent", "width": 90},
+		{"fieldname": "value", "label": _("Revenue"), "fieldtype": "Currency", "width": 120},
+		{"fieldname": "profit", "label": _("Gross Profit"), "fieldtype": "Currency", "width": 120},
+		{"fieldname": "margin", "label": _("Margin (%)"), "fieldtype": "Percent", "width": 90},
+		{
+			"fieldname": "share",
+			"label": _("Share of Gross Profit") if settings.rank_by == "Gross Profit" else _("Share"),
+			"fieldtype": "Percent",
+			"width": 90,
+		},
 		{
 			"fieldname": "cumulative_share",
 			"label": _("Cumulative Share"),
@@ -200,6 +250,7 @@ def columns():
 			"width": 110,
 		},
 		{"fieldname": "abc_class", "label": _("ABC Class"), "fieldtype": "Data", "width": 80},
+		{"fieldname": "why", "label": _("Why"), "fieldtype": "Data", "width": 260},
 		{"fieldname": "orders", "label": _("Orders"), "fieldtype": "Int", "width": 80},
 		{"fieldname": "average_order", "label": _("Average Order"), "fieldtype": "Currency", "width": 120},
 		{"fieldname": "last_order", "label": _("Last Order"), "fieldtype": "Date", "width": 100},
@@ -211,7 +262,7 @@ def columns():
 	]
 
 
-def chart(data):
+def chart(data, settings):
 	head = data[:CHART_ROWS]
 	if not head:
 		return None
@@ -220,7 +271,9 @@ def chart(data):
 			"labels": [r["customer_name"] or r["customer"] for r in head],
 			"datasets": [
 				{
-					"name": _("Share of Value (%)"),
+					"name": _("Share of Gross Profit (%)")
+					if settings.rank_by == "Gross Profit"
+					else _("Share of Value (%)"),
 					"values": [round(r["share"], 2) for r in head],
 					"chartType": "bar",
 				},
@@ -236,25 +289,30 @@ def chart(data):
 	}
 
 
-def stored_summary(total: float, count: int, class_a: int):
+def stored_summary(total: float, count: int, class_a: int, settings):
 	"""Class A is the head that brings the A cut-off's share of value, as the recompute classed it."""
-	cutoff = get_engine_settings().abc_a_cutoff
-	return summary_cards(count, total, class_a, 100 * class_a / count if count else 0, cutoff)
+	cutoff = settings.abc_a_cutoff
+	return summary_cards(count, total, class_a, 100 * class_a / count if count else 0, cutoff, settings)
 
 
-def summary(value: np.ndarray, cumulative_in_rank_order: np.ndarray, settings):
+def summary(measure: np.ndarray, cumulative_in_rank_order: np.ndarray, settings):
 	cutoff = settings.abc_a_cutoff
 	top, percent = pareto_head(cumulative_in_rank_order.tolist(), cutoff)
-	return summary_cards(len(value), float(value.sum()), top, percent, cutoff)
+	return summary_cards(len(measure), float(measure.sum()), top, percent, cutoff, settings)
 
 
-def summary_cards(count: int, total: float, top: int, percent: float, cutoff: float):
+def summary_cards(count: int, total: float, top: int, percent: float, cutoff: float, settings):
+	label = measure_label(settings)
 	return [
 		{"value": count, "label": _("Customers Who Bought"), "datatype": "Int", "indicator": "Blue"},
-		{"value": total, "label": _("Value"), "datatype": "Currency", "indicator": "Blue"},
+		{"value": total, "label": label, "datatype": "Currency", "indicator": "Blue"},
 		{
 			"value": top,
-			"label": _("Top Customers Bringing {0}% of Value").format(f"{cutoff:g}"),
+			"label": (
+				_("Top Customers Bringing {0}% of Gross Profit")
+				if settings.rank_by == "Gross Profit"
+				else _("Top Customers Bringing {0}% of Value")
+			).format(f"{cutoff:g}"),
 			"datatype": "Int",
 			"indicator": "Green",
 		},

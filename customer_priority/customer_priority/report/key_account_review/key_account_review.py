@@ -1,9 +1,12 @@
-"""Key accounts and candidates (by value or potential): relationship level, scorecard, reviews overdue first."""
+"""Key accounts and candidates (by value or potential): relationship level, scorecard, reviews overdue first; key
+accounts at risk of being lost next, with why, and what to offer each (the item groups its peers buy and it does
+not)."""
 
 import frappe
 from frappe import _
 from frappe.utils import cint, getdate
 
+from customer_priority import reasons, watch
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	get_engine_settings,
 )
@@ -33,16 +36,32 @@ def execute(filters=None):
 			cp_key_account_source source, cp_relationship_level relationship_level, cp_window_value value,
 			cp_abc_class abc_class, cp_potential_score potential_score, cp_last_evaluation_score last_score,
 			cp_last_evaluation_band last_band, cp_last_evaluation_date last_reviewed, cp_next_review_date next_review,
-			account_manager
+			account_manager, customer_group, cp_at_risk at_risk, cp_at_risk_reason risk_text, cp_at_risk_data risk_data
 		from `tabCustomer` where {" and ".join(conditions)}""",
 		params,
 		as_dict=True,
 	)
+	offers = watch.offers({row.customer: row.customer_group for row in rows if cint(row.key_account)}, today)
 	for row in rows:
+		row.at_risk = cint(row.at_risk)
+		row.why_at_risk = (
+			reasons.for_reader(row.pop("risk_data"), row.pop("risk_text")) if row.at_risk else ""
+		)
+		row.offer = ", ".join(
+			_("{0} ({1} peers)").format(_(group), count) for group, count in offers.get(row.customer, [])
+		)
 		next_review = getdate(row.next_review) if row.next_review else None
 		row.overdue = 1 if cint(row.key_account) and is_review_due(next_review, today) else 0
 		row.play = _(RELATIONSHIP_PLAYS.get(row.relationship_level, "")) if row.relationship_level else ""
-	rows.sort(key=lambda r: (-r.overdue, -cint(r.key_account), str(r.next_review or "0000"), -(r.value or 0)))
+	rows.sort(
+		key=lambda r: (
+			-r.overdue,
+			-r.at_risk,
+			-cint(r.key_account),
+			str(r.next_review or "0000"),
+			-(r.value or 0),
+		)
+	)
 	return columns(), rows
 
 
@@ -65,6 +84,9 @@ def columns():
 			"width": 160,
 		},
 		{"fieldname": "play", "label": _("Next Play"), "fieldtype": "Data", "width": 240},
+		{"fieldname": "at_risk", "label": _("At Risk"), "fieldtype": "Check", "width": 70},
+		{"fieldname": "why_at_risk", "label": _("Why At Risk"), "fieldtype": "Data", "width": 280},
+		{"fieldname": "offer", "label": _("What to Offer"), "fieldtype": "Data", "width": 240},
 		{"fieldname": "value", "label": _("Value in Window"), "fieldtype": "Currency", "width": 120},
 		{"fieldname": "abc_class", "label": _("ABC Class"), "fieldtype": "Data", "width": 70},
 		{"fieldname": "potential_score", "label": _("Potential Score"), "fieldtype": "Float", "width": 100},

@@ -1,0 +1,8 @@
+"""Key accounts watched: the at-risk thresholds and the "Key Account at Risk" announcement start at their defaults
+on a site that had the app before them."""
+
+from customer_priority.install import make_default_records
+
+
+def execute():
+	make_default_records()
