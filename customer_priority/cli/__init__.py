@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from customer_priority.cli.order_csv import OrderFileError, read_orders
-from customer_priority.cli.profit_csv import read_profits
+from customer_priority.cli.profit_csv import ProfitRows, read_profit_rows
 from customer_priority.cli.sample_data import AS_OF as SAMPLE_AS_OF
 from customer_priority.cli.sample_data import SAMPLE_DIR
 from customer_priority.engine.bulk import Decided, Population, decide_population
@@ -303,7 +303,7 @@ def rank_orders(
 	if as_of is None:
 		# Rank as of the newest order in the file, so an old export is not all "Lapsed".
 		as_of = orders.newest or date.today()
-	profits = read_profits(profits_path, date_format) if profits_path else None
+	profits = read_profit_rows(profits_path, date_format) if profits_path else None
 	if profits is None and settings.rank_by == "Gross Profit":
 		raise CliError(
 			"ranking by gross profit needs --profits FILE (ERPNext's Gross Profit report by invoice)"
@@ -312,7 +312,7 @@ def rank_orders(
 	known = set(orders.names)
 	everyone = list(orders.names)
 	if profits is not None:  # a customer with profit and no counted order has a row too (history.add_profits)
-		everyone += [name for name in dict.fromkeys(p.customer for p in profits) if name not in known]
+		everyone += [name for name in profits.names if name not in known]
 		known.update(everyone)
 	everyone += [name for name in dict.fromkeys(names) if name not in known]
 	pop = population_from_orders(
@@ -334,16 +334,11 @@ def rank_orders(
 	return Ranking(pop, decided, order, as_of, settings, profiles)
 
 
-def profit_columns(profits: list, everyone: list[str]) -> ProfitColumns:
-	"""The invoices' profits (``history.Profit``, in file order) as columns, each customer as its row."""
+def profit_columns(profits: ProfitRows, everyone: list[str]) -> ProfitColumns:
+	"""The invoices' profits (in file order) as columns, each customer as its row among ``everyone``."""
 	row = {name: i for i, name in enumerate(everyone)}
-	n = len(profits)
-	return ProfitColumns(
-		np.fromiter((row[p.customer] for p in profits), np.intp, n),
-		np.fromiter((p.day.toordinal() for p in profits), np.int64, n),
-		np.fromiter((p.net for p in profits), float, n),
-		np.fromiter((p.amount for p in profits), float, n),
-	)
+	rows = np.array([row[name] for name in profits.names], dtype=np.intp)
+	return ProfitColumns(rows[profits.customer], profits.day, profits.net, profits.amount)
 
 
 def write_json_records(columns: dict[str, list], out: io.TextIOBase) -> None:
