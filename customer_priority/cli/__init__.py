@@ -14,21 +14,33 @@ import argparse
 import csv
 import io
 import json
+import math
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
-from customer_priority.cli.order_csv import OrderFileError, read_order_histories
-from customer_priority.cli.profit_csv import read_profits
+import numpy as np
+
+from customer_priority.cli.order_csv import OrderFileError, read_orders
+from customer_priority.cli.profit_csv import ProfitRows, read_profit_rows
 from customer_priority.cli.sample_data import AS_OF as SAMPLE_AS_OF
 from customer_priority.cli.sample_data import SAMPLE_DIR
-from customer_priority.engine.history import add_profits, aggregate_histories
+from customer_priority.engine.bulk import Decided, Population, decide_population
+from customer_priority.engine.columnar import (
+	ProfitColumns,
+	population_from_orders,
+	standings,
+	thin_margins,
+	tier_reasons,
+)
 from customer_priority.engine.i18n import render_reasons
-from customer_priority.engine.keyaccount import PotentialProfile
-from customer_priority.engine.pipeline import Standing, compute_all
-from customer_priority.engine.ranking import is_thin_margin, pareto_summary
+from customer_priority.engine.keyaccount import PotentialProfile, potential_score
+from customer_priority.engine.pipeline import Standing
+from customer_priority.engine.ranking import pareto_head
 from customer_priority.engine.settings import Settings, SettingsError
 from customer_priority.engine.tiers import LastRequest, Relationship, RequestFacts, Stage, decide_request_tier
 
@@ -166,23 +178,115 @@ def _cell(value: Any) -> str:
 	return str(value)
 
 
-def emit(
+def print_table(
 	rows: list[dict[str, Any]],
 	columns: Sequence[str],
-	fmt: str,
-	out: io.TextIOBase,
 	widths: dict[str, int] | None = None,
 	headers: dict[str, str] | None = None,
 ) -> None:
-	if fmt == "json":
-		json.dump(rows, out, ensure_ascii=False, indent=1)
-		out.write("\n")
-	elif fmt == "csv":
-		writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
-		writer.writeheader()
-		writer.writerows(rows)
-	else:
-		out.write(format_table(rows, columns, widths, headers) + "\n")
+	sys.stdout.write(format_table(rows, columns, widths, headers) + "\n")
+
+
+@dataclass
+class Ranking:
+	"""Everyone's standing as columns (``engine.bulk``); printed rows are built from them, with their reasons
+	from the per-customer reference."""
+
+	population: Population
+	decided: Decided
+	order: np.ndarray
+	"""Rows in the order they are printed: ranked customers best first, then internal customers by name."""
+	as_of: date
+	settings: Settings
+	profiles: dict[str, PotentialProfile]
+
+	def __len__(self) -> int:
+		return len(self.order)
+
+	def standings(self, limit: int | None = None) -> list[Standing]:
+		"""The reference's standing (``pipeline.standing_for``) of the first ``limit`` rows (all without one)."""
+		rows = self.order if limit is None else self.order[:limit]
+		return standings(
+			self.population, self.decided, rows.tolist(), self.as_of, self.settings, self.profiles
+		)
+
+	def columns(self) -> dict[str, list]:
+		"""Every row, one list per column of ``RANK_COLUMNS``: what ``standing_row`` gives for each standing, built
+		from the columns, the reference asked only once per distinct reason (a property test proves them equal)."""
+		pop, decided, rows = self.population, self.decided, self.order
+		reasons, which = tier_reasons(pop, decided, rows, self.as_of, self.settings, self.profiles)
+		rendered = [render_reasons(why) for why in reasons]
+		rank = decided.rank[rows].tolist()
+		ranked = decided.rank[rows] > 0
+		return {
+			"rank": [r or "" for r in rank],
+			"customer": [pop.names[row] for row in rows.tolist()],
+			"value": rounded(pop.window_value[rows]),
+			"profit": rounded(pop.window_profit[rows]),
+			"margin": margins(pop.window_profit[rows], pop.window_invoiced[rows]),
+			"share": rounded(decided.share[rows]),
+			"cumulative_share": rounded(decided.cumulative_share[rows]),
+			"abc": np.where(ranked, decided.abc[rows], "").tolist(),
+			"rfm": decided.rfm_code[rows].tolist(),
+			"segment": decided.segment[rows].tolist(),
+			"points": decided.points[rows].tolist(),
+			"level": decided.level[rows].tolist(),
+			"tier": decided.tier[rows].tolist(),
+			"key_account": np.where(decided.is_key[rows], "yes", "").tolist(),
+			"lifecycle": decided.lifecycle[rows].tolist(),
+			"relationship": decided.relationship_level[rows].tolist(),
+			"reason": [rendered[i] for i in which.tolist()],
+		}
+
+	def summary_line(self) -> str:
+		pop, settings = self.population, self.settings
+		ranked = self.order[: int(np.count_nonzero(self.decided.rank))]  # internal customers are not ranked
+		top, percent = pareto_head(self.decided.cumulative_share[ranked].tolist())
+		# Python's sum in rank order, as the reference adds the printed standings.
+		total = sum(pop.window_value[ranked].tolist())
+		profit = sum(pop.window_profit[ranked].tolist())
+		invoiced = sum(pop.window_invoiced[ranked].tolist())
+		keys = int(np.count_nonzero(self.decided.is_key))
+		thin = int(
+			np.count_nonzero(thin_margins(pop.window_invoiced[ranked], pop.window_profit[ranked], settings))
+		)
+		by_profit = settings.rank_by == "Gross Profit"
+		ranked_total = f"gross profit {profit:,.2f}" if by_profit else f"value {total:,.2f}"
+		beside = f"value {total:,.2f}" if by_profit else f"gross profit {profit:,.2f}"
+		margin = f" ({beside}, {100 * profit / invoiced:.1f}% margin)" if invoiced > 0 else ""
+		thin_text = (
+			f"; {thin} at a thin margin (below {settings.thin_margin_percent:g}%)" if invoiced > 0 else ""
+		)
+		return (
+			f"As of {self.as_of}: {len(ranked)} customers ranked by {'gross profit' if by_profit else 'value'}, "
+			f"{ranked_total} in the last {settings.lookback_days} days{margin}. The top {top} customers "
+			f"({percent:.1f}%) bring 80% of it; {keys} key accounts{thin_text}."
+		)
+
+
+def rounded(values: np.ndarray, digits: int = 2) -> list[float]:
+	"""``[round(v, digits) for v in values]``, as numpy arrays. Scaled and rounded to the nearest integer, a value is
+	Python's ``round`` exactly unless the scaling's own rounding error could have crossed a half: those few (and
+	any too large for it) are rounded by Python itself. A property test proves it value for value."""
+	scale = 10.0**digits
+	with np.errstate(over="ignore", invalid="ignore"):  # huge values overflow here: Python rounds them below
+		scaled = values * scale
+		out = (np.rint(scaled) / scale).tolist()
+		# The scaled product is off by at most half a unit in its last place; beyond a few units from a half,
+		# its nearest integer is the exact value's.
+		doubt = ~(np.abs(np.abs(scaled - np.floor(scaled)) - 0.5) > np.abs(scaled) * 2.0**-48)
+		doubt |= ~(np.abs(scaled) < 2.0**52)
+	for row in np.flatnonzero(doubt).tolist():
+		out[row] = round(float(values[row]), digits)
+	return out
+
+
+def margins(profit: np.ndarray, invoiced: np.ndarray) -> list:
+	"""``standing_row``'s margin of each row: ``Aggregate.window_margin`` rounded to 0.1, "" without revenue."""
+	has = invoiced > 0
+	with np.errstate(divide="ignore", invalid="ignore"):
+		values = rounded(np.where(has, 100.0 * profit / np.where(has, invoiced, 1.0), 0.0), 1)
+	return [v if h else "" for v, h in zip(values, has.tolist(), strict=True)]
 
 
 def rank_orders(
@@ -192,47 +296,82 @@ def rank_orders(
 	customers_path: Path | None = None,
 	date_format: str | None = None,
 	profits_path: str | None = None,
-) -> tuple[list[Standing], date]:
-	orders = read_order_histories(orders_path, date_format)
+) -> Ranking:
+	"""Read an export (and the gross profit per invoice, when given), aggregate each customer's orders and
+	profit and decide everyone, all as columns."""
+	orders = read_orders(orders_path, date_format)
 	if as_of is None:
 		# Rank as of the newest order in the file, so an old export is not all "Lapsed".
 		as_of = orders.newest or date.today()
-	aggregates = aggregate_histories(orders.histories, as_of, settings)
-	if profits_path:
-		add_profits(aggregates, read_profits(profits_path, date_format), as_of, settings)
-	elif settings.rank_by == "Gross Profit":
+	profits = read_profit_rows(profits_path, date_format) if profits_path else None
+	if profits is None and settings.rank_by == "Gross Profit":
 		raise CliError(
 			"ranking by gross profit needs --profits FILE (ERPNext's Gross Profit report by invoice)"
 		)
 	names, profiles, internal = load_customers(customers_path) if customers_path else ([], {}, set())
-	standings, _cutoffs = compute_all(
-		aggregates, as_of, settings, customers=names, profiles=profiles, internal=internal
+	known = set(orders.names)
+	everyone = list(orders.names)
+	if profits is not None:  # a customer with profit and no counted order has a row too (history.add_profits)
+		everyone += [name for name in profits.names if name not in known]
+		known.update(everyone)
+	everyone += [name for name in dict.fromkeys(names) if name not in known]
+	pop = population_from_orders(
+		everyone,
+		orders.customer,
+		orders.amount,
+		orders.day,
+		as_of,
+		settings,
+		internal=[name in internal for name in everyone],
+		potential=[potential_score(profiles[n], settings) if n in profiles else np.nan for n in everyone],
+		profits=None if profits is None else profit_columns(profits, everyone),
 	)
-	return standings, as_of
+	decided = decide_population(pop, as_of, settings)
+	ranked = np.flatnonzero(decided.rank)
+	ranked = ranked[np.argsort(decided.rank[ranked])]
+	own = sorted(np.flatnonzero(pop.internal).tolist(), key=everyone.__getitem__)
+	order = np.concatenate([ranked, np.array(own, dtype=ranked.dtype)])
+	return Ranking(pop, decided, order, as_of, settings, profiles)
 
 
-def summary_line(standings: list[Standing], settings: Settings, as_of: date) -> str:
-	ranked = [s for s in standings if s.rank]  # already in rank order; internal customers are not ranked
-	top, percent = pareto_summary(ranked)
-	total = sum(s.aggregate.window_value for s in standings if s.rank)
-	profit = sum(s.aggregate.window_profit for s in standings if s.rank)
-	invoiced = sum(s.aggregate.window_invoiced for s in standings if s.rank)
-	keys = sum(1 for s in standings if s.is_key)
-	thin = sum(
-		1
-		for s in standings
-		if s.rank and is_thin_margin(s.aggregate.window_invoiced, s.aggregate.window_profit, settings)
-	)
-	by_profit = settings.rank_by == "Gross Profit"
-	ranked_total = f"gross profit {profit:,.2f}" if by_profit else f"value {total:,.2f}"
-	beside = f"value {total:,.2f}" if by_profit else f"gross profit {profit:,.2f}"
-	margin = f" ({beside}, {100 * profit / invoiced:.1f}% margin)" if invoiced > 0 else ""
-	thin_text = f"; {thin} at a thin margin (below {settings.thin_margin_percent:g}%)" if invoiced > 0 else ""
-	return (
-		f"As of {as_of}: {len(ranked)} customers ranked by {'gross profit' if by_profit else 'value'}, "
-		f"{ranked_total} in the last {settings.lookback_days} days{margin}. The top {top} customers "
-		f"({percent:.1f}%) bring 80% of it; {keys} key accounts{thin_text}."
-	)
+def profit_columns(profits: ProfitRows, everyone: list[str]) -> ProfitColumns:
+	"""The invoices' profits (in file order) as columns, each customer as its row among ``everyone``."""
+	row = {name: i for i, name in enumerate(everyone)}
+	rows = np.array([row[name] for name in profits.names], dtype=np.intp)
+	return ProfitColumns(rows[profits.customer], profits.day, profits.net, profits.amount)
+
+
+def write_json_records(columns: dict[str, list], out: io.TextIOBase) -> None:
+	"""``json.dump(rows, out, ensure_ascii=False, indent=1)`` of the rows the columns hold, written column by
+	column: the json module's indented writer is pure Python and takes seconds for 100,000 customers. Strings
+	go through the json module's own escaping; a test proves the text equal to ``json.dump``'s."""
+	keys = list(columns)
+	count = len(columns[keys[0]]) if keys else 0
+	if not count:
+		out.write("[]\n")
+		return
+	template = " {\n" + ",\n".join(f"  {encode_basestring(k)}: %s" for k in keys) + "\n }"
+	texts = [_json_texts(columns[k]) for k in keys]
+	out.write("[\n")
+	out.write(",\n".join(map(template.__mod__, zip(*texts, strict=True))))
+	out.write("\n]\n")
+
+
+def _json_texts(values: list) -> list[str]:
+	"""Each value as the json module writes it: a column of one type at C speed, a mixed one value by value."""
+	kinds = set(map(type, values))
+	if kinds == {str}:
+		distinct = dict.fromkeys(values)
+		if len(distinct) * 4 < len(values):  # tiers, segments, reasons: each distinct text escaped once
+			for text in distinct:
+				distinct[text] = encode_basestring(text)
+			return list(map(distinct.__getitem__, values))
+		return list(map(encode_basestring, values))
+	if kinds == {int}:
+		return list(map(int.__repr__, values))
+	if kinds == {float} and all(map(math.isfinite, values)):
+		return list(map(float.__repr__, values))
+	return [json.dumps(value, ensure_ascii=False) for value in values]
 
 
 def request_rows(path: Path, settings: Settings) -> list[dict[str, Any]]:
@@ -267,18 +406,21 @@ def request_rows(path: Path, settings: Settings) -> list[dict[str, Any]]:
 def cmd_demo(args: argparse.Namespace) -> int:
 	settings = load_settings(args.settings)
 	as_of = args.as_of or SAMPLE_AS_OF
-	standings, as_of = rank_orders(
+	ranking = rank_orders(
 		str(SAMPLE_DIR / "sales_orders.csv"),
 		settings,
 		as_of,
 		SAMPLE_DIR / "customers.csv",
 		profits_path=str(SAMPLE_DIR / "gross_profit.csv"),
 	)
-	rows = [standing_row(s) for s in standings]
 	requests = request_rows(SAMPLE_DIR / "requests.csv", settings)
 	if args.format == "json":
 		json.dump(
-			{"as_of": as_of.isoformat(), "customers": rows, "requests": requests},
+			{
+				"as_of": ranking.as_of.isoformat(),
+				"customers": _records(ranking.columns()),
+				"requests": requests,
+			},
 			sys.stdout,
 			ensure_ascii=False,
 			indent=1,
@@ -286,23 +428,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
 		sys.stdout.write("\n")
 		return 0
 	if args.format == "csv":
-		emit(rows, RANK_COLUMNS, "csv", sys.stdout)
+		write_csv(ranking.columns(), sys.stdout)
 		return 0
 	print("Customer ranking (sample data)")
-	print(summary_line(standings, settings, as_of))
+	print(ranking.summary_line())
 	print()
-	emit(
-		rows[: args.limit], TABLE_COLUMNS, "table", sys.stdout, {"reason": 60, "customer": 26}, TABLE_HEADERS
-	)
-	if args.limit < len(rows):
-		print(f"... {len(rows) - args.limit} more (use --limit or --format csv)")
+	rows = [standing_row(s) for s in ranking.standings(args.limit)]
+	print_table(rows, TABLE_COLUMNS, {"reason": 60, "customer": 26}, TABLE_HEADERS)
+	if args.limit < len(ranking):
+		print(f"... {len(ranking) - args.limit} more (use --limit or --format csv)")
 	print()
 	print("Incoming requests, highest tier first")
-	emit(
+	print_table(
 		requests,
 		("tier", "request", "party", "situation", "reason"),
-		"table",
-		sys.stdout,
 		{"situation": 60, "reason": 70},
 	)
 	return 0
@@ -311,20 +450,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_rank(args: argparse.Namespace) -> int:
 	settings = load_settings(args.settings)
 	customers = Path(args.customers) if args.customers else None
-	standings, as_of = rank_orders(
-		args.orders, settings, args.as_of, customers, args.date_format, args.profits
-	)
-	rows = [standing_row(s) for s in standings]
+	ranking = rank_orders(args.orders, settings, args.as_of, customers, args.date_format, args.profits)
 	if args.format == "table":
-		print(summary_line(standings, settings, as_of))
+		print(ranking.summary_line())
 		print()
-		limited = rows[: args.limit] if args.limit else rows
-		emit(limited, TABLE_COLUMNS, "table", sys.stdout, {"reason": 60, "customer": 28}, TABLE_HEADERS)
-		if len(limited) < len(rows):
-			print(f"... {len(rows) - len(limited)} more (use --limit 0 for all, or --format csv)")
+		# The rows printed go through the reference one by one; all of them (--limit 0) through the columns.
+		limited = (
+			[standing_row(s) for s in ranking.standings(args.limit)]
+			if args.limit
+			else _records(ranking.columns())
+		)
+		print_table(limited, TABLE_COLUMNS, {"reason": 60, "customer": 28}, TABLE_HEADERS)
+		if len(limited) < len(ranking):
+			print(f"... {len(ranking) - len(limited)} more (use --limit 0 for all, or --format csv)")
+	elif args.format == "csv":
+		write_csv(ranking.columns(), sys.stdout)
 	else:
-		emit(rows, RANK_COLUMNS, args.format, sys.stdout)
+		write_json_records(ranking.columns(), sys.stdout)
 	return 0
+
+
+def _records(columns: dict[str, list]) -> list[dict[str, Any]]:
+	return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+
+
+def write_csv(columns: dict[str, list], out: io.TextIOBase) -> None:
+	"""What ``csv.DictWriter`` writes for these rows (header and all), without a dict per row."""
+	writer = csv.writer(out, lineterminator="\n")
+	writer.writerow(list(columns))
+	writer.writerows(zip(*columns.values(), strict=True))
 
 
 def _as_of(text: str) -> date:

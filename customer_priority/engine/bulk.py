@@ -57,6 +57,8 @@ class Population:
 	window_profit: np.ndarray | None = None
 	"""Gross profit in the window and over the lifetime (zeros when not given)."""
 	lifetime_profit: np.ndarray | None = None
+	window_invoiced: np.ndarray | None = None
+	"""What the window's gross profit was made on (``Aggregate.window_invoiced``; zeros when not given)."""
 	at_risk: np.ndarray | None = None
 	"""Whether the watch gave reasons the customer may be lost (counts only for a key account)."""
 
@@ -68,6 +70,8 @@ class Population:
 			self.window_profit = np.zeros(n)
 		if self.lifetime_profit is None:
 			self.lifetime_profit = np.zeros(n)
+		if self.window_invoiced is None:
+			self.window_invoiced = np.zeros(n)
 
 	def ranking_values(self, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
 		"""``Aggregate.ranking_values`` for every row: (window, lifetime) revenue or gross profit."""
@@ -112,6 +116,7 @@ class Population:
 			marked_key=np.array(marked_key if marked_key is not None else [False] * n, dtype=bool),
 			window_profit=np.array([a.window_profit for a in aggregates], dtype=float),
 			lifetime_profit=np.array([a.lifetime_profit for a in aggregates], dtype=float),
+			window_invoiced=np.array([a.window_invoiced for a in aggregates], dtype=float),
 			at_risk=np.array(at_risk if at_risk is not None else [False] * n, dtype=bool),
 		)
 

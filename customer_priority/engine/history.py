@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import reduce
 from itertools import compress
-from operator import and_, sub
+from operator import add, and_, sub
 from typing import NamedTuple
 
 from .memory import paused_gc
@@ -76,6 +77,15 @@ OrderHistory = tuple[list[float], list[int]]
 """One customer's submitted orders: amounts (company currency) and days (``date.toordinal()``), in file order."""
 
 
+def total(amounts: Iterable[float]) -> float:
+	"""Amounts added one by one in the order given, starting from 0.0.
+
+	Spelled out because the order of additions decides the last digit of a float total: Python 3.12's ``sum``
+	compensates rounding and numpy adds pairwise, so either would let two readings of one file rank a tie apart.
+	Starting from 0.0 keeps a window without orders a float (``sum([])`` is the integer 0)."""
+	return reduce(add, amounts, 0.0)
+
+
 def collect_orders(orders: Iterable[Order | tuple]) -> dict[str, OrderHistory]:
 	"""Each customer's submitted order history from (customer, day, amount, docstatus) rows; drafts and
 	cancelled orders are left out. The CSV reader builds the same histories column by column."""
@@ -110,7 +120,7 @@ def _aggregate(histories: dict[str, OrderHistory], as_of: date, settings: Settin
 		if not days:
 			continue
 		first, last = min(days), max(days)
-		lifetime = sum(amounts)
+		lifetime = total(amounts)
 		if start <= first and last <= end:
 			window_value, window_count = lifetime, len(days)
 		elif last < start or first > end:
@@ -119,7 +129,7 @@ def _aggregate(histories: dict[str, OrderHistory], as_of: date, settings: Settin
 			inside = list(map(start.__le__, days))
 			if last > end:
 				inside = list(map(and_, inside, map(end.__ge__, days)))
-			window_value, window_count = sum(compress(amounts, inside)), sum(inside)
+			window_value, window_count = total(compress(amounts, inside)), sum(inside)
 		reborn = reborn_day(days, settings.lapse_days) if last - first > settings.lapse_days else None
 		out[name] = Aggregate(
 			name,

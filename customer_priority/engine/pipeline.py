@@ -13,6 +13,7 @@ from datetime import date
 from .history import Aggregate
 from .i18n import Reason, _, reason
 from .keyaccount import (
+	KeyDecision,
 	PotentialProfile,
 	decide_key_account,
 	decide_relationship_level,
@@ -111,6 +112,25 @@ class DecisionMemo:
 		return decision
 
 
+def key_account_of(
+	ranked: Ranked | None,
+	potential: float | None,
+	settings: Settings,
+	is_internal: bool = False,
+	marked_key: bool = False,
+	bought: float | None = None,
+) -> KeyDecision:
+	"""A customer's key-account decision as its standing makes it: our own company is neither ranked nor marked.
+	``potential`` is the score of its profile, None without one; ``bought`` its revenue in the window."""
+	return decide_key_account(
+		None if is_internal else ranked,
+		potential,
+		settings,
+		marked_by_hand=marked_key and not is_internal,
+		bought=bought,
+	)
+
+
 def standing_for(
 	agg: Aggregate,
 	ranked: Ranked | None,
@@ -142,11 +162,12 @@ def standing_for(
 	life = decide_lifecycle(agg, as_of, settings, is_internal=is_internal)
 	st.lifecycle, st.reasons["lifecycle"] = life.role, life.reasons
 	st.potential_score = potential_score(profile, settings) if profile and not profile.is_empty else 0.0
-	key = decide_key_account(
-		None if is_internal else ranked,
+	key = key_account_of(
+		ranked,
 		st.potential_score if profile else None,
 		settings,
-		marked_by_hand=marked_key and not is_internal,
+		is_internal,
+		marked_key,
 		bought=agg.window_value,
 	)
 	st.is_key, st.key_source, st.reasons["key"] = key.is_key, key.source, key.reasons
