@@ -24,20 +24,12 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(CHECKOUT))
 
 from benchmarks import dataset  # noqa: E402
+from benchmarks.measure import best  # noqa: E402
 
 args = sys.argv[1:]
 SITE = args[0] if args else "cp-test.localhost"
 CUSTOMERS = int(args[1]) if len(args) > 1 else 100_000
 INVOICES = int(args[2]) if len(args) > 2 else 1_000_000
-
-
-def best(fn, rounds: int = 3) -> float:
-	times = []
-	for _ in range(rounds):
-		started = time.perf_counter()
-		fn()
-		times.append(time.perf_counter() - started)
-	return min(times)
 
 
 def main() -> None:

@@ -369,16 +369,14 @@ def _one_line_header(data: bytes) -> list[str] | None:
 	return rows[0] if len(rows) == 1 else None
 
 
-def _read_columns(data: bytes, width: int, checker: RowChecker) -> OrderRows | None:
-	columns = checker.columns
+def arrow_columns(data: bytes, width: int, text: tuple[int, ...], numbers: tuple[int, ...]):
+	"""A clean export as an Arrow table (columns ``c0``, ``c1``...): the given columns as text and as numbers,
+	the others left raw bytes (the file is already known to be UTF-8: no decoding). None when a field is longer
+	than the csv module allows, so the careful reader names it as it would."""
 	names = [f"c{i}" for i in range(width)]
-	# Columns the orders do not need stay raw bytes (the file is already known to be UTF-8): no decoding, but
-	# their lengths are still checked against the csv module's limit below.
 	types = dict.fromkeys(names, pa.large_binary())
-	types.update(
-		{names[i]: pa.string() for i in (columns.customer, columns.day, checker.status_index)},
-		**{names[columns.amount]: pa.float64()},
-	)
+	types.update({names[i]: pa.string() for i in text})
+	types.update({names[i]: pa.float64() for i in numbers})
 	table = pa_csv.read_csv(
 		pa.py_buffer(data),
 		read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
@@ -388,9 +386,24 @@ def _read_columns(data: bytes, width: int, checker: RowChecker) -> OrderRows | N
 		),
 	)
 	limit = csv.field_size_limit()
+	numeric = {names[i] for i in numbers}
 	for name in names:
-		if name != names[columns.amount] and (pc.max(pc.binary_length(table[name])).as_py() or 0) > limit:
+		if name not in numeric and (pc.max(pc.binary_length(table[name])).as_py() or 0) > limit:
 			return None
+	return table
+
+
+def _read_columns(data: bytes, width: int, checker: RowChecker) -> OrderRows | None:
+	columns = checker.columns
+	table = arrow_columns(
+		data,
+		width,
+		text=(columns.customer, columns.day, checker.status_index),
+		numbers=(columns.amount,),
+	)
+	if table is None:
+		return None
+	names = table.column_names
 	if not table.num_rows:
 		return None
 	if isinstance(checker.submitted, _AlwaysSubmitted):

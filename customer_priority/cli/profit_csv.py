@@ -18,9 +18,8 @@ from typing import NamedTuple
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 
-from customer_priority.cli.order_csv import OrderFileError, _one_line_header, _pick, parse_day
+from customer_priority.cli.order_csv import OrderFileError, _one_line_header, _pick, arrow_columns, parse_day
 from customer_priority.engine.history import Profit
 
 CUSTOMER_COLUMNS = ("Customer", "customer")
@@ -150,23 +149,10 @@ def read_clean_profits(path: str, date_format: str | None = None) -> ProfitRows 
 
 def _read_profit_columns(data: bytes, width: int, found: list, date_format: str | None) -> ProfitRows | None:
 	customer_at, day_at, net_at, profit_at = found
-	names = [f"c{i}" for i in range(width)]
-	types = dict.fromkeys(names, pa.large_binary())
-	types.update({names[customer_at]: pa.string(), names[day_at]: pa.string()})
-	types.update({names[net_at]: pa.float64(), names[profit_at]: pa.float64()})
-	table = pa_csv.read_csv(
-		pa.py_buffer(data),
-		read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
-		parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-		convert_options=pa_csv.ConvertOptions(
-			column_types=types, strings_can_be_null=False, quoted_strings_can_be_null=False
-		),
-	)
-	limit = csv.field_size_limit()
-	for name in names:
-		if name not in (names[net_at], names[profit_at]):
-			if (pc.max(pc.binary_length(table[name])).as_py() or 0) > limit:
-				return None
+	table = arrow_columns(data, width, text=(customer_at, day_at), numbers=(net_at, profit_at))
+	if table is None:
+		return None
+	names = table.column_names
 	customers = table[names[customer_at]]
 	# The report's total row and rows without a customer are not invoices (read_profits skips them).
 	table = table.filter(pc.invert(pc.is_in(customers, value_set=pa.array(["", "Total"], pa.string()))))
