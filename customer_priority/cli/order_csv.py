@@ -340,6 +340,20 @@ def read_clean_export(path: str, date_format: str | None = None) -> OrderRows | 
 	more than one line, a NUL, a short or long row, a field over the csv module's size limit, an amount that only
 	Python reads, a blank, nan or infinite amount, an empty customer) makes it step aside.
 	"""
+	clean = clean_bytes(path)
+	if clean is None:
+		return None
+	data, header = clean
+	try:
+		checker = RowChecker(path, order_columns(path, header), date_format)
+		return _read_columns(data, len(header), checker)
+	except (pa.ArrowException, OrderFileError, ValueError):  # pyarrow could not, or a rule would not
+		return None
+
+
+def clean_bytes(path: str) -> tuple[bytes, list[str]] | None:
+	"""A file's bytes and header row when the columnar reading may try it: readable, the header on its first line,
+	no NUL, valid UTF-8 (checked in C); None leaves the file to the careful reading."""
 	try:
 		with open(path, "rb") as handle:
 			data = handle.read()
@@ -349,11 +363,10 @@ def read_clean_export(path: str, date_format: str | None = None) -> OrderRows | 
 	if header is None or b"\0" in data:
 		return None
 	try:
-		pa.array([data], pa.large_binary()).cast(pa.large_string())  # valid UTF-8, checked in C
-		checker = RowChecker(path, order_columns(path, header), date_format)
-		return _read_columns(data, len(header), checker)
-	except (pa.ArrowException, OrderFileError, ValueError):  # pyarrow could not, or a rule would not
+		pa.array([data], pa.large_binary()).cast(pa.large_string())
+	except pa.ArrowException:
 		return None
+	return data, header
 
 
 def _one_line_header(data: bytes) -> list[str] | None:

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from customer_priority.cli.order_csv import OrderFileError, _one_line_header, _pick, arrow_columns, parse_day
+from customer_priority.cli.order_csv import OrderFileError, _pick, arrow_columns, clean_bytes, parse_day
 from customer_priority.engine.history import Profit
 
 CUSTOMER_COLUMNS = ("Customer", "customer")
@@ -129,19 +129,14 @@ def read_clean_profits(path: str, date_format: str | None = None) -> ProfitRows 
 	when the file holds anything it leaves to ``read_profits``: a header over more than one line, a NUL, text
 	that is not UTF-8, a short or long row, a field over the csv module's size limit, a blank, nan, infinite or
 	only-Python amount, a customer with spaces around it, a date ``parse_day`` does not read."""
-	try:
-		with open(path, "rb") as handle:
-			data = handle.read()
-	except OSError:
+	clean = clean_bytes(path)
+	if clean is None:
 		return None
-	header = _one_line_header(data)
-	if header is None or b"\0" in data:
-		return None
+	data, header = clean
 	found = [_pick(header, names) for names in (CUSTOMER_COLUMNS, DATE_COLUMNS, NET_COLUMNS, PROFIT_COLUMNS)]
 	if None in found:
 		return None
 	try:
-		pa.array([data], pa.large_binary()).cast(pa.large_string())  # valid UTF-8, checked in C
 		return _read_profit_columns(data, len(header), found, date_format)
 	except (pa.ArrowException, ValueError):  # pyarrow could not, or a rule would not
 		return None

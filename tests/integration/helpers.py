@@ -124,9 +124,10 @@ def fiscal_year_start():
 	return getdate(get_fiscal_year(getdate(), company=company())[1])
 
 
-def make_stock_item(rate: float, qty: float = 1000, item_group: str = "All Item Groups") -> str:
-	"""A stock item with ``qty`` received at ``rate`` (a Material Receipt), so sales take their cost from it."""
-	code = unique("CP Stock Item")
+def make_item(
+	item_group: str = "All Item Groups", is_stock_item: bool = False, prefix: str = "CP Item"
+) -> str:
+	code = unique(prefix)
 	frappe.get_doc(
 		{
 			"doctype": "Item",
@@ -134,10 +135,16 @@ def make_stock_item(rate: float, qty: float = 1000, item_group: str = "All Item 
 			"item_name": code,
 			"item_group": item_group,
 			"stock_uom": "Nos",
-			"is_stock_item": 1,
+			"is_stock_item": int(is_stock_item),
 			"is_sales_item": 1,
 		}
 	).insert(ignore_permissions=True)
+	return code
+
+
+def make_stock_item(rate: float, qty: float = 1000, item_group: str = "All Item Groups") -> str:
+	"""A stock item with ``qty`` received at ``rate`` (a Material Receipt), so sales take their cost from it."""
+	code = make_item(item_group, is_stock_item=True, prefix="CP Stock Item")
 	entry = frappe.get_doc(
 		{
 			"doctype": "Stock Entry",

@@ -11,7 +11,7 @@ from customer_priority.customer_priority.doctype.customer_priority_settings.cust
 from customer_priority.customer_priority.report.key_account_review import key_account_review
 from customer_priority.engine.tiers import LastRequest, Relationship, RequestFacts, Stage, decide_request_tier
 from customer_priority.engine.watch import quarter_to_date
-from tests.integration.helpers import company, customer_row, make_customer, make_order, unique
+from tests.integration.helpers import company, customer_row, make_customer, make_item, make_order, unique
 
 
 def named(doctype: str, field: str) -> str:
@@ -93,19 +93,7 @@ def test_a_falling_quarter_against_last_year_turns_a_key_account_at_risk():
 
 
 def item_in(item_group: str) -> str:
-	code = unique("CP Offer Item")
-	frappe.get_doc(
-		{
-			"doctype": "Item",
-			"item_code": code,
-			"item_name": code,
-			"item_group": item_group,
-			"stock_uom": "Nos",
-			"is_stock_item": 0,
-			"is_sales_item": 1,
-		}
-	).insert(ignore_permissions=True)
-	return code
+	return make_item(item_group, prefix="CP Offer Item")
 
 
 def order_of(customer: str, item: str, amount: float):
