@@ -65,10 +65,11 @@ def execute(filters=None):
 def period_ranking(filters, from_date, to_date, settings, limit: int):
 	"""Any other period: one GROUP BY of the orders (and one of the invoices' items for gross profit), ranked as
 	columns; customers' details are read for the rows shown only."""
-	totals = fetch(filters, from_date, to_date)
+	counted = purchases.current()  # asks Settings and the companies' currencies: once per run
+	totals = fetch(filters, from_date, to_date, counted)
 	if not totals:
 		return columns(settings), [], None, None, []
-	companies = (filters.company,) if filters.company else purchases.current().companies
+	companies = (filters.company,) if filters.company else counted.companies
 	profits = purchases.period_profits((from_date, to_date), companies)
 	names = [customer for customer, *_rest in totals]
 	value = np.array([flt(v) for _customer, v, *_rest in totals])
@@ -195,7 +196,7 @@ def stored_ranking(limit: int, settings):
 	)
 
 
-def fetch(filters, from_date, to_date):
+def fetch(filters, from_date, to_date, counted: purchases.Purchases):
 	conditions, params, order_where = [], {}, ""
 	if filters.company:
 		order_where = "o.company = %(company)s"
@@ -215,7 +216,7 @@ def fetch(filters, from_date, to_date):
 	if visible := readable("Customer", "c.name"):
 		conditions.append(visible)
 	return purchases.period_totals(
-		purchases.current(), (from_date, to_date), " and ".join(conditions), params, order_where
+		counted, (from_date, to_date), " and ".join(conditions), params, order_where
 	)
 
 
