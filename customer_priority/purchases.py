@@ -155,8 +155,8 @@ def reborn_dates(
 ) -> dict[str, date]:
 	"""The engine's Reborn rule over every customer's (or the named customers') purchase days: each customer's
 	latest purchase after a gap longer than ``lapse_days`` (``engine.bulk.reborn_days``, proved equal to
-	``engine.history.reborn_day``). The days come in one GROUP BY on the covering index, as one list per customer:
-	three times faster than a window function over the orders at 1,000,000 orders."""
+	``engine.history.reborn_day``). The days come in one GROUP BY on the covering index, as one list per customer,
+	where a window function over the orders needs a temporary table of every order."""
 	where, params = purchases.where()
 	field = purchases.date_field
 	if customers is not None:

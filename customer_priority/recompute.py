@@ -215,8 +215,8 @@ PARSERS = {
 def read_stored() -> dict[str, list]:
 	"""Every customer's stored state, column by column (a list per field), in name order.
 
-	Each row comes as one string and is split here: pymysql decodes a field at a time in Python, and 100,000 rows
-	of 35 fields cost it three times as long. Values are parsed by their column's SQL type; NULL stays None."""
+	Each row comes as one string and is split here: pymysql decodes a field at a time in Python, a cost that
+	grows with rows times fields. Values are parsed by their column's SQL type; NULL stays None."""
 	columns = list(dict.fromkeys(STORED))
 	kinds = dict(
 		frappe.db.sql(
