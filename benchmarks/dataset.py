@@ -93,13 +93,15 @@ def forget_standing() -> None:
 	defaults = ", ".join(f"`{c}` = default(`{c}`)" for c in RESULT_COLUMNS)
 	frappe.db.sql(f"update `tabCustomer` set {defaults} where name like %s", PREFIX + "%")
 	frappe.db.sql("delete from `tabCustomer Tier Log` where party like %s", PREFIX + "%")
+	# Nor any record of a gross-profit pass: the next recompute groups every invoice, as the first one does.
+	frappe.db.set_single_value("Customer Priority Settings", "profit_state", None)
 	frappe.db.commit()
 
 
 def make_invoices(customers: int, invoices: int) -> None:
 	"""M submitted Sales Invoices for the same customers, skewed alike, with their item rows (a second row on every
-	third invoice, every 50th invoice a return): the rows ERPNext's Gross Profit report and the app's profit
-	aggregate read (net amount, cost rate, stock quantity)."""
+	third invoice, every 50th invoice a return), each last modified on its own date: the rows ERPNext's Gross Profit
+	report and the app's profit aggregate read (net amount, cost rate, stock quantity)."""
 	company = frappe.db.get_value("Company", {}, "name")
 	frappe.db.sql(
 		f"""insert into `tabSales Invoice` (name, customer, company, posting_date, base_net_total, is_return,
@@ -108,7 +110,9 @@ def make_invoices(customers: int, invoices: int) -> None:
 			concat(%(p)s, lpad(1 + floor(pow(rand(seq), 2) * {int(customers)}), 7, '0')), %(company)s,
 			date_sub(curdate(), interval floor(rand(seq * 7) * 1095) day),
 			if(seq mod 50 = 0, -1, 1) * round(10 + rand(seq * 13) * 5000, 2), seq mod 50 = 0, 'No', 1, 'Paid',
-			now(), now(), 'Administrator', 'Administrator', 0, 'USD', 1
+			timestamp(date_sub(curdate(), interval floor(rand(seq * 7) * 1095) day)),
+			timestamp(date_sub(curdate(), interval floor(rand(seq * 7) * 1095) day)),
+			'Administrator', 'Administrator', 0, 'USD', 1
 		from seq_1_to_{int(invoices)}""",
 		{"p": PREFIX, "company": company},
 	)
@@ -121,7 +125,9 @@ def make_invoices(customers: int, invoices: int) -> None:
 				'Sales Invoice', 'items', {row}, 'BENCH-ITEM', 'Bench item',
 				@q := if(seq mod 50 = 0, -1, 1) * (1 + floor(rand(seq * {row + 17}) * 20)), @q,
 				@q * round(5 + rand(seq * {row + 29}) * 250, 2), round(3 + rand(seq * {row + 41}) * 200, 2), 1,
-				now(), now(), 'Administrator', 'Administrator'
+				timestamp(date_sub(curdate(), interval floor(rand(seq * 7) * 1095) day)),
+				timestamp(date_sub(curdate(), interval floor(rand(seq * 7) * 1095) day)),
+				'Administrator', 'Administrator'
 			from seq_1_to_{int(invoices)} where seq mod {every} = 0""",
 			{"p": PREFIX},
 		)

@@ -7,7 +7,14 @@ from frappe.gettext.translate import compile_translations as compile_app
 from customer_priority.custom_fields import get_custom_fields
 from customer_priority.engine.settings import default_levels
 from customer_priority.privileges import restore_all
-from customer_priority.purchases import ORDER_INDEX, ORDER_INDEX_COLUMNS, PROFIT_INDEX, PROFIT_INDEX_COLUMNS
+from customer_priority.purchases import (
+	CHANGED_INDEX,
+	CHANGED_INDEX_COLUMNS,
+	ORDER_INDEX,
+	ORDER_INDEX_COLUMNS,
+	PROFIT_INDEX,
+	PROFIT_INDEX_COLUMNS,
+)
 
 ISSUE_PRIORITIES = {"First": "Urgent", "High": "High", "Medium": "Medium", "Low": "Low"}
 ADDED_BY_APP = "Added by Customer Priority"
@@ -36,8 +43,15 @@ def sync_custom_fields():
 	create_custom_fields(get_custom_fields(), ignore_validate=True, update=True)
 
 
+APP_INDEXES = (
+	(ORDER_INDEX, ORDER_INDEX_COLUMNS),
+	(PROFIT_INDEX, PROFIT_INDEX_COLUMNS),
+	(CHANGED_INDEX, CHANGED_INDEX_COLUMNS),
+)
+
+
 def add_order_indexes():
-	for name, by_doctype in ((ORDER_INDEX, ORDER_INDEX_COLUMNS), (PROFIT_INDEX, PROFIT_INDEX_COLUMNS)):
+	for name, by_doctype in APP_INDEXES:
 		for doctype, columns in by_doctype.items():
 			table = f"tab{doctype}"
 			if not frappe.db.sql(f"SHOW INDEX FROM `{table}` WHERE Key_name = %s", name):
@@ -49,7 +63,7 @@ def add_order_indexes():
 
 
 def drop_order_indexes():
-	for name, by_doctype in ((ORDER_INDEX, ORDER_INDEX_COLUMNS), (PROFIT_INDEX, PROFIT_INDEX_COLUMNS)):
+	for name, by_doctype in APP_INDEXES:
 		for doctype in by_doctype:
 			table = f"tab{doctype}"
 			if frappe.db.sql(f"SHOW INDEX FROM `{table}` WHERE Key_name = %s", name):

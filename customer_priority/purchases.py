@@ -16,7 +16,7 @@ everything at the day's rate.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 
@@ -303,6 +303,12 @@ PROFIT_INDEX_COLUMNS = {
 }
 
 
+CHANGED_INDEX = "cp_changed"
+"""Item rows by when they were last modified: ERPNext's stock revaluation rewrites an item's cost (its
+``incoming_rate``) without touching the invoice, and the recompute finds those invoices on this index."""
+CHANGED_INDEX_COLUMNS = {"Sales Invoice Item": ("modified", "parenttype", "parent")}
+
+
 def profit_where(companies: tuple[str, ...] = ()) -> tuple[str, dict]:
 	"""The invoices (alias ``si``) whose items make gross profit, with their named parameters."""
 	conditions = ["si.docstatus = 1", "si.customer is not null", "si.is_opening != 'Yes'"]
@@ -354,6 +360,37 @@ def customer_profits(
 		where {where} group by si.customer""",
 		{**params, "start": window[0], "end": window[1]},
 	)
+
+
+def profit_moved_since(since: datetime, crossed: list[tuple[date, date]]) -> list[str]:
+	"""The customers whose gross profit may have moved since ``since``: one of their invoices was modified
+	(submitted, cancelled, amended) or one of its item rows was (a cost reposted by the stock valuation), or an
+	invoice's posting date lies in one of the ``crossed`` day ranges (both ends included: days that entered or
+	left the look-back window). Each question is answered on an index, so the cost follows what changed."""
+	moved = set(
+		frappe.db.sql_list(
+			"""select distinct customer from `tabSales Invoice`
+			where modified >= %(since)s and customer is not null""",
+			{"since": since},
+		)
+	)
+	moved.update(
+		frappe.db.sql_list(
+			f"""select distinct si.customer from `tabSales Invoice Item` i force index (`{CHANGED_INDEX}`)
+			join `tabSales Invoice` si on si.name = i.parent
+			where i.modified >= %(since)s and i.parenttype = 'Sales Invoice' and si.customer is not null""",
+			{"since": since},
+		)
+	)
+	for start, end in crossed:
+		moved.update(
+			frappe.db.sql_list(
+				"""select distinct customer from `tabSales Invoice`
+				where posting_date between %(start)s and %(end)s and docstatus = 1 and customer is not null""",
+				{"start": start, "end": end},
+			)
+		)
+	return sorted(moved)
 
 
 def period_profits(

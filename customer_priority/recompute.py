@@ -1,27 +1,31 @@
 """The full recompute: every customer's standing from all submitted orders, in a few set-based statements.
 
-1. One GROUP BY over submitted orders (served by the app's covering index) and one window-function pass for
-   the Reborn dates.
-2. The engine ranks and decides for the whole population in memory (plain tuples, O(n log n)).
-3. Results go back in chunks: each chunk is bulk-inserted into a temporary table and applied with one
-   UPDATE ... JOIN, with its log rows, and committed. A job killed half-way leaves every customer either fully
-   old or fully new; running it again finishes the work.
+1. One GROUP BY over submitted orders (served by the app's covering index). The Reborn day and gross profit are
+   looked up again only for the customers whose orders or invoices moved since the last run.
+2. The engine decides for the whole population as arrays (``bulk.decide_population``, proved equal to the
+   per-customer engine), and the results are compared with what is stored.
+3. Only the customers that changed are written back, in chunks: each chunk is bulk-inserted into a temporary
+   table and applied with one UPDATE ... JOIN, with its log rows, and committed. A job killed half-way leaves
+   every customer either fully old or fully new; running it again finishes the work.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from rq.job import JobStatus
 
 import frappe
 from frappe import _
-from frappe.utils import cint, flt, getdate, now_datetime
+from frappe.utils import cint, flt, get_datetime, getdate, now_datetime
 from frappe.utils.background_jobs import get_job, get_job_status
 
-from customer_priority import purchases, reasons, repair
+from customer_priority import privileges, purchases, reasons, repair
 from customer_priority.api import require_manager
 from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 	DOCTYPE as SETTINGS,
@@ -31,12 +35,13 @@ from customer_priority.customer_priority.doctype.customer_priority_settings.cust
 )
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
 from customer_priority.engine.bulk import NO_DAY, Decided, Population, decide_population
-from customer_priority.engine.history import Aggregate, window_start
-from customer_priority.engine.keyaccount import potential_score
+from customer_priority.engine.columnar import tier_reasons
+from customer_priority.engine.history import Aggregate, crossed_days, window_start
+from customer_priority.engine.keyaccount import PotentialProfile, potential_score
 from customer_priority.engine.memory import paused_gc
 from customer_priority.engine.pipeline import DecisionMemo, standing_for
 from customer_priority.engine.ranking import Ranked, rank_reason
-from customer_priority.sql import insert_many
+from customer_priority.sql import insert_statements
 from customer_priority.standing import (
 	PROFILE_FIELDS,
 	STATE_FIELDS,
@@ -294,34 +299,110 @@ def fresh_totals(stored: dict, as_of: date, settings) -> dict[str, np.ndarray]:
 			if row is not None:
 				reborn[row] = day.toordinal()
 	totals["reborn"] = reborn
-	for column in ("lifetime_profit", "window_profit", "window_invoiced"):
-		totals[column] = np.zeros(n)
-	for name, lifetime, window, invoiced in purchases.customer_profits(
-		(window_start(as_of, settings), as_of), counted.companies
-	):
-		row = index.get(name)
-		if row is not None:
-			totals["lifetime_profit"][row], totals["window_profit"][row] = flt(lifetime), flt(window)
-			totals["window_invoiced"][row] = flt(invoiced)
+	profits, totals["profit_state"] = profit_totals(
+		stored, index, (window_start(as_of, settings), as_of), counted.companies
+	)
+	totals.update(profits)
 	totals["stored_days"] = stored_days  # the comparison with what is stored needs them too
 	return totals
 
 
-def potentials(stored: dict, settings) -> np.ndarray:
-	"""Each customer's potential score, NaN where no profile is filled in (most customers): only the filled
-	ones are scored."""
-	potential = np.full(len(stored["name"]), np.nan)
+PROFIT_TOTALS = {
+	"lifetime_profit": "cp_lifetime_profit",
+	"window_profit": "cp_window_profit",
+	"window_invoiced": "cp_window_invoiced",
+}
+REGROUP_ALL_ABOVE = 0.5
+"""Share of the customers above which one full pass costs less than grouping the moved ones by name."""
+OPEN_TRANSACTION_MARGIN = timedelta(hours=1)
+"""An invoice is stamped ``modified`` when saved and seen when committed: looking an hour further back than the
+last pass read finds one that was still being submitted then."""
+
+
+def profit_totals(
+	stored: dict, index: dict[str, int], window: tuple[date, date], companies: tuple[str, ...]
+) -> tuple[dict[str, np.ndarray], dict]:
+	"""Each customer's gross profit, aligned with the stored rows, and the state to store once the run is written.
+
+	Grouping every invoice's items costs seconds at a million invoices, so after one full pass only the customers
+	whose profit may have moved are grouped again (``purchases.profit_moved_since``); the others keep what is
+	stored, which the Sales Invoice hooks keep up between passes. A full pass is made when there is no state
+	(install, reinstall), when the companies counted changed, or when most customers moved anyway."""
+	n = len(stored["name"])
+	state = {
+		"read_at": str(now_datetime()),
+		"window": [str(day) for day in window],
+		"companies": sorted(companies),
+	}
+	last = last_profit_state()
+	regroup = None
+	if last and last["companies"] == state["companies"]:
+		regroup = purchases.profit_moved_since(
+			get_datetime(last["read_at"]) - OPEN_TRANSACTION_MARGIN,
+			crossed_days(tuple(getdate(day) for day in last["window"]), window),
+		)
+		if len(regroup) > REGROUP_ALL_ABOVE * n:
+			regroup = None
+	if regroup is None:
+		totals = {column: np.zeros(n) for column in PROFIT_TOTALS}
+	else:
+		totals = {
+			column: np.array([flt(v) for v in stored[field]]) for column, field in PROFIT_TOTALS.items()
+		}
+		rows = [index[name] for name in regroup if name in index]
+		for column in totals:
+			totals[column][rows] = 0.0  # a customer whose last invoice was cancelled has none left
+	if regroup is None or regroup:
+		for name, lifetime, in_window, invoiced in purchases.customer_profits(window, companies, regroup):
+			row = index.get(name)
+			if row is not None:
+				totals["lifetime_profit"][row], totals["window_profit"][row] = flt(lifetime), flt(in_window)
+				totals["window_invoiced"][row] = flt(invoiced)
+	return totals, state
+
+
+def last_profit_state() -> dict | None:
+	"""What the last completed recompute read gross profit at: when, over which window, for which companies."""
+	try:
+		state = json.loads(frappe.db.get_single_value(SETTINGS, "profit_state") or "null")
+		return state if {"read_at", "window", "companies"} <= set(state or ()) else None
+	except (TypeError, ValueError):
+		return None
+
+
+def stored_profiles(stored: dict) -> dict[str, PotentialProfile]:
+	"""The potential profiles filled in (most customers have none), by customer."""
 	filled = np.zeros(len(stored["name"]), dtype=bool)
 	for field in PROFILE_FIELDS:
 		filled |= np.array([bool(v) for v in stored[field]], dtype=bool)
+	profiles = {}
 	for row in np.flatnonzero(filled).tolist():
 		profile = profile_from_row(frappe._dict({f: stored[f][row] for f in PROFILE_FIELDS}))
 		if not profile.is_empty:
-			potential[row] = potential_score(profile, settings)
+			profiles[stored["name"][row]] = profile
+	return profiles
+
+
+def stored_risks(stored: dict) -> dict[str, list]:
+	"""The reasons the watch gave that a customer may be lost, by customer (only those it gave any)."""
+	return {
+		name: reasons.decode(data)
+		for name, data in zip(stored["name"], stored["cp_at_risk_data"], strict=True)
+		if data
+	}
+
+
+def potentials(names: list[str], profiles: dict[str, PotentialProfile], settings) -> np.ndarray:
+	"""Each customer's potential score, NaN where no profile is filled in: only the filled ones are scored."""
+	potential = np.full(len(names), np.nan)
+	if profiles:
+		for row, name in enumerate(names):
+			if name in profiles:
+				potential[row] = potential_score(profiles[name], settings)
 	return potential
 
 
-def population(stored: dict, totals: dict, settings) -> Population:
+def population(stored: dict, totals: dict, profiles: dict[str, PotentialProfile], settings) -> Population:
 	return Population(
 		names=stored["name"],
 		window_value=totals["window"],
@@ -333,7 +414,7 @@ def population(stored: dict, totals: dict, settings) -> Population:
 		reborn_on=totals["reborn"],
 		internal=np.array([bool(cint(v)) for v in stored["is_internal_customer"]], dtype=bool),
 		previous_level=[v or None for v in stored["cp_level"]],
-		potential=potentials(stored, settings),
+		potential=potentials(stored["name"], profiles, settings),
 		marked_key=np.array(
 			[
 				src == "Manual" and bool(cint(key))
@@ -343,6 +424,7 @@ def population(stored: dict, totals: dict, settings) -> Population:
 		),
 		window_profit=totals["window_profit"],
 		lifetime_profit=totals["lifetime_profit"],
+		window_invoiced=totals["window_invoiced"],
 		at_risk=np.array([bool(data) for data in stored["cp_at_risk_data"]], dtype=bool),
 	)
 
@@ -413,11 +495,26 @@ def changed_mask(
 	return changed
 
 
-def decide_everyone(as_of: date, settings):
-	"""Every customer decided with the columnar path; the RFM cut-offs and the lapse period used are stored."""
+@dataclass
+class Everyone:
+	"""One run's view of every customer: what is stored, the fresh totals, the population the engine decided and
+	its decisions, with the profiles and risk reasons the reasons are made of."""
+
+	stored: dict[str, list]
+	totals: dict
+	population: Population
+	decided: Decided
+	profiles: dict[str, PotentialProfile]
+	risks: dict[str, list]
+
+
+def decide_everyone(as_of: date, settings) -> Everyone:
+	"""Every customer decided with the columnar path; the RFM cut-offs and the ranking totals are stored."""
 	stored = read_stored()
 	totals = fresh_totals(stored, as_of, settings)
-	decided = decide_population(population(stored, totals, settings), as_of, settings)
+	profiles = stored_profiles(stored)
+	pop = population(stored, totals, profiles, settings)
+	decided = decide_population(pop, as_of, settings)
 	ranked_by = totals["window_profit"] if settings.rank_by == "Gross Profit" else totals["window"]
 	bought = (decided.rank > 0) & (ranked_by > 0)
 	ranking_totals = {
@@ -427,14 +524,10 @@ def decide_everyone(as_of: date, settings):
 	}
 	frappe.db.set_single_value(
 		SETTINGS,
-		{
-			"rfm_cutoffs": json.dumps(decided.cutoffs.to_dict()),
-			"reborn_lapse_days": settings.lapse_days,
-			"ranking_totals": json.dumps(ranking_totals),
-		},
+		{"rfm_cutoffs": json.dumps(decided.cutoffs.to_dict()), "ranking_totals": json.dumps(ranking_totals)},
 	)
 	frappe.db.commit()
-	return stored, totals, decided
+	return Everyone(stored, totals, pop, decided, profiles, stored_risks(stored))
 
 
 BEFORE = ("name", *STATE_FIELDS, "cp_override_reason", "cp_at_risk_data", *PROFILE_FIELDS)
@@ -454,21 +547,51 @@ def stored_form(values: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, li
 
 
 def changed_rows(
-	rows: np.ndarray, stored, totals, decided, values, settings, as_of: date, source: str, ranked_on, memo
+	rows: np.ndarray,
+	everyone: Everyone,
+	values,
+	settings,
+	as_of: date,
+	source: str,
+	ranked_on,
+	memo,
+	grants: bool = True,
 ):
-	"""The result rows and log entries of the given (changed) customers. The values are the columnar path's; the
-	reasons come from the per-customer reference (the same decisions, proved by the property test), asked only
-	for these customers."""
+	"""The result rows and log entries of the given (changed) customers. The values are the columnar path's.
+
+	A customer with a standing before (or a level's privileges to apply) gets its reasons and log from the
+	per-customer reference (the same decisions, proved by the property test). A first standing is not logged,
+	so its tier reason is all it needs: ``columnar.tier_reasons`` asks the reference once per distinct set of facts
+	(the first run after install: a few hundred questions for every customer). Without ``grants`` (no level's
+	privileges in use) nothing here reads the database."""
+	stored, totals, decided = everyone.stored, everyone.totals, everyone.decided
 	new = stored_form(values, rows)
 	count = int((decided.rank > 0).sum())
+	first = np.array([not stored["cp_priority_tier"][row] for row in rows.tolist()], dtype=bool)
+	if grants:
+		first[:] = False
+	why, which = tier_reasons(
+		everyone.population, decided, rows[first], as_of, settings, everyone.profiles, everyone.risks
+	)
+	first_reasons = [reasons.stored_form(reasons_of_tier) for reasons_of_tier in why]
+	firsts = iter(which.tolist())
 	out, log = [], []
 	for i, row in enumerate(rows.tolist()):
 		before = frappe._dict({column: stored[column][row] for column in BEFORE})
 		after = {column: new[column][i] for column in WRITTEN}
+		if first[i]:
+			reason = first_reasons[next(firsts)]
+			text, data = tier_reason([], before) if cint(before.cp_tier_override) else reason
+			out.append((before.name, *after.values(), text, data, ranked_on))
+			continue
 		st = reference_standing(row, before, totals, decided, count, settings, as_of, memo)
 		text, data = tier_reason(st.why("tier"), before)
 		out.append((before.name, *after.values(), text, data, ranked_on))
-		log.extend(changes_to_log(before.name, before, after, st, source))
+		log.extend(
+			changes_to_log(
+				before.name, before, after, st, source, settings=settings, privileges_in_use=grants
+			)
+		)
 	return out, log
 
 
@@ -523,23 +646,32 @@ def reference_standing(row: int, before, totals, decided, count: int, settings, 
 	)
 
 
-def write_results(rows: list[tuple]) -> None:
-	"""One bulk INSERT into the temporary table and one UPDATE ... JOIN for a chunk of customers."""
-	columns = [*WRITTEN, "cp_tier_reason", "cp_tier_reason_data", "cp_ranked_on"]
-	frappe.db.sql("delete from cp_recompute")
-	insert_many("cp_recompute", ["name", *columns], rows)
-	frappe.db.sql(
+RESULTS_WRITTEN = [*WRITTEN, "cp_tier_reason", "cp_tier_reason_data", "cp_ranked_on"]
+
+
+def result_statements(rows: list[tuple]) -> list[str]:
+	"""A chunk of customers' results as the statements that write them: bulk INSERTs into the temporary table and
+	one UPDATE ... JOIN. Built without the database, so the next chunk is built while this one is written."""
+	return [
+		"delete from cp_recompute",
+		*insert_statements("cp_recompute", ["name", *RESULTS_WRITTEN], rows),
 		"update `tabCustomer` c join cp_recompute n on c.name = n.name set {}".format(
-			", ".join(f"c.`{col}` = n.`{col}`" for col in columns)
-		)
-	)
+			", ".join(f"c.`{col}` = n.`{col}`" for col in RESULTS_WRITTEN)
+		),
+	]
+
+
+def write_results(statements: list[str]) -> None:
+	for statement in statements:
+		frappe.db.sql(statement)
 
 
 def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 	settings = get_engine_settings()
 	started = now_datetime()
 	with paused_gc():
-		stored, totals, decided = decide_everyone(as_of, settings)
+		everyone = decide_everyone(as_of, settings)
+		stored, totals, decided = everyone.stored, everyone.totals, everyone.decided
 		values = new_values(stored, totals, decided)
 		changed = np.flatnonzero(changed_mask(stored, totals["stored_days"], values))
 	total, changed_count, written = len(stored["name"]), 0, 0
@@ -550,28 +682,57 @@ def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 		)
 	)
 	memo = DecisionMemo(settings)
-	for chunk_no, start in enumerate(range(0, len(changed), CHUNK)):
-		if fail_after_chunks is not None and chunk_no >= fail_after_chunks:
-			raise RuntimeError("recompute interrupted (simulated)")
-		chunk = changed[start : start + CHUNK]
-		with paused_gc():
-			rows, log = changed_rows(
-				chunk, stored, totals, decided, values, settings, as_of, source, started, memo
-			)
-		if rows:
-			write_results(rows)
-			written += len(rows)
+	grants = privileges.in_use(settings)
+
+	def write_chunk(statements: list[str], log: list[dict], done: int) -> None:
+		write_results(statements)
 		write_log(log)
-		changed_count += len(log)
 		frappe.db.commit()  # each chunk whole: a job killed later leaves these customers fully new
-		done = min(start + CHUNK, len(changed))
 		publish_progress(done, len(changed), _("{0} of {1} changed customers").format(done, len(changed)))
+
+	# While the database writes one chunk, the next is built. Building reads no database unless levels grant
+	# privileges (then each chunk is written before the next is built); one chunk is in flight at a time, in order,
+	# and the job's connection is used by one thread at a time.
+	with ThreadPoolExecutor(max_workers=1) as writer:
+		in_flight = None
+		try:
+			for chunk_no, start in enumerate(range(0, len(changed), CHUNK)):
+				if fail_after_chunks is not None and chunk_no >= fail_after_chunks:
+					raise RuntimeError("recompute interrupted (simulated)")
+				chunk = changed[start : start + CHUNK]
+				with paused_gc():
+					rows, log = changed_rows(
+						chunk, everyone, values, settings, as_of, source, started, memo, grants
+					)
+					statements = result_statements(rows) if rows else []
+				if in_flight:
+					in_flight.result()
+				done = min(start + CHUNK, len(changed))
+				if grants:
+					write_chunk(statements, log, done)
+				else:
+					in_flight = writer.submit(copy_context().run, write_chunk, statements, log, done)
+				written += len(rows)
+				changed_count += len(log)
+		finally:
+			if in_flight:
+				in_flight.result()  # a failure stops the job only once the chunk being written is whole
 	frappe.db.sql("drop temporary table if exists cp_recompute")
 	with_orders = int((totals["count"] > 0).sum())
 	summary = _("{0} customers ranked from {1} with orders; {2} updated, {3} changes logged").format(
 		total, with_orders, written, changed_count
 	)
-	frappe.db.set_single_value(SETTINGS, {"last_recompute_on": started, "last_recompute_summary": summary})
+	# What the stored values were computed with is recorded only now that every customer holds them: a job killed
+	# half-way leaves the last run's record, so the next run takes again every customer this one did not finish.
+	frappe.db.set_single_value(
+		SETTINGS,
+		{
+			"last_recompute_on": started,
+			"last_recompute_summary": summary,
+			"reborn_lapse_days": settings.lapse_days,
+			"profit_state": json.dumps(totals["profit_state"]),
+		},
+	)
 	frappe.db.commit()
 	publish_progress(1, 1, summary)
 	frappe.get_doc(SETTINGS).notify_update()  # an open Settings form shows the new summary

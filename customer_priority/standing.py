@@ -171,7 +171,18 @@ def tier_reason(why: list[Reason], row) -> tuple[str, str]:
 	return reasons.stored_form(why)
 
 
-def changes_to_log(party: str, before, after: dict, st: Standing, source: str, reference=None) -> list[dict]:
+def changes_to_log(
+	party: str,
+	before,
+	after: dict,
+	st: Standing,
+	source: str,
+	reference=None,
+	settings=None,
+	privileges_in_use: bool = True,
+) -> list[dict]:
+	"""The log entries of one customer's changes, and its level's privileges applied. ``privileges_in_use`` False
+	(no level grants anything and nothing is applied: the recompute asks once for all its customers) skips them."""
 	# A first standing (a new customer, or every customer on the first recompute after install) is a starting
 	# point, not a change: the customer's record holds it with its reason, and the log, its report, its chart
 	# and the "lapsed this month" card stay about moves (the same rule as the announcements').
@@ -212,11 +223,13 @@ def changes_to_log(party: str, before, after: dict, st: Standing, source: str, r
 				"reference_name": reference.name if reference else None,
 			}
 		)
-	if "cp_level" in after:
+	if "cp_level" in after and privileges_in_use:
 		# A level that grants privileges applies them on the customer's record as the level changes (a first level
 		# too: its privileges are no news, but they are the customer's).
 		entries.extend(
-			privileges.apply_level_change(party, before.get("cp_level"), after["cp_level"], source, reference)
+			privileges.apply_level_change(
+				party, before.get("cp_level"), after["cp_level"], source, reference, settings=settings
+			)
 		)
 	if cint(before.get("cp_tier_override")) and (before.get("cp_rule_tier") or "") != after["cp_rule_tier"]:
 		entries.append(
@@ -285,5 +298,5 @@ def retier_customer(
 	)
 	values = standing_values(st, row, settings)
 	frappe.db.set_value("Customer", customer, values, update_modified=False)
-	write_log(changes_to_log(customer, row, values, st, source, reference))
+	write_log(changes_to_log(customer, row, values, st, source, reference, settings=settings))
 	return st

@@ -73,6 +73,20 @@ def window_start(as_of: date, settings: Settings) -> date:
 	return as_of - timedelta(days=settings.lookback_days - 1)
 
 
+def crossed_days(before: tuple[date, date], now: tuple[date, date]) -> list[tuple[date, date]]:
+	"""Day ranges (both ends included) that cover every day in one of two windows and not the other: where the
+	starts differ and where the ends differ. When the windows do not overlap this covers more than needed, never
+	less."""
+	crossed = []
+	for a, b, after in ((before[0], now[0], False), (before[1], now[1], True)):
+		if a != b:
+			low, high = min(a, b), max(a, b)
+			# Starts: the days from the earlier start up to the day before the later one; ends: from the day after
+			# the earlier end up to the later one.
+			crossed.append((low + timedelta(days=1), high) if after else (low, high - timedelta(days=1)))
+	return crossed
+
+
 OrderHistory = tuple[list[float], list[int]]
 """One customer's submitted orders: amounts (company currency) and days (``date.toordinal()``), in file order."""
 

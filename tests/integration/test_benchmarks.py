@@ -31,6 +31,7 @@ def run(script: str, *args: str) -> str:
 		("bulk_insert.py", ("500",), ("frappe.db.bulk_insert", "insert_many")),
 		("scale.py", ("60", "600", "50", "--out", "/dev/null"), ("first recompute", "Sales Analytics")),
 		("scaling.py", ("30:300", "60:900", "--out", "/dev/null"), ("per 1,000 customers", "MB |")),
+		("profit_aggregate.py", ("50", "300", "400", "--out", "/dev/null"), ("daily recompute", "floor")),
 	],
 )
 def test_a_benchmark_runs_on_a_tiny_data_set(script, args, expected):

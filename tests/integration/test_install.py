@@ -3,7 +3,7 @@
 import frappe
 
 from customer_priority.custom_fields import get_custom_fields
-from customer_priority.purchases import ORDER_INDEX
+from customer_priority.install import APP_INDEXES
 
 
 def test_app_is_installed_on_erpnext():
@@ -33,5 +33,8 @@ def test_doctypes_and_defaults():
 	assert frappe.db.exists("Issue Priority", settings.issue_priority_first)
 
 
-def test_covering_index_on_orders():
-	assert frappe.db.sql("show index from `tabSales Order` where Key_name = %s", ORDER_INDEX)
+def test_every_index_of_the_app_exists_with_its_columns():
+	for name, by_doctype in APP_INDEXES:
+		for doctype, columns in by_doctype.items():
+			found = frappe.db.sql(f"show index from `tab{doctype}` where Key_name = %s", name, as_dict=True)
+			assert [row.Column_name for row in sorted(found, key=lambda r: r.Seq_in_index)] == list(columns)

@@ -138,3 +138,117 @@ def test_ranking_by_gross_profit_orders_and_classes_customers_as_the_engine_says
 	_c, by_revenue, *_rest = customer_ranking.execute({"top": 0, "rank_by": "Revenue"})
 	order = [row["customer"] for row in by_revenue]
 	assert order.index(big) < order.index(lean)
+
+
+# ---------------------------------------------------------------------- the recompute groups again only what moved
+def profits_stored() -> dict[str, tuple[float, float, float]]:
+	rows = frappe.db.sql(
+		"select name, cp_lifetime_profit, cp_window_profit, cp_window_invoiced from `tabCustomer`"
+	)
+	return {name: tuple(round(flt(v), 2) for v in values) for name, *values in rows}
+
+
+def profits_summed(as_of) -> dict[str, tuple[float, float, float]]:
+	"""Every customer's gross profit from one full GROUP BY over the invoices, as the first recompute takes it."""
+	from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+		get_engine_settings,
+	)
+	from customer_priority.engine.history import window_start
+
+	window = (window_start(getdate(as_of), get_engine_settings()), getdate(as_of))
+	summed = {name: (0.0, 0.0, 0.0) for name in frappe.get_all("Customer", pluck="name")}
+	for name, *values in purchases.customer_profits(window, purchases.current().companies):
+		summed[name] = tuple(round(flt(v), 2) for v in values)
+	return summed
+
+
+@pytest.fixture
+def grouped_again(no_commit, monkeypatch):
+	"""Every invoice and item row last modified long ago, no record of an earlier pass (so the first recompute
+	groups everything); yields the customers each later pass grouped again (None: all of them)."""
+	frappe.db.sql("update `tabSales Invoice` set modified = '2001-01-01'")
+	frappe.db.sql("update `tabSales Invoice Item` set modified = '2001-01-01'")
+	frappe.db.set_single_value(SETTINGS_DOCTYPE, "profit_state", None)
+	asked = []
+	summed = purchases.customer_profits
+
+	def spy(window, companies=(), customers=None):
+		asked.append(None if customers is None else sorted(customers))
+		return summed(window, companies, customers)
+
+	monkeypatch.setattr(purchases, "customer_profits", spy)
+	# The site holds other tests' invoices too: however many of their customers a pass finds moved, it groups
+	# them again rather than everyone.
+	monkeypatch.setattr(recompute, "REGROUP_ALL_ABOVE", 1.0)
+	return asked
+
+
+def grouped_by_pass(asked: list, **run) -> list[str] | None:
+	"""Run a recompute; which customers its gross-profit pass grouped again (None: all of them)."""
+	before = len(asked)
+	recompute.recompute_all(source="Scheduler", **run)
+	return asked[before]
+
+
+def test_a_later_recompute_groups_again_only_customers_whose_invoices_moved(grouped_again):
+	item = make_stock_item(rate=40)
+	moved, repriced, still = make_customer(), make_customer(), make_customer()
+	for customer in (moved, repriced, still):
+		make_invoice(customer, [(item, 2, 100)])
+	frappe.db.sql("update `tabSales Invoice Item` set modified = '2001-01-01'")
+	frappe.db.sql("update `tabSales Invoice` set modified = '2001-01-01'")
+	assert grouped_by_pass(grouped_again) is None, "no earlier pass: every invoice is grouped"
+	assert profits_stored() == profits_summed(getdate())
+
+	make_invoice(moved, [(item, 1, 90)])  # submitted: the hook and the next pass both see it
+	# ERPNext's stock revaluation rewrites a sold row's cost in place, with no hook of the app's running.
+	row = frappe.db.get_value("Sales Invoice Item", {"parent": ("in", invoices_of(repriced))}, "name")
+	frappe.db.set_value("Sales Invoice Item", row, "incoming_rate", 55)
+	assert profits_stored()[repriced] != profits_summed(getdate())[repriced]
+	again = grouped_by_pass(grouped_again)
+	assert again is not None and moved in again and repriced in again and still not in again
+	assert profits_stored() == profits_summed(getdate())
+	assert profits_stored()[repriced][0] == 2 * 100 - 2 * 55
+
+
+def invoices_of(customer: str) -> list[str]:
+	return frappe.get_all("Sales Invoice", {"customer": customer, "docstatus": 1}, pluck="name")
+
+
+def test_invoices_leaving_and_entering_the_window_are_grouped_again(grouped_again):
+	item = make_stock_item(rate=10)
+	early, late = make_customer(), make_customer()
+	make_invoice(early, [(item, 3, 30)], day=fiscal_year_start())
+	make_invoice(late, [(item, 3, 30)])
+	frappe.db.sql("update `tabSales Invoice` set modified = '2001-01-01'")
+	frappe.db.sql("update `tabSales Invoice Item` set modified = '2001-01-01'")
+	recompute.recompute_all(source="Scheduler")
+	assert profits_stored()[early] == (60, 60, 90)
+	# A year on, the early invoice has left the window and the late one not yet.
+	later = add_days(fiscal_year_start(), 370)
+	again = grouped_by_pass(grouped_again, as_of=later)
+	assert again is not None and early in again
+	assert profits_stored()[early] == (60, 0, 0) and profits_stored()[late] == (60, 60, 90)
+	assert profits_stored() == profits_summed(later)
+	# A longer look-back window takes it in again.
+	frappe.db.set_single_value(SETTINGS_DOCTYPE, "lookback_days", 800)
+	frappe.clear_document_cache(SETTINGS_DOCTYPE, SETTINGS_DOCTYPE)
+	frappe.cache.delete_value(CACHE_KEY)
+	again = grouped_by_pass(grouped_again, as_of=later)
+	assert again is not None and early in again
+	assert profits_stored()[early] == (60, 60, 90)
+	assert profits_stored() == profits_summed(later)
+
+
+def test_a_recompute_killed_half_way_leaves_the_last_pass_on_record(grouped_again):
+	item = make_stock_item(rate=10)
+	customer = make_customer()
+	make_invoice(customer, [(item, 1, 30)])
+	recompute.recompute_all(source="Scheduler")
+	record = frappe.db.get_single_value(SETTINGS_DOCTYPE, "profit_state")
+	frappe.db.sql("update `tabCustomer` set cp_rank = 0, cp_lifetime_profit = 0 where name = %s", customer)
+	with pytest.raises(RuntimeError):
+		recompute.recompute_all(source="Scheduler", fail_after_chunks=0)
+	assert frappe.db.get_single_value(SETTINGS_DOCTYPE, "profit_state") == record
+	recompute.recompute_all(source="Scheduler")
+	assert profits_stored()[customer] == (20, 20, 30)

@@ -46,6 +46,14 @@ def test_text_of_every_kind_comes_back_unchanged(scratch):
 	assert [r[1] for r in read_back()] == HOSTILE_TEXT
 
 
+def test_text_repeated_over_many_rows_comes_back_unchanged(scratch):
+	# A column of few distinct texts (a class, a level, a reason) has each one escaped once.
+	texts = [HOSTILE_TEXT[i % 4] for i in range(40)]
+	rows = [(i, text, None, None, None, None, None) for i, text in enumerate(texts)]
+	insert_many("cp_literals", ("id", "text", "whole", "amount", "ratio", "day", "moment"), rows)
+	assert [r[1] for r in read_back()] == texts
+
+
 def test_numbers_dates_nulls_and_numpy_scalars_come_back_unchanged(scratch):
 	moment = datetime(2026, 11, 24, 9, 30, 15, 123456)
 	rows = [

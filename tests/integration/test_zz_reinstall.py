@@ -5,7 +5,7 @@ import os
 
 import frappe
 
-from customer_priority.purchases import ORDER_INDEX
+from customer_priority.install import APP_INDEXES
 from tests.integration.helpers import bench as run_bench
 from tests.integration.helpers import make_customer, make_order
 
@@ -34,7 +34,9 @@ def test_uninstall_and_reinstall_keep_erpnext_data():
 	assert not frappe.db.count("Custom Field", {"fieldname": ("like", "cp\\_%")})
 	assert not frappe.db.count("Property Setter", {"field_name": ("like", "cp\\_%")})
 	assert not [c for c in frappe.db.get_table_columns("Customer") if c.startswith("cp_")]
-	assert not frappe.db.sql("show index from `tabSales Order` where Key_name = %s", ORDER_INDEX)
+	for name, by_doctype in APP_INDEXES:
+		for doctype in by_doctype:
+			assert not frappe.db.sql(f"show index from `tab{doctype}` where Key_name = %s", name)
 	assert not frappe.db.exists("DocType", "Customer Tier Log")
 	assert not frappe.db.exists(
 		"Issue Priority",
