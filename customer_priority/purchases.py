@@ -394,10 +394,14 @@ def profit_moved_since(since: datetime, crossed: list[tuple[date, date]]) -> lis
 
 
 def period_profits(
-	period: tuple[date, date], companies: tuple[str, ...] = ()
+	period: tuple[date, date], companies: tuple[str, ...] = (), customers: list[str] | None = None
 ) -> dict[str, tuple[float, float]]:
-	"""(Net amount, gross profit) per customer over a period (the Customer Ranking's other periods)."""
+	"""(Net amount, gross profit) per customer (or per named customer) over a period (the Customer Ranking's
+	other periods)."""
 	where, params = profit_where(companies)
+	if customers is not None:
+		where += " and si.customer in %(customers)s"
+		params["customers"] = tuple(customers) or ("",)
 	rows = frappe.db.sql(
 		f"""select si.customer, sum({NET}), sum({PROFIT})
 		from `tabSales Invoice` si straight_join `tabSales Invoice Item` i

@@ -41,7 +41,7 @@ from customer_priority.engine.keyaccount import PotentialProfile, potential_scor
 from customer_priority.engine.memory import paused_gc
 from customer_priority.engine.pipeline import DecisionMemo, standing_for
 from customer_priority.engine.ranking import Ranked, rank_reason
-from customer_priority.sql import insert_statements
+from customer_priority.sql import insert_statements, literal
 from customer_priority.standing import (
 	PROFILE_FIELDS,
 	STATE_FIELDS,
@@ -553,7 +553,6 @@ def changed_rows(
 	settings,
 	as_of: date,
 	source: str,
-	ranked_on,
 	memo,
 	grants: bool = True,
 ):
@@ -582,11 +581,11 @@ def changed_rows(
 		if first[i]:
 			reason = first_reasons[next(firsts)]
 			text, data = tier_reason([], before) if cint(before.cp_tier_override) else reason
-			out.append((before.name, *after.values(), text, data, ranked_on))
+			out.append((before.name, *after.values(), (text, data)))
 			continue
 		st = reference_standing(row, before, totals, decided, count, settings, as_of, memo)
 		text, data = tier_reason(st.why("tier"), before)
-		out.append((before.name, *after.values(), text, data, ranked_on))
+		out.append((before.name, *after.values(), (text, data)))
 		log.extend(
 			changes_to_log(
 				before.name, before, after, st, source, settings=settings, privileges_in_use=grants
@@ -646,19 +645,38 @@ def reference_standing(row: int, before, totals, decided, count: int, settings, 
 	)
 
 
-RESULTS_WRITTEN = [*WRITTEN, "cp_tier_reason", "cp_tier_reason_data", "cp_ranked_on"]
-
-
-def result_statements(rows: list[tuple]) -> list[str]:
-	"""A chunk of customers' results as the statements that write them: bulk INSERTs into the temporary table and
-	one UPDATE ... JOIN. Built without the database, so the next chunk is built while this one is written."""
+def result_statements(rows: list[tuple], ranked_on: datetime) -> list[str]:
+	"""A chunk of customers' results as the statements that write them: bulk INSERTs into the temporary tables and
+	one UPDATE ... JOIN. Each row ends with its (text, data) tier reason; the distinct reasons (a few hundred in a
+	run, each some 200 bytes) go over once, the rows carry their number, and the run's time is one literal. Built
+	without the database, so the next chunk is built while this one is written."""
+	numbers: dict[tuple[str, str], int] = {}
+	numbered = [(*row[:-1], numbers.setdefault(row[-1], len(numbers))) for row in rows]
+	tier_reasons_of_chunk = [(number, text, data) for (text, data), number in numbers.items()]
+	assignments = ", ".join(f"c.`{column}` = n.`{column}`" for column in WRITTEN)
 	return [
 		"delete from cp_recompute",
-		*insert_statements("cp_recompute", ["name", *RESULTS_WRITTEN], rows),
-		"update `tabCustomer` c join cp_recompute n on c.name = n.name set {}".format(
-			", ".join(f"c.`{col}` = n.`{col}`" for col in RESULTS_WRITTEN)
-		),
+		"delete from cp_recompute_reason",
+		*insert_statements("cp_recompute_reason", ["number", "text", "data"], tier_reasons_of_chunk),
+		*insert_statements("cp_recompute", ["name", *WRITTEN, "reason"], numbered),
+		f"""update `tabCustomer` c join cp_recompute n on c.name = n.name
+			join cp_recompute_reason r on r.number = n.reason
+		set {assignments}, c.cp_tier_reason = r.text, c.cp_tier_reason_data = r.data,
+			c.cp_ranked_on = {literal(ranked_on)}""",
 	]
+
+
+TEMPORARY_TABLES = {
+	"cp_recompute": "name varchar(140) primary key, {}, reason int".format(
+		", ".join(f"`{column}` {RESULT_COLUMNS[column]}" for column in WRITTEN)
+	),
+	"cp_recompute_reason": "number int primary key, text text, data longtext",
+}
+
+
+def drop_temporary_tables() -> None:
+	for table in TEMPORARY_TABLES:
+		frappe.db.sql(f"drop temporary table if exists {table}")
 
 
 def write_results(statements: list[str]) -> None:
@@ -675,12 +693,9 @@ def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 		values = new_values(stored, totals, decided)
 		changed = np.flatnonzero(changed_mask(stored, totals["stored_days"], values))
 	total, changed_count, written = len(stored["name"]), 0, 0
-	frappe.db.sql("drop temporary table if exists cp_recompute")
-	frappe.db.sql(
-		"create temporary table cp_recompute (name varchar(140) primary key, {})".format(
-			", ".join(f"`{c}` {t}" for c, t in RESULT_COLUMNS.items())
-		)
-	)
+	drop_temporary_tables()
+	for table, definition in TEMPORARY_TABLES.items():
+		frappe.db.sql(f"create temporary table {table} ({definition})")
 	memo = DecisionMemo(settings)
 	grants = privileges.in_use(settings)
 
@@ -701,10 +716,8 @@ def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 					raise RuntimeError("recompute interrupted (simulated)")
 				chunk = changed[start : start + CHUNK]
 				with paused_gc():
-					rows, log = changed_rows(
-						chunk, everyone, values, settings, as_of, source, started, memo, grants
-					)
-					statements = result_statements(rows) if rows else []
+					rows, log = changed_rows(chunk, everyone, values, settings, as_of, source, memo, grants)
+					statements = result_statements(rows, started) if rows else []
 				if in_flight:
 					in_flight.result()
 				done = min(start + CHUNK, len(changed))
@@ -717,7 +730,7 @@ def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 		finally:
 			if in_flight:
 				in_flight.result()  # a failure stops the job only once the chunk being written is whole
-	frappe.db.sql("drop temporary table if exists cp_recompute")
+	drop_temporary_tables()
 	with_orders = int((totals["count"] > 0).sum())
 	summary = _("{0} customers ranked from {1} with orders; {2} updated, {3} changes logged").format(
 		total, with_orders, written, changed_count

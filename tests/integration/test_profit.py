@@ -138,6 +138,11 @@ def test_ranking_by_gross_profit_orders_and_classes_customers_as_the_engine_says
 	_c, by_revenue, *_rest = customer_ranking.execute({"top": 0, "rank_by": "Revenue"})
 	order = [row["customer"] for row in by_revenue]
 	assert order.index(big) < order.index(lean)
+	figures = {row["customer"]: (row["profit"], round(row["margin"], 1)) for row in by_revenue}
+	assert figures[big] == (500, 5.0) and figures[lean] == (3000, 75.0)
+	# Ranked by revenue, gross profit is grouped for the rows shown only, with the same figures.
+	_c, page, *_rest = customer_ranking.execute({"top": order.index(big) + 1, "rank_by": "Revenue"})
+	assert (page[-1]["customer"], page[-1]["profit"], page[-1]["thin_margin"]) == (big, 500, 1)
 
 
 # ---------------------------------------------------------------------- the recompute groups again only what moved

@@ -229,3 +229,46 @@ def test_the_ranking_default_view_is_the_stored_ranking_and_equals_the_computed_
 	positions = [r["customer"] for r in stored]
 	assert positions.index(names[0]) < positions.index(names[1]) < positions.index(names[3])
 	assert [r["rank"] for r in stored] == sorted(r["rank"] for r in stored)
+
+
+@pytest.fixture
+def no_commit(monkeypatch):
+	"""The recompute inside the test's transaction, rolled back afterwards (its temporary tables commit nothing)."""
+	monkeypatch.setattr(frappe.db, "commit", lambda *args, **kwargs: None)
+	monkeypatch.setattr(frappe.db, "check_implicit_commit", lambda *args, **kwargs: None)
+
+
+def stored_reasons() -> dict[str, tuple]:
+	return {
+		row[0]: tuple(row[1:])
+		for row in frappe.db.sql("select name, cp_tier_reason, cp_tier_reason_data from `tabCustomer`")
+	}
+
+
+def test_first_standings_get_the_reasons_the_per_customer_engine_gives(no_commit, monkeypatch):
+	"""The first recompute after install asks the reference once per distinct set of facts; a later one asks it
+	for each changed customer. Both write the same reasons."""
+	from customer_priority.engine import columnar
+
+	rng = random.Random(5)
+	for _customer in range(6):
+		name = make_customer()
+		for _order in range(rng.randint(1, 4)):
+			make_order(name, rng.choice([80, 900, 12000]), add_days(getdate(), -rng.randint(0, 500)))
+	frappe.db.sql(
+		"update `tabCustomer` set cp_priority_tier = null, cp_tier_reason = null, cp_tier_reason_data = null"
+	)
+	asked = []
+	monkeypatch.setattr(
+		recompute,
+		"tier_reasons",
+		lambda *args, **kwargs: asked.append(1) or columnar.tier_reasons(*args, **kwargs),
+	)
+	recompute.recompute_all(source="Manual")
+	assert asked, "the first standings took the columnar reasons"
+	first = stored_reasons()
+	assert all(text for text, _data in first.values())
+	# Every customer now has a standing: a changed value sends each through the per-customer reference.
+	frappe.db.sql("update `tabCustomer` set cp_points = cp_points + 1, cp_tier_reason = null")
+	recompute.recompute_all(source="Manual")
+	assert stored_reasons() == first

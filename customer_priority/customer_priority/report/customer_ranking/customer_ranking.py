@@ -63,25 +63,29 @@ def execute(filters=None):
 
 
 def period_ranking(filters, from_date, to_date, settings, limit: int):
-	"""Any other period: one GROUP BY of the orders (and one of the invoices' items for gross profit), ranked as
-	columns; customers' details are read for the rows shown only."""
+	"""Any other period: one GROUP BY of the orders, ranked as columns; customers' details are read for the rows
+	shown only, and so is gross profit when revenue ranks (grouping every invoice's items for a year costs more
+	than the whole ranking)."""
 	counted = purchases.current()  # asks Settings and the companies' currencies: once per run
 	totals = fetch(filters, from_date, to_date, counted)
 	if not totals:
 		return columns(settings), [], None, None, []
 	companies = (filters.company,) if filters.company else counted.companies
-	profits = purchases.period_profits((from_date, to_date), companies)
 	names = [customer for customer, *_rest in totals]
 	value = np.array([flt(v) for _customer, v, *_rest in totals])
-	found = [profits.get(name, (0.0, 0.0)) for name in names]
-	invoiced = np.array([flt(i) for i, _p in found])
-	profit = np.array([flt(p) for _i, p in found])
-	measure = profit if settings.rank_by == "Gross Profit" else value
+	by_profit = settings.rank_by == "Gross Profit"
+	invoiced, profit = np.zeros(len(names)), np.zeros(len(names))
+	if by_profit:
+		add_profits(invoiced, profit, names, purchases.period_profits((from_date, to_date), companies))
+	measure = profit if by_profit else value
 	rank, _percentile, share, cumulative, abc = rank_columns(names, measure, measure, settings)
 	order = np.argsort(rank)
 	shown = order[abc[order] == filters.abc_class] if filters.abc_class else order
 	if limit > 0:
 		shown = shown[:limit]
+	if not by_profit:
+		page = [names[i] for i in shown]
+		add_profits(invoiced, profit, names, purchases.period_profits((from_date, to_date), companies, page))
 	details = customer_details([names[i] for i in shown])
 	data = []
 	for i in shown.tolist():
@@ -112,6 +116,13 @@ def period_ranking(filters, from_date, to_date, settings, limit: int):
 		)
 	add_why(data, settings)
 	return columns(settings), data, None, chart(data, settings), summary(measure, cumulative[order], settings)
+
+
+def add_profits(invoiced: np.ndarray, profit: np.ndarray, names: list[str], profits: dict) -> None:
+	"""Each customer's (net amount, gross profit) from ``period_profits`` into the columns, by position."""
+	for i, name in enumerate(names):
+		if name in profits:
+			invoiced[i], profit[i] = profits[name]
 
 
 def customer_details(names: list[str]) -> dict:
