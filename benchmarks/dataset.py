@@ -22,18 +22,19 @@ def make(customers: int, orders: int, leads: int = 0) -> None:
 	add_leads(leads)
 
 
-def ensure(customers: int, orders: int, leads: int = 0) -> bool:
+def ensure(customers: int, orders: int, leads: int | None = 0) -> bool:
 	"""The data set of this size, made only when the site does not hold exactly it already (making 1,000,000
-	orders takes a minute, removing them five); whether anything was made."""
+	orders takes a minute, removing them five); whether anything was made. ``leads=None`` leaves the leads as
+	they are (a run that does not read them)."""
 	bench = PREFIX + "%"
 	have = (
 		frappe.db.count("Customer", {"name": ("like", bench)}),
 		frappe.db.count("Sales Order", {"name": ("like", bench)}),
 	)
 	if have != (customers, orders):
-		make(customers, orders, leads)
+		make(customers, orders, leads or 0)
 		return True
-	if frappe.db.count("Lead", {"name": ("like", bench)}) != leads:
+	if leads is not None and frappe.db.count("Lead", {"name": ("like", bench)}) != leads:
 		frappe.db.sql("delete from `tabLead` where name like %s", bench)
 		add_leads(leads)
 		return True

@@ -66,6 +66,39 @@ def bare_write(columns: list[str]) -> float:
 	return took
 
 
+def another_year() -> tuple:
+	"""A year that is not the Customer Ranking's default view (it ends a month ago), so the report groups the
+	orders itself."""
+	from frappe.utils import add_days, getdate
+
+	to_date = add_days(getdate(), -30)
+	return add_days(to_date, -364), to_date
+
+
+def sales_analytics_year(from_date, to_date) -> float:
+	"""ERPNext's Sales Analytics for a year (Customer, Sales Order, Value, Monthly), timed once: the baseline of the
+	Customer Ranking for another period."""
+	from erpnext.selling.report.sales_analytics import sales_analytics
+
+	filters = frappe._dict(
+		tree_type="Customer",
+		doc_type="Sales Order",
+		value_quantity="Value",
+		range="Monthly",
+		from_date=from_date,
+		to_date=to_date,
+		company=frappe.db.get_value("Company", {}, "name"),
+	)
+	return best(lambda: sales_analytics.execute(filters), rounds=1)
+
+
+def results_path(argv: list[str]) -> Path:
+	"""Where a benchmark writes its figures: ``--out FILE``, or benchmarks/RESULTS.md."""
+	if "--out" in argv:
+		return Path(argv[argv.index("--out") + 1])
+	return Path(__file__).resolve().parent / "RESULTS.md"
+
+
 def write_section(path: Path, title: str, lines: list[str]) -> None:
 	"""Put a "## title" section into a results file, replacing the one already there."""
 	text = path.read_text() if path.exists() else "# Benchmark results\n"

@@ -73,7 +73,7 @@ def recompute_cost() -> None:
 		result = recompute.recompute_all(source="Manual")
 		full = time.perf_counter() - t0
 		t0 = time.perf_counter()
-		second = recompute.recompute_all(source="Manual")
+		second = recompute.recompute_all(source="Scheduler")
 		again = time.perf_counter() - t0
 		total = frappe.db.count("Customer")
 		print(f"{total:,} customers, {frappe.db.count('Sales Order', {'docstatus': 1}):,} submitted orders")

@@ -34,7 +34,15 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(CHECKOUT))
 
 from benchmarks import dataset  # noqa: E402
-from benchmarks.measure import best, floor, once, write_section  # noqa: E402
+from benchmarks.measure import (  # noqa: E402
+	another_year,
+	best,
+	floor,
+	once,
+	results_path,
+	sales_analytics_year,
+	write_section,
+)
 
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
 SITE = args[0] if args else "cp-test.localhost"
@@ -42,11 +50,7 @@ CUSTOMERS = int(args[1]) if len(args) > 1 else 100_000
 ORDERS = int(args[2]) if len(args) > 2 else 1_000_000
 INVOICES = int(args[3]) if len(args) > 3 else 1_000_000
 KEEP = "--keep" in sys.argv
-OUT = (
-	Path(sys.argv[sys.argv.index("--out") + 1])
-	if "--out" in sys.argv
-	else CHECKOUT / "benchmarks" / "RESULTS.md"
-)
+OUT = results_path(sys.argv)
 SETTINGS = "Customer Priority Settings"
 
 
@@ -74,8 +78,6 @@ def main() -> None:
 	frappe.init(site=SITE, sites_path=os.path.join(os.environ["FRAPPE_BENCH_PATH"], "sites"))
 	frappe.connect()
 	frappe.set_user("Administrator")
-	from erpnext.selling.report.sales_analytics import sales_analytics
-
 	from customer_priority import purchases, recompute
 	from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
 		get_engine_settings,
@@ -83,7 +85,7 @@ def main() -> None:
 	from customer_priority.customer_priority.report.customer_ranking import customer_ranking
 	from customer_priority.engine.history import window_start
 
-	made, made_now = once(lambda: dataset.ensure(CUSTOMERS, ORDERS) | ensure_invoices())
+	made, made_now = once(lambda: dataset.ensure(CUSTOMERS, ORDERS, leads=None) | ensure_invoices())
 	dataset.forget_standing()
 	try:
 		invoices = frappe.db.count("Sales Invoice", {"docstatus": 1, "name": ("like", dataset.PREFIX + "%")})
@@ -116,23 +118,8 @@ def main() -> None:
 		frappe.db.set_single_value(SETTINGS, "profit_state", None)
 		frappe.db.commit()
 		daily_full, _result = once(lambda: recompute.recompute_all(source="Scheduler"))
-		# A year that is not the default view (it ends a month ago), so the report groups the orders itself.
-		to_date = as_of - timedelta(days=30)
-		from_date = to_date - timedelta(days=364)
-		analytics = best(
-			lambda: sales_analytics.execute(
-				frappe._dict(
-					tree_type="Customer",
-					doc_type="Sales Order",
-					value_quantity="Value",
-					range="Monthly",
-					from_date=from_date,
-					to_date=to_date,
-					company=frappe.db.get_value("Company", {}, "name"),
-				)
-			),
-			rounds=1,
-		)
+		from_date, to_date = another_year()
+		analytics = sales_analytics_year(from_date, to_date)
 		year = {
 			measure: best(
 				lambda measure=measure: customer_ranking.execute(

@@ -22,16 +22,12 @@ CHECKOUT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(CHECKOUT))
 
 from benchmarks import dataset  # noqa: E402
-from benchmarks.measure import floor, once, rss_mb, write_section  # noqa: E402
+from benchmarks.measure import floor, once, results_path, rss_mb, write_section  # noqa: E402
 
 args = [a for a in sys.argv[1:] if not a.startswith("--") and not a.startswith("/")]
 SITE = args[0]
 SIZES = [tuple(int(n) for n in size.split(":")) for size in args[1:] if ":" in size]
-OUT = (
-	Path(sys.argv[sys.argv.index("--out") + 1])
-	if "--out" in sys.argv
-	else CHECKOUT / "benchmarks" / "RESULTS.md"
-)
+OUT = results_path(sys.argv)
 KEEP = "--keep" in sys.argv
 
 
@@ -63,7 +59,7 @@ def main() -> None:
 			memory_before = rss_mb()
 			first, _ = once(lambda: recompute.recompute_all(source="Manual"))
 			memory = rss_mb() - memory_before
-			daily, _ = once(lambda: recompute.recompute_all(source="Manual"))
+			daily, _ = once(lambda: recompute.recompute_all(source="Scheduler"))
 			count = frappe.db.count("Customer")
 			line = (
 				f"| {count:,} | {frappe.db.count('Sales Order', {'docstatus': 1}):,} | {base:.2f} s | {first:.2f} s | "

@@ -350,12 +350,13 @@ def customer_profits(
 		where += " and si.customer in %(customers)s"
 		params["customers"] = tuple(customers) or ("",)
 	# Invoices first, in customer order on their covering index, then each one's items on theirs: the GROUP BY
-	# needs no temporary table and no wide row is read (STRAIGHT_JOIN keeps that order).
+	# needs no temporary table and no wide row is read (STRAIGHT_JOIN keeps that order; for named customers
+	# MariaDB would rather take ERPNext's index on the customer alone and read every invoice's row, 3x slower).
 	return frappe.db.sql(
 		f"""select si.customer, sum({PROFIT}),
 			sum(if(si.posting_date between %(start)s and %(end)s, {PROFIT}, 0)),
 			sum(if(si.posting_date between %(start)s and %(end)s, {NET}, 0))
-		from `tabSales Invoice` si straight_join `tabSales Invoice Item` i
+		from `tabSales Invoice` si force index (`{PROFIT_INDEX}`) straight_join `tabSales Invoice Item` i
 			on i.parent = si.name and i.parenttype = 'Sales Invoice'
 		where {where} group by si.customer""",
 		{**params, "start": window[0], "end": window[1]},
@@ -404,7 +405,7 @@ def period_profits(
 		params["customers"] = tuple(customers) or ("",)
 	rows = frappe.db.sql(
 		f"""select si.customer, sum({NET}), sum({PROFIT})
-		from `tabSales Invoice` si straight_join `tabSales Invoice Item` i
+		from `tabSales Invoice` si force index (`{PROFIT_INDEX}`) straight_join `tabSales Invoice Item` i
 			on i.parent = si.name and i.parenttype = 'Sales Invoice'
 		where {where} and si.posting_date between %(start)s and %(end)s group by si.customer""",
 		{**params, "start": period[0], "end": period[1]},

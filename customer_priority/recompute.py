@@ -257,7 +257,7 @@ def ordinal(day) -> int:
 	return day.toordinal() if day else NO_DAY
 
 
-def fresh_totals(stored: dict, as_of: date, settings) -> dict[str, np.ndarray]:
+def fresh_totals(stored: dict, as_of: date, settings, regroup_all: bool = False) -> dict[str, np.ndarray]:
 	"""The per-customer GROUP BY, aligned with the stored rows; the Reborn day is looked up in the order history
 	only for customers whose orders changed since it was stored (and for everyone when the lapse period did)."""
 	names = stored["name"]
@@ -300,7 +300,7 @@ def fresh_totals(stored: dict, as_of: date, settings) -> dict[str, np.ndarray]:
 				reborn[row] = day.toordinal()
 	totals["reborn"] = reborn
 	profits, totals["profit_state"] = profit_totals(
-		stored, index, (window_start(as_of, settings), as_of), counted.companies
+		stored, index, (window_start(as_of, settings), as_of), counted.companies, regroup_all
 	)
 	totals.update(profits)
 	totals["stored_days"] = stored_days  # the comparison with what is stored needs them too
@@ -320,14 +320,19 @@ last pass read finds one that was still being submitted then."""
 
 
 def profit_totals(
-	stored: dict, index: dict[str, int], window: tuple[date, date], companies: tuple[str, ...]
+	stored: dict,
+	index: dict[str, int],
+	window: tuple[date, date],
+	companies: tuple[str, ...],
+	regroup_all: bool = False,
 ) -> tuple[dict[str, np.ndarray], dict]:
 	"""Each customer's gross profit, aligned with the stored rows, and the state to store once the run is written.
 
 	Grouping every invoice's items costs seconds at a million invoices, so after one full pass only the customers
 	whose profit may have moved are grouped again (``purchases.profit_moved_since``); the others keep what is
 	stored, which the Sales Invoice hooks keep up between passes. A full pass is made when there is no state
-	(install, reinstall), when the companies counted changed, or when most customers moved anyway."""
+	(install, reinstall), when the companies counted changed, when most customers moved anyway, and when asked
+	(``regroup_all``: "Recompute Now", an administrator's way to rebuild everything from the records)."""
 	n = len(stored["name"])
 	state = {
 		"read_at": str(now_datetime()),
@@ -336,7 +341,7 @@ def profit_totals(
 	}
 	last = last_profit_state()
 	regroup = None
-	if last and last["companies"] == state["companies"]:
+	if last and last["companies"] == state["companies"] and not regroup_all:
 		regroup = purchases.profit_moved_since(
 			get_datetime(last["read_at"]) - OPEN_TRANSACTION_MARGIN,
 			crossed_days(tuple(getdate(day) for day in last["window"]), window),
@@ -508,10 +513,10 @@ class Everyone:
 	risks: dict[str, list]
 
 
-def decide_everyone(as_of: date, settings) -> Everyone:
+def decide_everyone(as_of: date, settings, regroup_all: bool = False) -> Everyone:
 	"""Every customer decided with the columnar path; the RFM cut-offs and the ranking totals are stored."""
 	stored = read_stored()
-	totals = fresh_totals(stored, as_of, settings)
+	totals = fresh_totals(stored, as_of, settings, regroup_all)
 	profiles = stored_profiles(stored)
 	pop = population(stored, totals, profiles, settings)
 	decided = decide_population(pop, as_of, settings)
@@ -688,7 +693,7 @@ def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 	settings = get_engine_settings()
 	started = now_datetime()
 	with paused_gc():
-		everyone = decide_everyone(as_of, settings)
+		everyone = decide_everyone(as_of, settings, regroup_all=source == "Manual")
 		stored, totals, decided = everyone.stored, everyone.totals, everyone.decided
 		values = new_values(stored, totals, decided)
 		changed = np.flatnonzero(changed_mask(stored, totals["stored_days"], values))

@@ -191,7 +191,7 @@ def grouped_again(no_commit, monkeypatch):
 def grouped_by_pass(asked: list, **run) -> list[str] | None:
 	"""Run a recompute; which customers its gross-profit pass grouped again (None: all of them)."""
 	before = len(asked)
-	recompute.recompute_all(source="Scheduler", **run)
+	recompute.recompute_all(**{"source": "Scheduler", **run})
 	return asked[before]
 
 
@@ -214,6 +214,7 @@ def test_a_later_recompute_groups_again_only_customers_whose_invoices_moved(grou
 	assert again is not None and moved in again and repriced in again and still not in again
 	assert profits_stored() == profits_summed(getdate())
 	assert profits_stored()[repriced][0] == 2 * 100 - 2 * 55
+	assert grouped_by_pass(grouped_again, source="Manual") is None, '"Recompute Now" groups every invoice'
 
 
 def invoices_of(customer: str) -> list[str]:
