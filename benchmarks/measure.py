@@ -28,13 +28,23 @@ def rss_mb() -> float:
 	return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def settle(seconds: float = 120) -> None:
+def settle(seconds: float = 300) -> None:
 	"""Wait until InnoDB has written back the pages the last step left dirty (a few seconds after a 100,000-row
-	update), so that no measure pays for the step before it."""
-	waited = 0.0
+	update) and purged the old versions of rows it deleted (a minute or more after removing a million invoices),
+	so that no measure pays for the step before it."""
+	frappe.db.commit()  # this connection's own open snapshot would hold the purge back
+	waited = 0
 	while waited < seconds:
-		dirty = frappe.db.sql("show global status like 'Innodb_buffer_pool_pages_dirty'")[0][1]
-		if int(dirty) < 500:
+		status = dict(
+			frappe.db.sql(
+				"""show global status where Variable_name in
+				('Innodb_buffer_pool_pages_dirty', 'Innodb_history_list_length')"""
+			)
+		)
+		if (
+			int(status.get("Innodb_buffer_pool_pages_dirty", 0)) < 500
+			and int(status.get("Innodb_history_list_length", 0)) < 1000
+		):
 			return
 		time.sleep(1)
 		waited += 1
