@@ -351,7 +351,7 @@ def customer_profits(
 		params["customers"] = tuple(customers) or ("",)
 	# Invoices first, in customer order on their covering index, then each one's items on theirs: the GROUP BY
 	# needs no temporary table and no wide row is read (STRAIGHT_JOIN keeps that order; for named customers
-	# MariaDB would rather take ERPNext's index on the customer alone and read every invoice's row, 3x slower).
+	# MariaDB would rather take ERPNext's index on the customer alone and read every invoice's wide row).
 	return frappe.db.sql(
 		f"""select si.customer, sum({PROFIT}),
 			sum(if(si.posting_date between %(start)s and %(end)s, {PROFIT}, 0)),
