@@ -9,7 +9,7 @@ import pytest
 
 import frappe
 
-from tests.integration.helpers import make_customer
+from tests.integration.helpers import make_call_from, make_customer
 from tests.integration.rest import Client, message_of
 
 HOSTILE = {
@@ -88,21 +88,13 @@ def target():
 	frappe.db.rollback()
 	customer = make_customer()
 	frappe.db.set_value("Customer", customer, {"cp_priority_tier": "Low", "cp_rule_tier": "Low"})
-	call = frappe.get_doc(
-		{
-			"doctype": "Call Log",
-			"id": frappe.generate_hash(length=10),
-			"type": "Incoming",
-			"status": "Completed",
-			"links": [{"link_doctype": "Customer", "link_name": customer}],
-		}
-	).insert(ignore_permissions=True)
+	call = make_call_from(customer)
 	frappe.db.commit()
-	yield frappe._dict(customer=customer, call=call.name)
+	yield frappe._dict(customer=customer, call=call)
 	frappe.db.rollback()
 	frappe.db.delete("Customer Tier Log", {"party": customer})
-	frappe.db.delete("Dynamic Link", {"parent": call.name})
-	frappe.db.delete("Call Log", call.name)
+	frappe.db.delete("Dynamic Link", {"parent": call})
+	frappe.db.delete("Call Log", call)
 	frappe.db.delete("Customer", customer)
 	frappe.db.commit()
 

@@ -14,7 +14,7 @@ from frappe.utils import getdate
 
 from customer_priority import recompute
 from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
-from tests.integration.helpers import make_customer
+from tests.integration.helpers import make_call_from, make_customer
 from tests.integration.rest import PERSONAS, Client
 
 SETTINGS = "Customer Priority Settings"
@@ -45,24 +45,16 @@ def target():
 		]
 	)
 	log = frappe.get_all("Customer Tier Log", {"party": customer}, pluck="name")[0]
-	call = frappe.get_doc(
-		{
-			"doctype": "Call Log",
-			"id": frappe.generate_hash(length=10),
-			"type": "Incoming",
-			"status": "Completed",
-			"links": [{"link_doctype": "Customer", "link_name": customer}],
-		}
-	).insert(ignore_permissions=True)
+	call = make_call_from(customer)
 	frappe.db.commit()
-	yield frappe._dict(customer=customer, log=log, call=call.name)
+	yield frappe._dict(customer=customer, log=log, call=call)
 	frappe.db.rollback()
 	for name in frappe.get_all("Customer Evaluation", {"party": customer}, pluck="name"):
 		frappe.db.delete("Customer Evaluation Reviewer", {"parent": name})
 		frappe.db.delete("Customer Evaluation", name)
 	frappe.db.delete("Customer Tier Log", {"party": customer})
-	frappe.db.delete("Dynamic Link", {"parent": call.name})
-	frappe.db.delete("Call Log", call.name)
+	frappe.db.delete("Dynamic Link", {"parent": call})
+	frappe.db.delete("Call Log", call)
 	frappe.db.delete("Customer", customer)
 	frappe.db.commit()
 	drop_queued_recompute()

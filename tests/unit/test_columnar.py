@@ -181,10 +181,7 @@ def decided_population(rows, config, profiles, internal, profits=(), risks=None)
 
 
 internals = st.sets(st.sampled_from(["Own Co", "C00", "C01"]), max_size=2)
-
-
-@settings(max_examples=150, deadline=None)
-@given(
+any_population = given(
 	any_orders,
 	st.sampled_from(SETTINGS),
 	profiles.map(lambda p: {n: v for n, v in p.items() if not v.is_empty}),
@@ -193,34 +190,35 @@ internals = st.sets(st.sampled_from(["Own Co", "C00", "C01"]), max_size=2)
 	rank_by,
 	risks,
 )
+"""A random population with every kind of fact a reason is made of."""
+
+
+def rows_shown_of(pop, reference) -> list[int]:
+	"""The rows of the population the reference decided (the rows a report or the CLI shows)."""
+	row_of = {name: row for row, name in enumerate(pop.names)}
+	return [row_of[s.customer] for s in reference]
+
+
+@settings(max_examples=150, deadline=None)
+@any_population
 def test_the_rows_shown_get_the_reference_standing_with_every_reason(
 	rows, config, profiles, internal, profits, measure, risks
 ):
 	config = replace(config, rank_by=measure)
 	pop, decided, reference = decided_population(rows, config, profiles, internal, profits, risks)
-	row_of = {name: row for row, name in enumerate(pop.names)}
-	rows_shown = [row_of[s.customer] for s in reference]
+	rows_shown = rows_shown_of(pop, reference)
 	got = standings(pop, decided, rows_shown, AS_OF, config, profiles, risks=risks)
 	assert got == reference  # every field, every reason of every decision
 
 
 @settings(max_examples=500, deadline=None)
-@given(
-	any_orders,
-	st.sampled_from(SETTINGS),
-	profiles.map(lambda p: {n: v for n, v in p.items() if not v.is_empty}),
-	internals,
-	invoices,
-	rank_by,
-	risks,
-)
+@any_population
 def test_each_tier_reason_asked_once_per_distinct_facts_is_the_reference_reason(
 	rows, config, profiles, internal, profits, measure, risks
 ):
 	config = replace(config, rank_by=measure)
 	pop, decided, reference = decided_population(rows, config, profiles, internal, profits, risks)
-	row_of = {name: row for row, name in enumerate(pop.names)}
-	rows_shown = np.array([row_of[s.customer] for s in reference], dtype=np.intp)
+	rows_shown = np.array(rows_shown_of(pop, reference), dtype=np.intp)
 	reasons, which = tier_reasons(pop, decided, rows_shown, AS_OF, config, profiles, risks)
 	assert [reasons[i] for i in which] == [s.why("tier") for s in reference]
 	assert len(reasons) <= len(reference)
