@@ -568,7 +568,7 @@ def changed_rows(
 	so its tier reason is all it needs: ``columnar.tier_reasons`` asks the reference once per distinct set of facts
 	(the first run after install: a few hundred questions for every customer). Without ``grants`` (no level's
 	privileges in use) nothing here reads the database."""
-	stored, totals, decided = everyone.stored, everyone.totals, everyone.decided
+	stored, decided = everyone.stored, everyone.decided
 	new = stored_form(values, rows)
 	count = int((decided.rank > 0).sum())
 	first = np.array([not stored["cp_priority_tier"][row] for row in rows.tolist()], dtype=bool)
@@ -588,7 +588,7 @@ def changed_rows(
 			text, data = tier_reason([], before) if cint(before.cp_tier_override) else reason
 			out.append((before.name, *after.values(), (text, data)))
 			continue
-		st = reference_standing(row, before, totals, decided, count, settings, as_of, memo)
+		st = reference_standing(row, before, everyone, count, settings, as_of, memo)
 		text, data = tier_reason(st.why("tier"), before)
 		out.append((before.name, *after.values(), (text, data)))
 		log.extend(
@@ -599,8 +599,10 @@ def changed_rows(
 	return out, log
 
 
-def reference_standing(row: int, before, totals, decided, count: int, settings, as_of: date, memo):
-	"""One customer's standing through the per-customer engine, from the columnar totals and rank."""
+def reference_standing(row: int, before, everyone: Everyone, count: int, settings, as_of: date, memo):
+	"""One customer's standing through the per-customer engine, from the columnar totals and rank, with the
+	profile and risk reasons the run already read."""
+	totals, decided = everyone.totals, everyone.decided
 	agg = Aggregate(
 		before.name,
 		float(totals["lifetime"][row]),
@@ -634,7 +636,6 @@ def reference_standing(row: int, before, totals, decided, count: int, settings, 
 			decided.abc[row],
 			[why],
 		)
-	profile = profile_from_row(before)
 	return standing_for(
 		agg,
 		ranked,
@@ -642,11 +643,11 @@ def reference_standing(row: int, before, totals, decided, count: int, settings, 
 		as_of,
 		settings,
 		before.cp_level or None,
-		None if profile.is_empty else profile,
+		everyone.profiles.get(before.name),
 		is_internal=bool(cint(before.is_internal_customer)),
 		memo=memo,
 		marked_key=marked_key(before),
-		risk=reasons.decode(before.cp_at_risk_data) if before.cp_at_risk_data else None,
+		risk=everyone.risks.get(before.name),
 	)
 
 
