@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import resource
+import sys
 import time
 from pathlib import Path
 
@@ -28,13 +29,17 @@ def rss_mb() -> float:
 	return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def settle(seconds: float = 300) -> None:
+def settle(seconds: float = 300, patience: float = 5) -> None:
 	"""Wait until InnoDB has written back the pages the last step left dirty (a few seconds after a 100,000-row
 	update) and purged the old versions of rows it deleted (a minute or more after removing a million invoices),
-	so that no measure pays for the step before it."""
+	so that no measure pays for the step before it.
+
+	It stops waiting when neither count has fallen for `patience` seconds: another connection's open snapshot
+	holds the purge back, or a small buffer pool keeps its dirty pages, and waiting longer would change nothing."""
 	frappe.db.commit()  # this connection's own open snapshot would hold the purge back
-	waited = 0
-	while waited < seconds:
+	started = last_progress = time.monotonic()
+	lowest = None
+	while True:
 		status = {
 			name: int(value)
 			for name, value in frappe.db.sql(
@@ -42,14 +47,22 @@ def settle(seconds: float = 300) -> None:
 				'Innodb_buffer_pool_pages_total', 'Innodb_history_list_length')"""
 			)
 		}
-		# InnoDB leaves some pages dirty for later on purpose: 2% of the pool counts as written back.
 		dirty = status.get("Innodb_buffer_pool_pages_dirty", 0)
-		if dirty <= 0.02 * status.get("Innodb_buffer_pool_pages_total", 0) and (
-			status.get("Innodb_history_list_length", 0) < 1000
-		):
+		history = status.get("Innodb_history_list_length", 0)
+		# InnoDB leaves some pages dirty for later on purpose: 2% of the pool counts as written back.
+		if dirty <= 0.02 * status.get("Innodb_buffer_pool_pages_total", 0) and history < 1000:
+			return
+		now = time.monotonic()
+		if lowest is None or dirty < lowest[0] or history < lowest[1]:
+			lowest = (dirty, history) if lowest is None else (min(dirty, lowest[0]), min(history, lowest[1]))
+			last_progress = now
+		if now - last_progress >= patience or now - started >= seconds:
+			print(
+				f"the database did not settle ({dirty} dirty pages, history list {history}); measuring anyway",
+				file=sys.stderr,
+			)
 			return
 		time.sleep(1)
-		waited += 1
 
 
 def floor() -> tuple[float, float]:
