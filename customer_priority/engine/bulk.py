@@ -236,8 +236,9 @@ def _exact_percentiles(
 	percentile: np.ndarray, count: int, tie_rank: np.ndarray, order: np.ndarray
 ) -> np.ndarray:
 	"""Python's ``round`` on each distinct tie rank (numpy rounds through a scaled product and may differ)."""
-	exact = {int(t): round(100.0 * (count - int(t) + 1) / count, 4) for t in np.unique(tie_rank)}
-	percentile[order] = np.array([exact[int(t)] for t in tie_rank])
+	distinct, each = np.unique(tie_rank, return_inverse=True)
+	exact = np.array([round(100.0 * (count - int(t) + 1) / count, 4) for t in distinct.tolist()])
+	percentile[order] = exact[each]
 	return percentile
 
 
