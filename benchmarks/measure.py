@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import resource
 import sys
 import time
@@ -38,7 +39,7 @@ def settle(seconds: float = 300, patience: float = 5) -> None:
 	holds the purge back, or a small buffer pool keeps its dirty pages, and waiting longer would change nothing."""
 	frappe.db.commit()  # this connection's own open snapshot would hold the purge back
 	started = last_progress = time.monotonic()
-	lowest = None
+	lowest = (math.inf, math.inf)  # the fewest dirty pages and the shortest history list seen
 	while True:
 		status = {
 			name: int(value)
@@ -53,8 +54,8 @@ def settle(seconds: float = 300, patience: float = 5) -> None:
 		if dirty <= 0.02 * status.get("Innodb_buffer_pool_pages_total", 0) and history < 1000:
 			return
 		now = time.monotonic()
-		if lowest is None or dirty < lowest[0] or history < lowest[1]:
-			lowest = (dirty, history) if lowest is None else (min(dirty, lowest[0]), min(history, lowest[1]))
+		if dirty < lowest[0] or history < lowest[1]:
+			lowest = (min(dirty, lowest[0]), min(history, lowest[1]))
 			last_progress = now
 		if now - last_progress >= patience or now - started >= seconds:
 			print(

@@ -18,14 +18,10 @@ def no_data_set_left_behind():
 	yield
 	import frappe
 
-	sys.path.insert(0, str(CHECKOUT / "benchmarks"))
-	try:
-		import dataset
+	from benchmarks import dataset
 
-		frappe.db.rollback()
-		dataset.drop()
-	finally:
-		sys.path.remove(str(CHECKOUT / "benchmarks"))
+	frappe.db.rollback()
+	dataset.drop()
 
 
 def run(script: str, *args: str) -> str:
