@@ -21,6 +21,7 @@ PRETTIER := prettier@3.3.3
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	@if command -v npx >/dev/null; then npx --yes $(PRETTIER) --check 'customer_priority/**/*.js'; \
 	else echo "SKIPPED: no Node.js (npx), the desk JavaScript format was not checked"; fi
 

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from customer_priority.engine.bulk import Population, decide_population
 from customer_priority.engine.history import Aggregate
-from customer_priority.engine.pipeline import compute_all
+from customer_priority.engine.reference import compute_all
 from customer_priority.engine.settings import Settings
 
 AS_OF = date(2026, 6, 30)

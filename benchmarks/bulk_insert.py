@@ -1,4 +1,4 @@
-"""The app's multi-row INSERT (``customer_priority.sql.insert_many``) against ``frappe.db.bulk_insert``, on the
+"""The app's multi-row INSERT (``customer_priority.utils.sql.insert_many``) against ``frappe.db.bulk_insert``, on the
 tier log, with the same rows, in turns, in one run (each insert rolled back).
 
     FRAPPE_BENCH_PATH=/opt/frappe-bench /opt/frappe-bench/env/bin/python benchmarks/bulk_insert.py [SITE] [ROWS]
@@ -17,8 +17,8 @@ ROWS = int(sys.argv[2]) if len(sys.argv) > 2 else 80_000
 
 def compare(rows_count: int) -> dict[str, float]:
 	"""Best of 3 seconds for each way of inserting ``rows_count`` tier log rows (each rolled back)."""
-	from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import LOG_FIELDS
-	from customer_priority.sql import insert_many
+	from customer_priority.standing.log import LOG_FIELDS
+	from customer_priority.utils.sql import insert_many
 
 	now = now_datetime()
 	columns = ("name", "creation", "modified", "owner", "modified_by", *LOG_FIELDS)

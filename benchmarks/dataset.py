@@ -89,7 +89,7 @@ def grow(customers_before: int, customers: int, orders_before: int, orders: int)
 
 def forget_standing() -> None:
 	"""The data set's customers back to no standing and no log, as before the first recompute after install."""
-	from customer_priority.recompute import RESULT_COLUMNS
+	from customer_priority.standing.stored import RESULT_COLUMNS
 
 	defaults = ", ".join(f"`{c}` = default(`{c}`)" for c in RESULT_COLUMNS)
 	frappe.db.sql(f"update `tabCustomer` set {defaults} where name like %s", PREFIX + "%")

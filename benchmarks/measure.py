@@ -82,7 +82,7 @@ def floor() -> tuple[float, float]:
 def bare_write(columns: list[str]) -> float:
 	"""A bare insert-select of the given Customer columns into a temporary table and an UPDATE ... JOIN writing
 	them all back to every customer, each row changed (rolled back): best of 3."""
-	from customer_priority.recompute import RESULT_COLUMNS
+	from customer_priority.standing.stored import RESULT_COLUMNS
 
 	frappe.db.sql("drop temporary table if exists cp_floor")
 	frappe.db.sql(

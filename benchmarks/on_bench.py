@@ -61,7 +61,7 @@ def hook_cost(n: int = 40) -> tuple[float, float]:
 
 
 def recompute_cost() -> None:
-	from customer_priority import recompute
+	from customer_priority.standing import recompute
 
 	dataset.make(CUSTOMERS, ORDERS)
 	try:

@@ -79,12 +79,13 @@ def main() -> None:
 	frappe.init(site=SITE, sites_path=os.path.join(os.environ["FRAPPE_BENCH_PATH"], "sites"))
 	frappe.connect()
 	frappe.set_user("Administrator")
-	from customer_priority import purchases, recompute
-	from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	from customer_priority.customer_priority.report.customer_ranking import customer_ranking
+	from customer_priority.data import purchases
+	from customer_priority.data.settings import (
 		get_engine_settings,
 	)
-	from customer_priority.customer_priority.report.customer_ranking import customer_ranking
 	from customer_priority.engine.history import window_start
+	from customer_priority.standing import recompute, totals
 
 	made, made_now = once(lambda: dataset.ensure(CUSTOMERS, ORDERS, leads=None) | ensure_invoices())
 	dataset.forget_standing()
@@ -108,7 +109,7 @@ def main() -> None:
 		moved, regroup = once(
 			lambda: purchases.profit_moved_since(
 				get_datetime(json.loads(frappe.db.get_single_value(SETTINGS, "profit_state"))["read_at"])
-				- recompute.OPEN_TRANSACTION_MARGIN,
+				- totals.OPEN_TRANSACTION_MARGIN,
 				[(window[0] - timedelta(days=1), window[0] - timedelta(days=1)), (as_of, as_of)],
 			)
 		)

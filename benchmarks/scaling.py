@@ -35,7 +35,7 @@ def main() -> None:
 	frappe.init(site=SITE, sites_path=os.path.join(os.environ["FRAPPE_BENCH_PATH"], "sites"))
 	frappe.connect()
 	frappe.set_user("Administrator")
-	from customer_priority import recompute
+	from customer_priority.standing import recompute
 
 	lines = [
 		f"Command: `cd /opt/frappe-bench/sites && FRAPPE_BENCH_PATH=/opt/frappe-bench PYTHONPATH=<checkout> "

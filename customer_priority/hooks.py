@@ -9,12 +9,12 @@ app_license = "MIT"
 # Written as hrms does, so install-app resolves it from the bench without looking anything up online.
 required_apps = ["frappe/erpnext"]
 
-after_install = "customer_priority.install.after_install"
-before_uninstall = "customer_priority.install.before_uninstall"
+after_install = "customer_priority.setup.install.after_install"
+before_uninstall = "customer_priority.setup.install.before_uninstall"
 # Fields and index are re-asserted on every migrate, so a site repaired by hand or restored from an old backup heals.
-after_migrate = ["customer_priority.install.after_migrate"]
+after_migrate = ["customer_priority.setup.install.after_migrate"]
 # Malformed filters for the app's reports get a clear error instead of Frappe's 500 (see inputs.py).
-before_request = ["customer_priority.inputs.check_report_request"]
+before_request = ["customer_priority.utils.inputs.check_report_request"]
 
 # The desk namespace (tier colours, badge, override actions, list indicator, report cells): one plain file on
 # every desk page, no build step, so `bench get-app` needs no Node.js. The doctype scripts below only call it.
@@ -63,7 +63,7 @@ doc_events = {
 	},
 	"Call Log": {
 		# After ERPNext linked the caller's Contact or Lead: a number nobody has becomes a tiered Lead.
-		"before_insert": "customer_priority.intake.lead_for_unknown_caller",
+		"before_insert": "customer_priority.events.call_log.before_insert",
 	},
 	"Customer": {
 		"onload": "customer_priority.events.party.onload",
@@ -80,10 +80,10 @@ ignore_links_on_delete = ["Customer Tier Log"]
 scheduler_events = {
 	# The watch first, so the recompute reads fresh reasons a key account may be lost.
 	"daily_long": [
-		"customer_priority.watch.scheduled_refresh",
-		"customer_priority.recompute.scheduled_recompute",
+		"customer_priority.tasks.refresh_key_account_watch",
+		"customer_priority.tasks.recompute_standings",
 	],
-	"daily": ["customer_priority.reviews.create_review_todos"],
+	"daily": ["customer_priority.tasks.create_review_todos"],
 	# Unanswered First and High requests are escalated within ten minutes of their Respond By.
-	"cron": {"*/10 * * * *": ["customer_priority.escalation.run_escalations"]},
+	"cron": {"*/10 * * * *": ["customer_priority.tasks.escalate_unanswered_requests"]},
 }

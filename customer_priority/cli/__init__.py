@@ -34,13 +34,13 @@ from customer_priority.engine.columnar import (
 	ProfitColumns,
 	population_from_orders,
 	standings,
-	thin_margins,
 	tier_reasons,
 )
+from customer_priority.engine.history import margin_percent
 from customer_priority.engine.i18n import render_reasons
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
 from customer_priority.engine.pipeline import Standing
-from customer_priority.engine.ranking import pareto_head
+from customer_priority.engine.ranking import is_thin_margin, pareto_head
 from customer_priority.engine.settings import Settings, SettingsError
 from customer_priority.engine.tiers import LastRequest, Relationship, RequestFacts, Stage, decide_request_tier
 
@@ -241,26 +241,26 @@ class Ranking:
 	def summary_line(self) -> str:
 		pop, settings = self.population, self.settings
 		ranked = self.order[: int(np.count_nonzero(self.decided.rank))]  # internal customers are not ranked
-		top, percent = pareto_head(self.decided.cumulative_share[ranked].tolist())
+		top, percent = pareto_head(self.decided.cumulative_share[ranked].tolist(), settings)
 		# Python's sum in rank order, as the reference adds the printed standings.
 		total = sum(pop.window_value[ranked].tolist())
 		profit = sum(pop.window_profit[ranked].tolist())
 		invoiced = sum(pop.window_invoiced[ranked].tolist())
 		keys = int(np.count_nonzero(self.decided.is_key))
 		thin = int(
-			np.count_nonzero(thin_margins(pop.window_invoiced[ranked], pop.window_profit[ranked], settings))
+			np.count_nonzero(is_thin_margin(pop.window_invoiced[ranked], pop.window_profit[ranked], settings))
 		)
 		by_profit = settings.rank_by == "Gross Profit"
 		ranked_total = f"gross profit {profit:,.2f}" if by_profit else f"value {total:,.2f}"
 		beside = f"value {total:,.2f}" if by_profit else f"gross profit {profit:,.2f}"
-		margin = f" ({beside}, {100 * profit / invoiced:.1f}% margin)" if invoiced > 0 else ""
+		margin = f" ({beside}, {margin_percent(profit, invoiced):.1f}% margin)" if invoiced > 0 else ""
 		thin_text = (
 			f"; {thin} at a thin margin (below {settings.thin_margin_percent:g}%)" if invoiced > 0 else ""
 		)
 		return (
 			f"As of {self.as_of}: {len(ranked)} customers ranked by {'gross profit' if by_profit else 'value'}, "
 			f"{ranked_total} in the last {settings.lookback_days} days{margin}. The top {top} customers "
-			f"({percent:.1f}%) bring 80% of it; {keys} key accounts{thin_text}."
+			f"({percent:.1f}%) bring {settings.abc_a_cutoff:g}% of it; {keys} key accounts{thin_text}."
 		)
 
 
@@ -284,8 +284,7 @@ def rounded(values: np.ndarray, digits: int = 2) -> list[float]:
 def margins(profit: np.ndarray, invoiced: np.ndarray) -> list:
 	"""``standing_row``'s margin of each row: ``Aggregate.window_margin`` rounded to 0.1, "" without revenue."""
 	has = invoiced > 0
-	with np.errstate(divide="ignore", invalid="ignore"):
-		values = rounded(np.where(has, 100.0 * profit / np.where(has, invoiced, 1.0), 0.0), 1)
+	values = rounded(np.nan_to_num(margin_percent(profit, invoiced), nan=0.0), 1)
 	return [v if h else "" for v, h in zip(values, has.tolist(), strict=True)]
 
 

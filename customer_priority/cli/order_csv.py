@@ -156,7 +156,7 @@ class _AlwaysSubmitted(dict):
 
 class OrderFile(NamedTuple):
 	histories: dict[str, OrderHistory]
-	"""Each customer's submitted orders, in file order (see ``engine.ranking.collect_orders``)."""
+	"""Each customer's submitted orders, in file order (as ``engine.reference.collect_orders`` gathers them)."""
 	newest: date | None
 	"""The date of the latest submitted order in the file."""
 	orders: int

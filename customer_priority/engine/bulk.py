@@ -19,18 +19,13 @@ from datetime import date
 import numpy as np
 
 from .history import Aggregate
-from .keyaccount import has_key_potential
 from .levels import decide_level, points_from_rfm
-from .pipeline import CHURN_SEGMENTS
+from .pipeline import customer_request_facts
 from .ranking import Rfm, RfmCutoffs, quintile_cutoffs, segment_for
 from .settings import Settings
 from .tiers import (
-	LastRequest,
-	Relationship,
 	RequestFacts,
-	Stage,
 	decide_request_tier,
-	relationship_from_lifecycle,
 )
 
 NO_DAY = 0
@@ -363,57 +358,43 @@ def _relationship(pop, ranked, abc, lifecycle, settings: Settings) -> np.ndarray
 	).astype(object)
 
 
-RELATIONSHIPS = (Relationship.PROSPECT, Relationship.CURRENT, Relationship.FORMER)
-
-
-def _spread(values: np.ndarray, decide) -> np.ndarray:
-	"""``decide`` once per distinct value, spread over the rows."""
-	out = np.zeros(len(values), dtype=np.int64)
-	for value in set(values.tolist()):
-		out[values == value] = decide(value)
-	return out
+def _distinct(values) -> tuple[list, np.ndarray]:
+	"""The distinct values of a column of labels (None included) and each row's position among them."""
+	labels = np.asarray(values, dtype=object)
+	_keys, first, inverse = np.unique(labels.astype(str), return_index=True, return_inverse=True)
+	return labels[first].tolist(), inverse.reshape(-1)
 
 
 def _tiers(
 	lifecycle, is_key, segment, abc, window_value, potential_score, settings: Settings, at_risk=None
 ) -> np.ndarray:
-	"""The tier of an ordinary request from each customer (``pipeline._request_key``), decided once per distinct
-	set of facts."""
-	relationship = _spread(lifecycle, lambda life: RELATIONSHIPS.index(relationship_from_lifecycle(life)))
-	churn = np.isin(segment, list(CHURN_SEGMENTS))
-	if at_risk is not None:
-		churn = churn | at_risk  # a key account the watch found at risk "may leave"
-	# has_key_potential depends on the class, on whether anything was bought in the window, and on the score.
-	facts = np.column_stack(
-		[np.select([abc == "A", abc == "B"], [0, 1], 2), window_value > 0, potential_score]
-	)
-	distinct, inverse = np.unique(facts, axis=0, return_inverse=True)
-	answers = np.array(
-		[
-			has_key_potential("ABC"[int(k)], float(bought), float(score), settings)
-			for k, bought, score in distinct
-		],
-		dtype=bool,
-	)
-	potential_key = answers[inverse.reshape(-1)] if len(distinct) else np.zeros(0, dtype=bool)
-	details = (relationship != 0) | (potential_score > 0)
-	code = relationship * 16 + is_key * 8 + churn * 4 + potential_key * 2 + details
-	tier = np.empty(len(lifecycle), dtype=object)
-	for value in np.unique(code):
-		value = int(value)
-		key = bool(value & 8)
-		facts = RequestFacts(
-			RELATIONSHIPS[value // 16],
-			key,
-			Stage.NONE,
-			LastRequest.NOT_ASKED,
-			key,  # a key account's requests count as important
-			bool(value & 4),
-			bool(value & 2),
-			bool(value & 1),
+	"""The tier of an ordinary request from each customer: ``pipeline.customer_request_facts`` and the tier rules,
+	asked once per distinct set of what they read. The window's value counts only as bought or not, which is all
+	``has_key_potential`` reads of it."""
+	n = len(lifecycle)
+	at_risk = np.zeros(n, dtype=bool) if at_risk is None else np.asarray(at_risk, dtype=bool)
+	lifecycles, life = _distinct(lifecycle)
+	segments, seg = _distinct(segment)
+	classes, cls = _distinct(abc)
+	columns = [life, is_key, seg, at_risk, cls, window_value > 0, potential_score]
+	situations, inverse = np.unique(np.column_stack(columns).astype(float), axis=0, return_inverse=True)
+	decided: dict[RequestFacts, str] = {}
+	answers = np.empty(len(situations), dtype=object)
+	for row, (life_i, key, seg_i, risk, cls_i, bought, score) in enumerate(situations.tolist()):
+		facts = customer_request_facts(
+			lifecycles[int(life_i)],
+			bool(key),
+			segments[int(seg_i)],
+			bool(risk),
+			classes[int(cls_i)],
+			float(bought),
+			float(score),
+			settings,
 		)
-		tier[code == value] = decide_request_tier(facts, settings).tier
-	return tier
+		if facts not in decided:
+			decided[facts] = decide_request_tier(facts, settings).tier
+		answers[row] = decided[facts]
+	return answers[inverse.reshape(-1)] if n else np.empty(0, dtype=object)
 
 
 def reborn_days(days: np.ndarray, counts: np.ndarray, gap: int) -> np.ndarray:

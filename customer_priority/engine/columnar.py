@@ -1,6 +1,6 @@
 """Order rows held as columns, to a ``bulk.Population`` and back to the reference for the rows that are shown.
 
-``population_from_orders`` is ``history.aggregate_histories`` for order rows held as arrays (the CLI reads an
+``population_from_orders`` is ``reference.aggregate_histories`` for order rows held as arrays (the CLI reads an
 export straight into them), and a property test proves the two equal to the last digit. ``bulk.decide_population``
 then decides everyone; ``standings`` and ``tier_reasons`` ask ``pipeline.standing_for`` for the reasons of the
 rows that are printed, so the reasons keep their one home.
@@ -19,7 +19,7 @@ from .history import Aggregate, window_start
 from .i18n import Reason
 from .keyaccount import PotentialProfile
 from .pipeline import DecisionMemo, Standing, key_account_of, standing_for
-from .ranking import Ranked, rank_reason
+from .ranking import Ranked, is_thin_margin, rank_reason
 from .settings import Settings
 
 
@@ -34,7 +34,7 @@ def population_from_orders(
 	potential: Sequence[float] | None = None,
 	profits: ProfitColumns | None = None,
 ) -> Population:
-	"""Each customer's aggregate (``history.aggregate_histories``) from its submitted orders, as columns, with
+	"""Each customer's aggregate (``reference.aggregate_histories``) from its submitted orders, as columns, with
 	its gross profit (``history.add_profits``) when ``profits`` are given.
 
 	``customer`` holds each order's row in ``names``, ``amount`` and ``day`` (an ordinal) the rest of it, in file
@@ -244,7 +244,7 @@ def _thin_margins(pop: Population, rows: np.ndarray, settings: Settings) -> tupl
 	"""Each thin margin's (profit, revenue), coded as in ``_codes`` after 0 for the others: a thin margin's tier
 	reason names them (``ranking.is_thin_margin``, ``ranking.margin_reason``)."""
 	profit, invoiced = pop.window_profit[rows], pop.window_invoiced[rows]
-	thin = thin_margins(invoiced, profit, settings)
+	thin = is_thin_margin(invoiced, profit, settings)
 	out = np.zeros(len(rows), dtype=np.int64)
 	at = np.flatnonzero(thin)
 	if not len(at):
@@ -252,15 +252,6 @@ def _thin_margins(pop: Population, rows: np.ndarray, settings: Settings) -> tupl
 	codes, count = _codes(list(zip(profit[at].tolist(), invoiced[at].tolist(), strict=True)))
 	out[at] = codes + 1
 	return out, count + 1
-
-
-def thin_margins(invoiced: np.ndarray, profit: np.ndarray, settings: Settings) -> np.ndarray:
-	"""``ranking.is_thin_margin`` of each row."""
-	threshold = settings.thin_margin_percent
-	if not threshold:
-		return np.zeros(len(invoiced), dtype=bool)
-	with np.errstate(divide="ignore", invalid="ignore"):
-		return (invoiced > 0) & (100.0 * profit / invoiced < threshold)
 
 
 def _risks(

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import reduce
 from itertools import compress
-from operator import add, and_, sub
+from operator import sub
 from typing import NamedTuple
 
-from .memory import paused_gc
+import numpy as np
+
 from .settings import Settings
 
 
@@ -41,7 +41,7 @@ class Aggregate:
 	@property
 	def window_margin(self) -> float | None:
 		"""Gross profit as a percentage of what was invoiced in the window; None without it."""
-		return 100.0 * self.window_profit / self.window_invoiced if self.window_invoiced > 0 else None
+		return margin_percent(self.window_profit, self.window_invoiced)
 
 	def ranking_values(self, settings: Settings) -> tuple[float, float]:
 		"""What ranks this customer under the settings: (window, lifetime) revenue or gross profit."""
@@ -51,7 +51,7 @@ class Aggregate:
 
 	@property
 	def average_order_value(self) -> float:
-		return self.lifetime_value / self.order_count if self.order_count else 0.0
+		return average_order_value(self.lifetime_value, self.order_count)
 
 	@property
 	def usual_interval_days(self) -> float | None:
@@ -59,6 +59,25 @@ class Aggregate:
 		if self.order_count < 2 or not self.first_order or not self.last_order:
 			return None
 		return (self.last_order - self.first_order).days / (self.order_count - 1)
+
+
+def margin_percent(profit, invoiced):
+	"""Gross profit as a percentage of what it was made on: the one rule for the stored margin, the report's, the
+	CLI's and the thin-margin test. For a number, None where nothing was invoiced; for arrays, NaN there."""
+	profit, invoiced = np.asarray(profit, dtype=float), np.asarray(invoiced, dtype=float)
+	invoiced_rows = invoiced > 0
+	with np.errstate(divide="ignore", invalid="ignore"):
+		margin = np.where(invoiced_rows, 100.0 * profit / np.where(invoiced_rows, invoiced, 1.0), np.nan)
+	if margin.ndim:
+		return margin
+	return float(margin) if invoiced_rows else None
+
+
+def average_order_value(value, orders):
+	"""Value per order, 0 without orders; numbers or arrays alike."""
+	value, orders = np.asarray(value, dtype=float), np.asarray(orders)
+	average = np.where(orders > 0, value / np.maximum(orders, 1), 0.0)
+	return average if average.ndim else float(average)
 
 
 class Order(NamedTuple):
@@ -89,80 +108,6 @@ def crossed_days(before: tuple[date, date], now: tuple[date, date]) -> list[tupl
 
 OrderHistory = tuple[list[float], list[int]]
 """One customer's submitted orders: amounts (company currency) and days (``date.toordinal()``), in file order."""
-
-
-def total(amounts: Iterable[float]) -> float:
-	"""Amounts added one by one in the order given, starting from 0.0.
-
-	Spelled out because the order of additions decides the last digit of a float total: Python 3.12's ``sum``
-	compensates rounding and numpy adds pairwise, so either would let two readings of one file rank a tie apart.
-	Starting from 0.0 keeps a window without orders a float (``sum([])`` is the integer 0)."""
-	return reduce(add, amounts, 0.0)
-
-
-def collect_orders(orders: Iterable[Order | tuple]) -> dict[str, OrderHistory]:
-	"""Each customer's submitted order history from (customer, day, amount, docstatus) rows; drafts and
-	cancelled orders are left out. The CSV reader builds the same histories column by column."""
-	histories: dict[str, OrderHistory] = {}
-	for customer, day, amount, docstatus in orders:
-		if docstatus != 1:
-			continue
-		history = histories.get(customer)
-		if history is None:
-			history = histories[customer] = ([], [])
-		history[0].append(amount)
-		history[1].append(day.toordinal())
-	return histories
-
-
-def aggregate_histories(
-	histories: dict[str, OrderHistory], as_of: date, settings: Settings
-) -> dict[str, Aggregate]:
-	"""Per-customer aggregates from order histories.
-
-	Each history is reduced with built-ins over whole lists (sum, min, max, compress), so the cost per order is
-	a few C-level steps and the Python-level work is per customer, not per order.
-	"""
-	with paused_gc():
-		return _aggregate(histories, as_of, settings)
-
-
-def _aggregate(histories: dict[str, OrderHistory], as_of: date, settings: Settings) -> dict[str, Aggregate]:
-	start, end = window_start(as_of, settings).toordinal(), as_of.toordinal()
-	out: dict[str, Aggregate] = {}
-	for name, (amounts, days) in histories.items():
-		if not days:
-			continue
-		first, last = min(days), max(days)
-		lifetime = total(amounts)
-		if start <= first and last <= end:
-			window_value, window_count = lifetime, len(days)
-		elif last < start or first > end:
-			window_value, window_count = 0.0, 0
-		else:
-			inside = list(map(start.__le__, days))
-			if last > end:
-				inside = list(map(and_, inside, map(end.__ge__, days)))
-			window_value, window_count = total(compress(amounts, inside)), sum(inside)
-		reborn = reborn_day(days, settings.lapse_days) if last - first > settings.lapse_days else None
-		out[name] = Aggregate(
-			name,
-			lifetime,
-			len(days),
-			window_value,
-			window_count,
-			date.fromordinal(first),
-			date.fromordinal(last),
-			date.fromordinal(reborn) if reborn else None,
-		)
-	return out
-
-
-def aggregate_orders(
-	orders: Iterable[Order | tuple], as_of: date, settings: Settings
-) -> dict[str, Aggregate]:
-	"""Per-customer aggregates of submitted orders; drafts and cancelled orders are ignored."""
-	return aggregate_histories(collect_orders(orders), as_of, settings)
 
 
 class Profit(NamedTuple):
@@ -202,13 +147,3 @@ def reborn_day(days: list[int], gap: int) -> int | None:
 	later = distinct[1:]
 	returns = list(compress(later, map(gap.__lt__, map(sub, later, distinct))))
 	return returns[-1] if returns else None
-
-
-def reborn_on_from_dates(days: Iterable[date], settings: Settings) -> date | None:
-	"""The latest order date that followed a gap longer than the lapse period, if any.
-
-	The hooks keep this up to date one order at a time (``is_return_after_lapse``); this is the same rule over
-	a whole history, which the recompute and the CLI use, so all of them agree.
-	"""
-	found = reborn_day([day.toordinal() for day in days], settings.lapse_days)
-	return date.fromordinal(found) if found else None

@@ -66,10 +66,15 @@ def potential_score(profile: PotentialProfile, settings: Settings) -> float:
 	return round(100.0 * sum(weights[k] * ratings[k] for k in POTENTIAL_FACTORS) / (5.0 * total), 2)
 
 
+CANDIDATE_CLASSES = ("A", "B")
+"""The value classes whose customers, buying in the window, could become key accounts."""
+
+
 def has_key_potential(abc: str | None, window_value: float, potential: float, settings: Settings) -> bool:
 	"""Could become a key account: in class A or B with purchases in the window, or a potential score at the
-	candidate threshold. The hooks (from stored fields) and the recompute (from a standing) both ask this."""
-	return (abc in ("A", "B") and window_value > 0) or potential >= settings.key_potential_min_score
+	candidate threshold. The hooks (from stored fields), the recompute (from a standing) and Key Account Review's
+	candidates all ask this."""
+	return (abc in CANDIDATE_CLASSES and window_value > 0) or potential >= settings.key_potential_min_score
 
 
 class KeyDecision(NamedTuple):

@@ -1,12 +1,14 @@
 """One customer's full standing, and the whole population's, from aggregates.
 
-``standing_for`` is the single path from facts to decisions; the full recompute (``compute_all``), the
-Sales Order hook (one customer, against stored cut-offs) and the CLI all go through it.
+``standing_for`` is the per-customer reference: the order hooks and the override actions decide one customer
+through it, and the recompute asks it for the reasons and log of the customers that changed. The whole
+population (the recompute, Customer Ranking, the CLI) is decided by ``bulk.decide_population`` over arrays, which
+the property tests prove equal to it field by field; ``reference.compute_all`` runs it over a population, for
+those tests and the benchmarks' baselines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -21,8 +23,7 @@ from .keyaccount import (
 	potential_score,
 )
 from .levels import LevelDecision, decide_level, points_from_rfm
-from .memory import paused_gc
-from .ranking import Ranked, RfmCutoffs, is_thin_margin, margin_reason, rank, rfm_cutoffs, score_rfm
+from .ranking import Ranked, RfmCutoffs, is_thin_margin, margin_reason, score_rfm
 from .roles import decide_lifecycle
 from .settings import Settings
 from .tiers import (
@@ -67,22 +68,56 @@ class Standing:
 		return self.reasons.get(topic, [])
 
 
-def _request_key(
-	standing: Standing, settings: Settings
-) -> tuple[Relationship, bool, Stage, LastRequest, bool, bool, bool, bool]:
-	"""``RequestFacts`` fields of an ordinary request from this customer, in order, as a plain tuple (cheap to
-	build and to look up); a key account's requests count as important."""
-	relationship = relationship_from_lifecycle(standing.lifecycle)
-	return (
-		relationship,
-		standing.is_key,
-		Stage.NONE,
-		LastRequest.NOT_ASKED,
-		standing.is_key,  # important
-		standing.segment in CHURN_SEGMENTS or standing.at_risk,  # may leave
-		has_key_potential(standing.abc, standing.aggregate.window_value, standing.potential_score, settings),
+def customer_request_facts(
+	lifecycle: str | None,
+	is_key: bool,
+	segment: str | None,
+	at_risk: bool,
+	abc: str | None,
+	window_value: float,
+	potential_score: float,
+	settings: Settings,
+) -> RequestFacts:
+	"""What a customer's standing says about an ordinary request from it: the one rule read by the standing's own
+	tier (here and, once per distinct set of facts, by ``bulk``) and by a lead's or opportunity's request from
+	that customer (``requests.facts``). A key account's requests count as important; "may leave" is an RFM churn
+	segment or the watch's at-risk flag."""
+	relationship = relationship_from_lifecycle(lifecycle)
+	return RequestFacts(
+		relationship=relationship,
+		is_key_account=is_key,
+		stage=Stage.NONE,
+		last_request=LastRequest.NOT_ASKED,
+		important=is_key,
+		churn_risk=segment in CHURN_SEGMENTS or at_risk,
+		key_potential=has_key_potential(abc, window_value, potential_score, settings),
 		# A customer record with no order and no potential profile is as unknown as a first contact.
-		relationship is not Relationship.PROSPECT or standing.potential_score > 0,  # gave details
+		gave_details=relationship is not Relationship.PROSPECT or potential_score > 0,
+	)
+
+
+def _request_key(standing: Standing, settings: Settings) -> tuple:
+	"""``customer_request_facts`` of this standing as a plain tuple of the ``RequestFacts`` fields in order (cheap
+	to look up in the run's memo)."""
+	facts = customer_request_facts(
+		standing.lifecycle,
+		standing.is_key,
+		standing.segment,
+		standing.at_risk,
+		standing.abc,
+		standing.aggregate.window_value,
+		standing.potential_score,
+		settings,
+	)
+	return (
+		facts.relationship,
+		facts.is_key_account,
+		facts.stage,
+		facts.last_request,
+		facts.important,
+		facts.churn_risk,
+		facts.key_potential,
+		facts.gave_details,
 	)
 
 
@@ -194,88 +229,3 @@ def standing_for(
 		# Revenue that leaves little profit must show wherever the customer's "why" is read.
 		st.reasons["tier"] = [*st.reasons["tier"], margin]
 	return st
-
-
-def compute_all(
-	aggregates: dict[str, Aggregate],
-	as_of: date,
-	settings: Settings,
-	customers: Iterable[str] = (),
-	previous_levels: dict[str, str] | None = None,
-	profiles: dict[str, PotentialProfile] | None = None,
-	internal: set[str] | None = None,
-	marked_keys: set[str] | None = None,
-	risks: dict[str, list[Reason]] | None = None,
-) -> tuple[list[Standing], RfmCutoffs]:
-	"""Standing of every customer, best ranked first; customers without orders are included at the end.
-
-	Internal customers are not ranked (they are our own company) and come last.
-	"""
-	with paused_gc():
-		return _compute_all(
-			aggregates,
-			as_of,
-			settings,
-			customers,
-			previous_levels,
-			profiles,
-			internal,
-			marked_keys or set(),
-			risks or {},
-		)
-
-
-def _compute_all(
-	aggregates: dict[str, Aggregate],
-	as_of: date,
-	settings: Settings,
-	customers: Iterable[str],
-	previous_levels: dict[str, str] | None,
-	profiles: dict[str, PotentialProfile] | None,
-	internal: set[str] | None,
-	marked_keys: set[str],
-	risks: dict[str, list[Reason]],
-) -> tuple[list[Standing], RfmCutoffs]:
-	previous_levels = previous_levels or {}
-	profiles = profiles or {}
-	internal = internal or set()
-	everyone = dict(aggregates)
-	for name in customers:
-		everyone.setdefault(name, Aggregate(name))
-	ranked_list = rank(
-		{name: agg.ranking_values(settings) for name, agg in everyone.items() if name not in internal},
-		settings,
-	)
-	cutoffs = rfm_cutoffs((agg for name, agg in everyone.items() if name not in internal), as_of)
-	memo = DecisionMemo(settings)
-	out = [
-		standing_for(
-			everyone[r.customer],
-			r,
-			cutoffs,
-			as_of,
-			settings,
-			previous_levels.get(r.customer),
-			profiles.get(r.customer),
-			memo=memo,
-			marked_key=r.customer in marked_keys,
-			risk=risks.get(r.customer),
-		)
-		for r in ranked_list
-	]
-	out.extend(
-		standing_for(
-			everyone[name],
-			None,
-			cutoffs,
-			as_of,
-			settings,
-			previous_levels.get(name),
-			profiles.get(name),
-			is_internal=True,
-			memo=memo,
-			risk=risks.get(name),
-		)
-		for name in sorted(internal & set(everyone))
-	)
-	return out, cutoffs

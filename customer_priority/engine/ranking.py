@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple, Protocol
 
-from .history import Aggregate
+import numpy as np
+
+from .history import Aggregate, margin_percent
 from .i18n import Reason, _, reason
 from .settings import Settings
 
@@ -94,10 +96,13 @@ def rank_reason(
 	)
 
 
-def is_thin_margin(invoiced: float, profit: float, settings: Settings) -> bool:
-	"""Invoiced revenue whose gross profit stays below the thin-margin share of it."""
-	threshold = settings.thin_margin_percent
-	return bool(threshold) and invoiced > 0 and 100.0 * profit / invoiced < threshold
+def is_thin_margin(invoiced, profit, settings: Settings):
+	"""Invoiced revenue whose gross profit stays below the thin-margin share of it (a number or arrays: a bool or
+	an array of them). Never without anything invoiced, never when the threshold is 0."""
+	margin = np.asarray(margin_percent(profit, invoiced), dtype=float)  # NaN (never thin) without revenue
+	with np.errstate(invalid="ignore"):
+		thin = (margin < settings.thin_margin_percent) & bool(settings.thin_margin_percent)
+	return thin if thin.ndim else bool(thin)
 
 
 def margin_reason(agg: Aggregate, settings: Settings) -> Reason | None:
@@ -123,18 +128,19 @@ class RankedRow(Protocol):
 	cumulative_share: float
 
 
-def pareto_summary(ranked: Sequence[RankedRow], share_of_value: float = 80.0) -> tuple[int, float]:
-	"""How many top customers bring ``share_of_value`` percent of the value, and what percent of customers they are."""
-	return pareto_head([r.cumulative_share for r in ranked], share_of_value)
+def pareto_summary(ranked: Sequence[RankedRow], settings: Settings) -> tuple[int, float]:
+	"""How many top customers bring the class A cut-off's share of the value (80% by default, the Pareto line), and
+	what percent of customers they are: the report's summary and the CLI's line say the same."""
+	return pareto_head([r.cumulative_share for r in ranked], settings)
 
 
-def pareto_head(cumulative_shares: Sequence[float], share_of_value: float = 80.0) -> tuple[int, float]:
+def pareto_head(cumulative_shares: Sequence[float], settings: Settings) -> tuple[int, float]:
 	"""``pareto_summary`` from the cumulative shares in rank order (a list or a column)."""
 	count = len(cumulative_shares)
 	if not count:
 		return 0, 0.0
 	for position, cumulative in enumerate(cumulative_shares, start=1):
-		if cumulative >= share_of_value - 1e-9:
+		if cumulative >= settings.abc_a_cutoff - 1e-9:
 			return position, 100.0 * position / count
 	return count, 100.0
 

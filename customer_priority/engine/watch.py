@@ -19,7 +19,8 @@ from .settings import Settings
 @dataclass(frozen=True)
 class WatchFacts:
 	lost_to_competitors: int = 0
-	"""Opportunities of the account lost, with a competitor named, in the look-back window."""
+	"""Opportunities of the account lost, with a competitor named, last changed within the look-back window (the
+	declaration itself, unless the opportunity was edited after it)."""
 	competitors: tuple[str, ...] = ()
 	lost_reasons: tuple[str, ...] = ()
 	quarter_value: float = 0.0

@@ -2,14 +2,15 @@
 
 import frappe
 
-from customer_priority import reasons, routing
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	issue_priority_for,
 )
 from customer_priority.engine.i18n import _ as mark
 from customer_priority.engine.i18n import reason
-from customer_priority.events.customer import protect_computed_fields
-from customer_priority.standing import reason_values
+from customer_priority.events.guards import protect_computed_fields
+from customer_priority.requests import routing
+from customer_priority.standing.explain import reason_values
+from customer_priority.utils import reasons
 
 
 def party_standing(doc) -> tuple[str | None, str | None, list]:

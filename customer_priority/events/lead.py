@@ -1,17 +1,18 @@
 """Lead: its request tier (spec section 1), decided on every save; a lead of an existing customer inherits
 that customer's standing."""
 
-from customer_priority import routing
 from customer_priority.engine.tiers import Relationship
-from customer_priority.events import requests
+from customer_priority.events.guards import protect_computed_fields
+from customer_priority.requests import facts, routing
 
 
 def validate(doc, method=None):
-	known = requests.customer_facts(doc.customer) if doc.get("customer") else {}
+	known = facts.customer_facts(doc.customer) if doc.get("customer") else {}
 	new_or_prospect = (
-		Relationship.PROSPECT if doc.get("status") in requests.PROSPECT_LEAD_STATUSES else Relationship.NEW
+		Relationship.PROSPECT if doc.get("status") in facts.PROSPECT_LEAD_STATUSES else Relationship.NEW
 	)
-	requests.retier_request(doc, requests.lead_stage(doc), new_or_prospect, known)
+	protect_computed_fields(doc)
+	facts.retier_request(doc, facts.lead_stage(doc), new_or_prospect, known)
 
 
 def before_save(doc, method=None):
@@ -19,5 +20,5 @@ def before_save(doc, method=None):
 
 
 def on_update(doc, method=None):
-	requests.log_tier_change(doc)
+	facts.log_tier_change(doc)
 	routing.on_request_update(doc)

@@ -2,22 +2,23 @@
 
 import frappe
 
-from customer_priority import routing, watch
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	get_engine_settings,
 )
 from customer_priority.engine.tiers import Relationship, stage_from_sales_stage
-from customer_priority.events import requests
+from customer_priority.events.guards import protect_computed_fields
+from customer_priority.requests import facts, routing
+from customer_priority.standing import watch
 
 
 def party_facts(doc) -> tuple[Relationship, dict]:
 	party_type, party = doc.get("opportunity_from"), doc.get("party_name")
 	if party_type == "Customer" and party:
-		return Relationship.CURRENT, requests.customer_facts(party)
+		return Relationship.CURRENT, facts.customer_facts(party)
 	if party_type == "Lead" and party:
 		customer = frappe.db.get_value("Lead", party, "customer")
 		if customer:
-			return Relationship.CURRENT, requests.customer_facts(customer)
+			return Relationship.CURRENT, facts.customer_facts(customer)
 	return Relationship.PROSPECT, {}
 
 
@@ -25,7 +26,8 @@ def validate(doc, method=None):
 	relationship, known = party_facts(doc)
 	final = bool(doc.get("cp_final_stage"))
 	stage = stage_from_sales_stage(doc.get("sales_stage"), get_engine_settings(), final)
-	requests.retier_request(doc, stage, relationship, known)
+	protect_computed_fields(doc)
+	facts.retier_request(doc, stage, relationship, known)
 
 
 def before_save(doc, method=None):
@@ -33,7 +35,7 @@ def before_save(doc, method=None):
 
 
 def on_update(doc, method=None):
-	requests.log_tier_change(doc)
+	facts.log_tier_change(doc)
 	routing.on_request_update(doc)
 	if (
 		doc.get("opportunity_from") == "Customer"

@@ -20,15 +20,18 @@ import frappe
 from frappe import _
 from frappe.utils import cint, flt, getdate
 
-from customer_priority import purchases
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data import purchases
+from customer_priority.data.settings import (
 	get_engine_settings,
 )
 from customer_priority.engine.history import is_return_after_lapse, window_start
 from customer_priority.engine.settings import Settings
-from customer_priority.standing import AGGREGATE_FIELDS, retier_customer
+from customer_priority.standing import announcements
+from customer_priority.standing.rebuild import retier_customer
+from customer_priority.standing.stored import AGGREGATE_FIELDS
 
 SAVEPOINT = "customer_priority_order"
+ANNOUNCING = "customer_priority_announcing"
 
 
 def on_submit(doc, method=None):
@@ -64,22 +67,21 @@ def record(doc, sign: int) -> None:
 def kept_apart(work, doc, *args) -> None:
 	"""Run the ranking work for one order so that its failure never half-applies and never stops the sale."""
 	frappe.db.savepoint(SAVEPOINT)
-	pending = len(frappe.db.after_commit._functions)
 	try:
-		work(doc, *args)
+		# Announcing sends on commit what cannot be rolled back to the savepoint: it waits until the work held.
+		with announcements.held() as held:
+			work(doc, *args)
 	except Exception as exc:
 		if frappe.db.is_deadlocked(exc) or frappe.db.is_timedout(exc):
 			raise  # the database rolled the whole transaction back: nothing of the submit is left to keep
 		frappe.db.rollback(save_point=SAVEPOINT)
-		while len(frappe.db.after_commit._functions) > pending:  # nor announce what was rolled back
-			frappe.db.after_commit._functions.pop()
 		frappe.log_error(
 			title=_("Customer Priority could not count {0} {1}").format(_(doc.doctype), doc.name),
 			reference_doctype=doc.doctype,
 			reference_name=doc.name,
 		)
 		frappe.enqueue(
-			"customer_priority.repair.rebuild_customers",
+			"customer_priority.standing.repair.rebuild_customers",
 			queue="long",
 			enqueue_after_commit=True,
 			customers=[doc.customer],
@@ -93,6 +95,28 @@ def kept_apart(work, doc, *args) -> None:
 		)
 	else:
 		frappe.db.release_savepoint(SAVEPOINT)
+		announce_kept(held, doc)
+
+
+def announce_kept(held, doc) -> None:
+	"""Announce what the order's work wrote and kept. An announcement that fails is undone and logged; the sale and
+	the customer's new standing stay."""
+	frappe.db.savepoint(ANNOUNCING)
+	try:
+		held.announce()
+	except Exception as exc:
+		if frappe.db.is_deadlocked(exc) or frappe.db.is_timedout(exc):
+			raise
+		frappe.db.rollback(save_point=ANNOUNCING)
+		frappe.log_error(
+			title=_("Customer Priority could not announce a change from {0} {1}").format(
+				_(doc.doctype), doc.name
+			),
+			reference_doctype=doc.doctype,
+			reference_name=doc.name,
+		)
+	else:
+		frappe.db.release_savepoint(ANNOUNCING)
 
 
 def profit_delta(row, doc, sign: int, settings: Settings) -> dict:

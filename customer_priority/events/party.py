@@ -2,7 +2,7 @@
 
 import frappe
 
-from customer_priority import reasons
+from customer_priority.utils import reasons
 
 
 def onload(doc, method=None):

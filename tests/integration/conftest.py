@@ -6,10 +6,10 @@ import pytest
 
 import frappe
 
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	CACHE_KEY,
 )
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	DOCTYPE as SETTINGS,
 )
 

@@ -100,6 +100,15 @@ def make_user(email: str, roles: list[str]) -> str:
 	return email
 
 
+def make_user_seeing_only(email: str, customer: str, roles: tuple[str, ...] = ("Sales User",)) -> str:
+	"""A user restricted by a User Permission to one customer."""
+	user = make_user(email, list(roles))
+	frappe.get_doc(
+		{"doctype": "User Permission", "user": user, "allow": "Customer", "for_value": customer}
+	).insert(ignore_permissions=True)
+	return user
+
+
 def bench(*args: str, **kwargs):
 	"""Run the `bench` command the integration runner found, in the test site's bench."""
 	env = {k: v for k, v in os.environ.items() if k != "CI"}  # `bench` behaves differently under CI

@@ -9,7 +9,7 @@ import pytest
 
 import frappe
 
-from customer_priority import announcements
+from customer_priority.standing import announcements
 from tests.integration.helpers import make_customer, make_user, unique
 
 MANAGER = "cp-announce-manager@example.com"
@@ -44,7 +44,9 @@ def make_outgoing_email_account() -> None:
 
 
 def mark_key(customer: str) -> None:
-	frappe.call("customer_priority.api.set_key_account", customer=customer, is_key=1, reason="big plans")
+	frappe.call(
+		"customer_priority.api.party.set_key_account", customer=customer, is_key=1, reason="big plans"
+	)
 
 
 def bell(user: str, customer: str, words: str) -> int:

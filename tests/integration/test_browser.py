@@ -15,8 +15,8 @@ import frappe
 from frappe.utils import add_to_date
 from frappe.utils.password import update_password
 
-from customer_priority.escalation import run_escalations
-from customer_priority.recompute import recompute_all
+from customer_priority.requests.escalation import run_escalations
+from customer_priority.standing.recompute import recompute_all
 from tests.integration.helpers import (
 	make_customer,
 	make_invoice,

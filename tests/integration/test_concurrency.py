@@ -13,8 +13,8 @@ import pytest
 import frappe
 from frappe.utils import flt
 
-from customer_priority import recompute
-from customer_priority.standing import AGGREGATE_FIELDS
+from customer_priority.standing import recompute
+from customer_priority.standing.stored import AGGREGATE_FIELDS
 from tests.integration.helpers import customer_row, ensure_item, make_customer
 
 BENCH = Path(os.environ["FRAPPE_BENCH_PATH"])

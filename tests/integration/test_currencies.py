@@ -10,11 +10,12 @@ import pytest
 import frappe
 from frappe.utils import add_days, flt, getdate
 
-from customer_priority import purchases, recompute
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.customer_priority.report.customer_ranking import customer_ranking
+from customer_priority.data import purchases
+from customer_priority.data.settings import (
 	DOCTYPE as SETTINGS,
 )
-from customer_priority.customer_priority.report.customer_ranking import customer_ranking
+from customer_priority.data.settings import get_engine_settings
 from customer_priority.engine.history import window_start
 from tests.integration.helpers import company, customer_row, ensure_item, make_customer, unique
 
@@ -91,7 +92,7 @@ def set_companies(*names: str) -> None:
 
 def by_the_recompute(customer: str) -> float:
 	"""The customer's lifetime value as the recompute's GROUP BY counts it."""
-	settings = recompute.get_engine_settings()
+	settings = get_engine_settings()
 	totals = purchases.customer_totals(
 		purchases.current(), (window_start(getdate(), settings), getdate()), [customer]
 	)

@@ -67,7 +67,7 @@ def test_bad_levels_are_refused():
 
 
 def test_good_settings_save_and_reach_the_engine():
-	from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	from customer_priority.data.settings import (
 		get_engine_settings,
 	)
 
@@ -116,7 +116,7 @@ def test_evaluation_needs_every_score():
 
 
 def log_row(party):
-	from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+	from customer_priority.standing.log import write_log
 
 	write_log(
 		[
@@ -163,7 +163,7 @@ def test_sales_user_cannot_change_a_tier_or_the_settings():
 	assert frappe.db.get_value("Customer", customer, "cp_priority_tier") == "Low"
 	with pytest.raises(frappe.PermissionError):
 		frappe.call(
-			"customer_priority.api.set_tier_override",
+			"customer_priority.api.party.set_tier_override",
 			doctype="Customer",
 			name=customer,
 			tier="First",
@@ -182,14 +182,14 @@ def test_sales_manager_overrides_with_a_reason():
 	frappe.set_user("cp-sales-manager@example.com")
 	with pytest.raises(frappe.ValidationError):
 		frappe.call(
-			"customer_priority.api.set_tier_override",
+			"customer_priority.api.party.set_tier_override",
 			doctype="Customer",
 			name=customer,
 			tier="First",
 			reason=" ",
 		)
 	frappe.call(
-		"customer_priority.api.set_tier_override",
+		"customer_priority.api.party.set_tier_override",
 		doctype="Customer",
 		name=customer,
 		tier="First",
@@ -204,7 +204,7 @@ def test_sales_manager_overrides_with_a_reason():
 		"cp-sales-manager@example.com",
 	)
 	assert frappe.db.exists("Customer Tier Log", {"party": customer, "field": "Override", "source": "Manual"})
-	frappe.call("customer_priority.api.clear_tier_override", doctype="Customer", name=customer)
+	frappe.call("customer_priority.api.party.clear_tier_override", doctype="Customer", name=customer)
 	assert frappe.db.get_value("Customer", customer, "cp_priority_tier") != "First"
 
 
@@ -233,7 +233,7 @@ def test_buying_roles_of_a_customers_contacts():
 				"links": [{"link_doctype": "Customer", "link_name": customer}],
 			}
 		).insert(ignore_permissions=True)
-	roles = frappe.call("customer_priority.api.buying_roles", customer=customer)
+	roles = frappe.call("customer_priority.api.party.buying_roles", customer=customer)
 	assert [r.role for r in roles] == ["Wallet", "Ally", "Airbag"]
 
 

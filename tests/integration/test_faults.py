@@ -16,10 +16,11 @@ import frappe
 from frappe.utils import flt
 
 from benchmarks import dataset
-from customer_priority import recompute
+from customer_priority.api.recompute import start_recompute
 from customer_priority.engine.settings import TIERS
 from customer_priority.events import orders
-from customer_priority.standing import AGGREGATE_FIELDS
+from customer_priority.standing import rebuild, recompute
+from customer_priority.standing.stored import AGGREGATE_FIELDS
 from tests.integration.helpers import customer_row, ensure_item, make_customer, make_order
 
 BENCH = Path(os.environ["FRAPPE_BENCH_PATH"])
@@ -142,7 +143,7 @@ def lock_is_free_within(seconds: float) -> bool:
 def finish_with_recompute_now(before: dict, new: set) -> None:
 	"""Recompute Now queues the job again (the dead one is forgotten), a worker runs it to the end, and the
 	customers the interrupted run had written come out the same."""
-	assert "started" in recompute.start_recompute().lower()
+	assert "started" in start_recompute().lower()
 	process = worker()
 	out, err = process.communicate(timeout=600)
 	assert process.returncode == 0, out + err[-3000:]
@@ -159,7 +160,7 @@ def finish_with_recompute_now(before: dict, new: set) -> None:
 
 
 def test_a_recompute_worker_killed_half_way_leaves_customers_whole_and_recompute_now_finishes(population):
-	assert "started" in recompute.start_recompute().lower()
+	assert "started" in start_recompute().lower()
 	process = worker(CHUNK)
 	wait_half_way(process)
 	os.killpg(process.pid, signal.SIGKILL)
@@ -173,7 +174,7 @@ def test_a_recompute_worker_killed_half_way_leaves_customers_whole_and_recompute
 
 def test_a_recompute_that_loses_its_database_connection_leaves_customers_whole(population):
 	mine = frappe.db.sql("select connection_id()")[0][0]
-	assert "started" in recompute.start_recompute().lower()
+	assert "started" in start_recompute().lower()
 	process = worker(CHUNK)
 	wait_half_way(process)
 	root = pymysql.connect(
@@ -226,7 +227,7 @@ def test_a_failing_order_hook_keeps_the_sale_changes_nothing_and_queues_a_rebuil
 	assert any(so.name in str(m) for m in frappe.local.message_log)
 	assert queued == [
 		(
-			"customer_priority.repair.rebuild_customers",
+			"customer_priority.standing.repair.rebuild_customers",
 			{"queue": "long", "enqueue_after_commit": True, "customers": [customer]},
 		)
 	]
@@ -234,7 +235,7 @@ def test_a_failing_order_hook_keeps_the_sale_changes_nothing_and_queues_a_rebuil
 	assert frappe.db.get_value("Sales Order", so.name, "docstatus") == 2
 	assert customer_row(customer, *fields) == before
 	monkeypatch.undo()
-	recompute.recompute_customers([customer])  # what the queued job does, inside its own locks and commits
+	rebuild.recompute_customers([customer])  # what the queued job does, inside its own locks and commits
 	row = customer_row(customer, "cp_order_count", "cp_lifetime_value")
 	assert (row.cp_order_count, flt(row.cp_lifetime_value)) == (1, 100)
 
@@ -288,7 +289,7 @@ def rebuild_jobs():
 		job
 		for job in get_queue("long").jobs
 		if job.kwargs.get("site") == frappe.local.site
-		and job.kwargs.get("job_name") == "customer_priority.repair.rebuild_customers"
+		and job.kwargs.get("job_name") == "customer_priority.standing.repair.rebuild_customers"
 	]
 
 

@@ -5,7 +5,7 @@ import pytest
 import frappe
 from frappe.utils import add_days, flt, getdate
 
-from customer_priority.standing import AGGREGATE_FIELDS
+from customer_priority.standing.stored import AGGREGATE_FIELDS
 from tests.integration.helpers import customer_row, make_customer, make_order, unique
 
 AGG = AGGREGATE_FIELDS
@@ -66,7 +66,7 @@ def test_reborn_when_a_lapsed_customer_orders_again():
 def test_manual_override_wins_over_the_hooks_but_is_logged():
 	customer = make_customer()
 	frappe.call(
-		"customer_priority.api.set_tier_override",
+		"customer_priority.api.party.set_tier_override",
 		doctype="Customer",
 		name=customer,
 		tier="Low",
@@ -189,7 +189,11 @@ def test_merge_adds_both_histories():
 def test_delete_customer_takes_its_log():
 	customer = make_customer()
 	frappe.call(
-		"customer_priority.api.set_tier_override", doctype="Customer", name=customer, tier="Low", reason="x"
+		"customer_priority.api.party.set_tier_override",
+		doctype="Customer",
+		name=customer,
+		tier="Low",
+		reason="x",
 	)
 	frappe.delete_doc("Customer", customer)
 	assert not frappe.db.count("Customer Tier Log", {"party": customer})
@@ -199,7 +203,7 @@ def test_report_style_input_in_override_is_refused():
 	customer = make_customer()
 	with pytest.raises(frappe.ValidationError):
 		frappe.call(
-			"customer_priority.api.set_tier_override",
+			"customer_priority.api.party.set_tier_override",
 			doctype="Customer",
 			name=customer,
 			tier="First'; drop table `tabCustomer`; --",
@@ -207,7 +211,7 @@ def test_report_style_input_in_override_is_refused():
 		)
 	with pytest.raises(frappe.ValidationError):
 		frappe.call(
-			"customer_priority.api.set_tier_override",
+			"customer_priority.api.party.set_tier_override",
 			doctype="User",
 			name="Administrator",
 			tier="First",

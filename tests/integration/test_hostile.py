@@ -40,28 +40,28 @@ TABLES = (
 def valid_args(customer: str, call: str) -> dict[str, dict]:
 	"""Each whitelisted method with arguments that work; one at a time is replaced by a hostile value."""
 	return {
-		"customer_priority.api.set_tier_override": {
+		"customer_priority.api.party.set_tier_override": {
 			"doctype": "Customer",
 			"name": customer,
 			"tier": "High",
 			"reason": "ok",
 		},
-		"customer_priority.api.clear_tier_override": {"doctype": "Customer", "name": customer},
-		"customer_priority.api.set_key_account": {"customer": customer, "is_key": 1, "reason": "ok"},
-		"customer_priority.api.buying_roles": {"customer": customer},
-		"customer_priority.intake.caller_standing": {"call_log": call},
-		"customer_priority.intake.reference_standing": {"doctype": "Customer", "name": customer},
-		"customer_priority.reviews.reviews_due_count": {"filters": {}},
+		"customer_priority.api.party.clear_tier_override": {"doctype": "Customer", "name": customer},
+		"customer_priority.api.party.set_key_account": {"customer": customer, "is_key": 1, "reason": "ok"},
+		"customer_priority.api.party.buying_roles": {"customer": customer},
+		"customer_priority.api.calls.caller_standing": {"call_log": call},
+		"customer_priority.api.calls.reference_standing": {"doctype": "Customer", "name": customer},
+		"customer_priority.api.reviews.reviews_due_count": {"filters": {}},
 	}
 
 
 METHOD_ARGS = [(m, a) for m, args in valid_args("c", "l").items() for a in args]
 FREE_TEXT = {
-	("customer_priority.api.set_tier_override", "reason"),
-	("customer_priority.api.set_key_account", "reason"),
+	("customer_priority.api.party.set_tier_override", "reason"),
+	("customer_priority.api.party.set_key_account", "reason"),
 }
 # An argument a method may do without: its absence is not an error.
-OPTIONAL = {("customer_priority.reviews.reviews_due_count", "filters")}
+OPTIONAL = {("customer_priority.api.reviews.reviews_due_count", "filters")}
 REPORT_FILTERS = {
 	"Customer Ranking": (
 		"company",
@@ -149,7 +149,7 @@ def test_a_missing_argument_gets_a_clear_error(manager, target, method, arg):
 def test_free_text_is_stored_exactly_as_written(manager, target, payload):
 	text = HOSTILE[payload]
 	response = manager.method(
-		"customer_priority.api.set_tier_override",
+		"customer_priority.api.party.set_tier_override",
 		doctype="Customer",
 		name=target.customer,
 		tier="High",
@@ -168,7 +168,7 @@ def test_free_text_is_stored_exactly_as_written(manager, target, payload):
 		== text
 	)
 	assert manager.method(
-		"customer_priority.api.clear_tier_override", doctype="Customer", name=target.customer
+		"customer_priority.api.party.clear_tier_override", doctype="Customer", name=target.customer
 	).ok
 
 

@@ -2,8 +2,8 @@
 
 import frappe
 
-from customer_priority.custom_fields import get_custom_fields
-from customer_priority.install import APP_INDEXES
+from customer_priority.setup.custom_fields import get_custom_fields
+from customer_priority.setup.indexes import APP_INDEXES
 
 
 def test_app_is_installed_on_erpnext():

@@ -6,7 +6,7 @@ import pytest
 import frappe
 from frappe.email.receive import InboundMail
 
-from customer_priority import intake
+from customer_priority.api import calls
 from tests.integration.helpers import make_customer, make_user, unique
 
 
@@ -40,10 +40,12 @@ def incoming_call(number: str):
 
 def test_a_call_from_a_known_customer_shows_its_tier_and_why():
 	customer = make_customer()
-	frappe.call("customer_priority.api.set_key_account", customer=customer, is_key=1, reason="strategic")
+	frappe.call(
+		"customer_priority.api.party.set_key_account", customer=customer, is_key=1, reason="strategic"
+	)
 	make_contact(customer, "+989120001234")
 	call = incoming_call("+989120001234")
-	standing = intake.caller_standing(call.name)
+	standing = calls.caller_standing(call.name)
 	assert (standing["party_type"], standing["party"], standing["tier"]) == ("Customer", customer, "First")
 	assert "by hand" in standing["why"]
 	assert not frappe.db.exists("Lead", {"mobile_no": "+989120001234"}), "a known caller makes no lead"
@@ -57,7 +59,7 @@ def test_an_unknown_caller_becomes_a_tiered_lead():
 	)
 	assert lead and lead.cp_priority_tier == "Low" and "New or unknown contact" in lead.cp_tier_reason
 	assert {(link.link_doctype, link.link_name) for link in call.links} == {("Lead", lead.name)}
-	standing = intake.caller_standing(call.name)
+	standing = calls.caller_standing(call.name)
 	assert (standing["party_type"], standing["party"], standing["tier"]) == ("Lead", lead.name, "Low")
 
 
@@ -81,7 +83,7 @@ def test_an_email_from_an_unknown_sender_becomes_a_tiered_lead():
 	assert communication.reference_doctype == "Lead"
 	lead = frappe.get_doc("Lead", communication.reference_name)
 	assert lead.email_id == sender and lead.cp_priority_tier == "Low"
-	standing = intake.reference_standing("Lead", lead.name)
+	standing = calls.reference_standing("Lead", lead.name)
 	assert standing["tier"] == "Low" and standing["why"]
 
 
@@ -91,9 +93,9 @@ def test_intake_look_ups_refuse_what_a_reader_may_not_see():
 	call = incoming_call("+989120009999")
 	frappe.set_user(make_user("cp-no-calls@example.com", ["Sales User"]))
 	with pytest.raises(frappe.PermissionError):
-		intake.caller_standing(call.name)
+		calls.caller_standing(call.name)
 	with pytest.raises(frappe.DoesNotExistError):
-		intake.caller_standing("' or 1=1 --")
+		calls.caller_standing("' or 1=1 --")
 	with pytest.raises(frappe.DoesNotExistError):
-		intake.reference_standing("Customer", "no such customer ✨")
-	assert intake.reference_standing("User", "Administrator") is None
+		calls.reference_standing("Customer", "no such customer ✨")
+	assert calls.reference_standing("User", "Administrator") is None

@@ -7,20 +7,34 @@ from frappe.utils import add_days, flt, getdate
 
 from erpnext.accounts.doctype.sales_invoice.sales_invoice import make_sales_return
 
-from customer_priority import purchases
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
-	get_engine_settings,
-)
+from customer_priority.api.reviews import reviews_due_count
 from customer_priority.customer_priority.report.customer_ranking import customer_ranking
 from customer_priority.customer_priority.report.key_account_review import key_account_review
 from customer_priority.customer_priority.report.tier_changes import tier_changes
+from customer_priority.data import purchases
+from customer_priority.data.settings import (
+	get_engine_settings,
+)
 from customer_priority.engine.history import window_start
 from customer_priority.engine.pipeline import _request_key
-from customer_priority.events.requests import customer_facts
-from customer_priority.recompute import order_aggregates
-from customer_priority.reviews import MARKER, create_review_todos, key_accounts_due, reviews_due_count
-from customer_priority.standing import AGGREGATE_FIELDS, aggregate_values, retier_customer
-from tests.integration.helpers import company, customer_row, ensure_item, make_customer, make_order, make_user
+from customer_priority.requests.facts import customer_facts
+from customer_priority.standing.rebuild import retier_customer
+from customer_priority.standing.reviews import (
+	MARKER,
+	create_review_todos,
+	key_accounts_due,
+)
+from customer_priority.standing.stored import AGGREGATE_FIELDS, aggregate_values
+from customer_priority.standing.totals import order_aggregates
+from tests.integration.helpers import (
+	company,
+	customer_row,
+	ensure_item,
+	make_customer,
+	make_order,
+	make_user,
+	make_user_seeing_only,
+)
 
 KEY_POTENTIAL = 6  # position of key_potential in RequestFacts
 
@@ -123,10 +137,7 @@ def test_reports_total_only_what_a_restricted_reader_may_see():
 	mine, other = make_customer(customer_group=group.name), make_customer(customer_group=group.name)
 	make_order(mine, 300)
 	make_order(other, 9000)
-	user = make_user("cp-restricted-sales@example.com", ["Sales User"])
-	frappe.get_doc(
-		{"doctype": "User Permission", "user": user, "allow": "Customer", "for_value": mine}
-	).insert(ignore_permissions=True)
+	user = make_user_seeing_only("cp-restricted-sales@example.com", mine)
 	frappe.set_user(user)
 	_columns, data, _message, chart, summary = customer_ranking.execute({"customer_group": group.name})
 	assert [r["customer"] for r in data] == [mine]

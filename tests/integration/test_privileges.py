@@ -7,13 +7,13 @@ import pytest
 
 import frappe
 
-from customer_priority import privileges
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	CACHE_KEY,
 )
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	DOCTYPE as SETTINGS,
 )
+from customer_priority.standing import privileges
 from tests.integration.helpers import customer_row, make_customer, make_order, unique
 
 FIELDS = ("customer_group", "default_price_list", "cp_level", "cp_privileges")

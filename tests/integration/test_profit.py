@@ -6,15 +6,16 @@ import pytest
 import frappe
 from frappe.utils import add_days, flt, getdate
 
-from customer_priority import purchases, recompute
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data import purchases
+from customer_priority.data.settings import (
 	CACHE_KEY,
 )
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	DOCTYPE as SETTINGS_DOCTYPE,
 )
 from customer_priority.engine.ranking import rank
 from customer_priority.engine.settings import Settings
+from customer_priority.standing import recompute, totals
 from tests.integration.helpers import (
 	company,
 	customer_row,
@@ -155,7 +156,7 @@ def profits_stored() -> dict[str, tuple[float, float, float]]:
 
 def profits_summed(as_of) -> dict[str, tuple[float, float, float]]:
 	"""Every customer's gross profit from one full GROUP BY over the invoices, as the first recompute takes it."""
-	from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+	from customer_priority.data.settings import (
 		get_engine_settings,
 	)
 	from customer_priority.engine.history import window_start
@@ -184,7 +185,7 @@ def grouped_again(no_commit, monkeypatch):
 	monkeypatch.setattr(purchases, "customer_profits", spy)
 	# The site holds other tests' invoices too: however many of their customers a pass finds moved, it groups
 	# them again rather than everyone.
-	monkeypatch.setattr(recompute, "REGROUP_ALL_ABOVE", 1.0)
+	monkeypatch.setattr(totals, "REGROUP_ALL_ABOVE", 1.0)
 	return asked
 
 

@@ -2,10 +2,10 @@
 
 import frappe
 
-from customer_priority import reasons
 from customer_priority.customer_priority.report.priority_queue import priority_queue
 from customer_priority.customer_priority.report.tier_changes import tier_changes
 from customer_priority.patches.v0_2 import reasons_as_data
+from customer_priority.utils import reasons
 from tests.integration.helpers import make_customer, make_order, unique
 
 PERSIAN = ("\u0600", "\u06ff")
@@ -90,7 +90,7 @@ def test_reports_and_the_log_read_in_the_readers_language():
 def test_words_of_a_person_are_kept_as_written():
 	customer = make_customer()
 	frappe.call(
-		"customer_priority.api.set_tier_override",
+		"customer_priority.api.party.set_tier_override",
 		doctype="Customer",
 		name=customer,
 		tier="High",

@@ -7,8 +7,9 @@ import pytest
 import frappe
 from frappe.utils import add_days, flt, getdate
 
-from customer_priority import recompute
-from customer_priority.standing import AGGREGATE_FIELDS
+from customer_priority.api.recompute import start_recompute
+from customer_priority.standing import recompute
+from customer_priority.standing.stored import AGGREGATE_FIELDS
 from tests.integration.helpers import customer_row, make_customer, make_order
 
 AGG = AGGREGATE_FIELDS
@@ -126,11 +127,11 @@ def test_start_recompute_needs_a_manager_and_queues_once():
 	make_user("cp-sales-user@example.com", ["Sales User"])
 	frappe.set_user("cp-sales-user@example.com")
 	with pytest.raises(frappe.PermissionError):
-		recompute.start_recompute()
+		start_recompute()
 
 
 def test_review_todo_for_a_key_account_due():
-	from customer_priority.reviews import MARKER, create_review_todos
+	from customer_priority.standing.reviews import MARKER, create_review_todos
 
 	customer = make_customer(account_manager="Administrator")
 	frappe.db.set_value(
@@ -198,8 +199,8 @@ def drop_queued_recompute():
 def test_recompute_now_queues_once():
 	drop_queued_recompute()  # no worker runs here: a job queued earlier would still be waiting
 	try:
-		assert "started" in recompute.start_recompute().lower()
-		assert "already running" in recompute.start_recompute().lower()
+		assert "started" in start_recompute().lower()
+		assert "already running" in start_recompute().lower()
 	finally:
 		drop_queued_recompute()
 
@@ -249,6 +250,7 @@ def test_first_standings_get_the_reasons_the_per_customer_engine_gives(no_commit
 	"""The first recompute after install asks the reference once per distinct set of facts; a later one asks it
 	for each changed customer. Both write the same reasons."""
 	from customer_priority.engine import columnar
+	from customer_priority.standing import explain
 
 	rng = random.Random(5)
 	for _customer in range(6):
@@ -260,7 +262,7 @@ def test_first_standings_get_the_reasons_the_per_customer_engine_gives(no_commit
 	)
 	asked = []
 	monkeypatch.setattr(
-		recompute,
+		explain,
 		"tier_reasons",
 		lambda *args, **kwargs: asked.append(1) or columnar.tier_reasons(*args, **kwargs),
 	)

@@ -130,7 +130,7 @@ def test_workspace_cards_count_from_the_app_fields():
 
 	customer = make_customer()
 	frappe.db.set_value("Customer", customer, "cp_key_account", 1)
-	from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+	from customer_priority.standing.log import write_log
 
 	write_log(
 		[

@@ -12,8 +12,8 @@ import pytest
 import frappe
 from frappe.utils import getdate
 
-from customer_priority import recompute
-from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
+from customer_priority.standing import recompute
+from customer_priority.standing.log import write_log
 from tests.integration.helpers import make_call_from, make_customer
 from tests.integration.rest import PERSONAS, Client
 
@@ -105,7 +105,7 @@ def write_fields(c, t):
 
 def override(c, t):
 	r = c.method(
-		"customer_priority.api.set_tier_override",
+		"customer_priority.api.party.set_tier_override",
 		doctype="Customer",
 		name=t.customer,
 		tier="First",
@@ -122,23 +122,25 @@ def clear_override(c, t):
 	)
 	frappe.db.commit()
 	t.before = state(t)  # the override set just now is the state a refusal must keep
-	r = c.method("customer_priority.api.clear_tier_override", doctype="Customer", name=t.customer)
+	r = c.method("customer_priority.api.party.clear_tier_override", doctype="Customer", name=t.customer)
 	return r, not frappe.db.get_value("Customer", t.customer, "cp_tier_override")
 
 
 def key_account(c, t):
-	r = c.method("customer_priority.api.set_key_account", customer=t.customer, is_key=1, reason="strategic")
+	r = c.method(
+		"customer_priority.api.party.set_key_account", customer=t.customer, is_key=1, reason="strategic"
+	)
 	return r, frappe.db.get_value("Customer", t.customer, "cp_key_account") == 1
 
 
 def buying_roles(c, t):
-	r = c.method("customer_priority.api.buying_roles", _verb="GET", customer=t.customer)
+	r = c.method("customer_priority.api.party.buying_roles", _verb="GET", customer=t.customer)
 	return r, r.ok and r.json()["message"] == []
 
 
 def recompute_now(c, t):
 	drop_queued_recompute()
-	r = c.method("customer_priority.recompute.start_recompute")
+	r = c.method("customer_priority.api.recompute.start_recompute")
 	return r, r.ok and "started" in r.json()["message"].lower()
 
 
@@ -174,18 +176,21 @@ def delete_log(c, t):
 
 def reference_standing(c, t):
 	r = c.method(
-		"customer_priority.intake.reference_standing", _verb="GET", doctype="Customer", name=t.customer
+		"customer_priority.api.calls.reference_standing",
+		_verb="GET",
+		doctype="Customer",
+		name=t.customer,
 	)
 	return r, r.ok and r.json()["message"]["tier"] == "Low"
 
 
 def caller_standing(c, t):
-	r = c.method("customer_priority.intake.caller_standing", _verb="GET", call_log=t.call)
+	r = c.method("customer_priority.api.calls.caller_standing", _verb="GET", call_log=t.call)
 	return r, r.ok and (r.json().get("message") or {}).get("tier") == "Low"
 
 
 def reviews_due(c, t):
-	r = c.method("customer_priority.reviews.reviews_due_count", _verb="GET")
+	r = c.method("customer_priority.api.reviews.reviews_due_count", _verb="GET")
 	return r, r.ok and isinstance(r.json()["message"], int)
 
 

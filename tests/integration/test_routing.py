@@ -7,9 +7,10 @@ from frappe.cache_manager import clear_doctype_map
 from frappe.desk.query_report import run as run_report
 from frappe.utils import add_days, add_to_date, get_datetime, getdate, now_datetime
 
-from customer_priority import recompute, routing
 from customer_priority.customer_priority.report.priority_queue import priority_queue
-from customer_priority.escalation import run_escalations
+from customer_priority.requests import routing
+from customer_priority.requests.escalation import run_escalations
+from customer_priority.standing import recompute
 from tests.integration.helpers import customer_row, make_customer, make_order, make_user, unique
 
 MANAGER = "cp-account-manager@example.com"
@@ -33,7 +34,7 @@ def todos(doctype: str, name: str) -> list[str]:
 
 def mark_key(customer: str) -> None:
 	frappe.call(
-		"customer_priority.api.set_key_account", customer=customer, is_key=1, reason="strategic for us"
+		"customer_priority.api.party.set_key_account", customer=customer, is_key=1, reason="strategic for us"
 	)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import frappe
 
-from customer_priority.sql import insert_many, literal
+from customer_priority.utils.sql import insert_many, literal
 
 HOSTILE_TEXT = [
 	'O\'Brien "Ltd"',

@@ -4,13 +4,14 @@ tier rules read it as "may leave", it is logged and announced; "what to offer" l
 import frappe
 from frappe.utils import add_days, getdate
 
-from customer_priority import api, watch
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.api import party as api
+from customer_priority.customer_priority.report.key_account_review import key_account_review
+from customer_priority.data.settings import (
 	get_engine_settings,
 )
-from customer_priority.customer_priority.report.key_account_review import key_account_review
 from customer_priority.engine.tiers import LastRequest, Relationship, RequestFacts, Stage, decide_request_tier
 from customer_priority.engine.watch import quarter_to_date
+from customer_priority.standing import watch
 from tests.integration.helpers import company, customer_row, make_customer, make_item, make_order, unique
 
 

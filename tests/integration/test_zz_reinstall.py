@@ -5,7 +5,7 @@ import os
 
 import frappe
 
-from customer_priority.install import APP_INDEXES
+from customer_priority.setup.indexes import APP_INDEXES
 from tests.integration.helpers import bench as run_bench
 from tests.integration.helpers import make_customer, make_order
 

@@ -10,8 +10,8 @@ from customer_priority.engine.bulk import Population, decide_population, rank_co
 from customer_priority.engine.history import Aggregate, reborn_day
 from customer_priority.engine.i18n import reason
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
-from customer_priority.engine.pipeline import compute_all
 from customer_priority.engine.ranking import rank
+from customer_priority.engine.reference import compute_all
 from customer_priority.engine.settings import Settings
 
 AS_OF = date(2026, 6, 30)

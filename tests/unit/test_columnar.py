@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from customer_priority.engine.bulk import Population, decide_population
 from customer_priority.engine.columnar import ProfitColumns, population_from_orders, standings, tier_reasons
-from customer_priority.engine.history import Aggregate, add_profits, aggregate_histories, collect_orders
+from customer_priority.engine.history import Aggregate, add_profits
 from customer_priority.engine.i18n import reason, render_reasons
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
-from customer_priority.engine.pipeline import compute_all
+from customer_priority.engine.reference import aggregate_histories, collect_orders, compute_all
 from customer_priority.engine.settings import Settings
 
 AS_OF = date(2026, 6, 30)

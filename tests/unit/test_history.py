@@ -5,7 +5,8 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from customer_priority.engine.history import Order, aggregate_orders, crossed_days, total
+from customer_priority.engine.history import Order, crossed_days
+from customer_priority.engine.reference import aggregate_orders, total
 from customer_priority.engine.settings import Settings
 
 

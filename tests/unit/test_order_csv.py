@@ -14,7 +14,8 @@ from customer_priority.cli.order_csv import (
 	read_order_histories,
 	read_orders,
 )
-from customer_priority.engine.history import Order, collect_orders
+from customer_priority.engine.history import Order
+from customer_priority.engine.reference import collect_orders
 
 HEADER = ["ID", "Customer", "Date", "Net Total (Company Currency)", "Status"]
 STATUSES = ["Completed", "To Deliver and Bill", "Cancelled", "Draft", " cancelled "]

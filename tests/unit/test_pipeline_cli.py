@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from customer_priority import cli
 from customer_priority.cli.order_csv import read_order_histories
 from customer_priority.cli.profit_csv import read_profits
-from customer_priority.engine.history import Order, add_profits, aggregate_histories, aggregate_orders
+from customer_priority.engine.history import Order, add_profits
 from customer_priority.engine.i18n import render_reasons
 from customer_priority.engine.keyaccount import PotentialProfile
-from customer_priority.engine.pipeline import compute_all
 from customer_priority.engine.ranking import is_thin_margin, pareto_summary
+from customer_priority.engine.reference import aggregate_histories, aggregate_orders, compute_all
 from customer_priority.engine.settings import Settings
 
 ENGINE = Path(cli.__file__).parents[1] / "engine"
@@ -192,7 +192,7 @@ def test_progress_bar(tmp_path, capsys):
 
 def test_bulk_work_and_reports_import_nothing_from_the_doc_events_package():
 	app = ENGINE.parent
-	for path in [app / "recompute.py", *(app / "customer_priority" / "report").rglob("*.py")]:
+	for path in [*(app / "standing").rglob("*.py"), *(app / "customer_priority" / "report").rglob("*.py")]:
 		for node in ast.walk(ast.parse(path.read_text())):
 			if isinstance(node, ast.ImportFrom):
 				assert not (node.module or "").startswith("customer_priority.events"), path
@@ -264,7 +264,7 @@ invoice_profits = st.none() | st.lists(
 def reference_summary(standings, settings, as_of) -> str:
 	"""``summary_line`` as the per-customer CLI wrote it."""
 	ranked = [s for s in standings if s.rank]
-	top, percent = pareto_summary(ranked)
+	top, percent = pareto_summary(ranked, settings)
 	total = sum(s.aggregate.window_value for s in ranked)
 	profit = sum(s.aggregate.window_profit for s in ranked)
 	invoiced = sum(s.aggregate.window_invoiced for s in ranked)
@@ -280,7 +280,7 @@ def reference_summary(standings, settings, as_of) -> str:
 	return (
 		f"As of {as_of}: {len(ranked)} customers ranked by {'gross profit' if by_profit else 'value'}, "
 		f"{ranked_total} in the last {settings.lookback_days} days{margin}. The top {top} customers "
-		f"({percent:.1f}%) bring 80% of it; {keys} key accounts{thin_text}."
+		f"({percent:.1f}%) bring {settings.abc_a_cutoff:g}% of it; {keys} key accounts{thin_text}."
 	)
 
 

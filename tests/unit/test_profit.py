@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 
 from customer_priority.engine.history import Aggregate, Profit, add_profits
-from customer_priority.engine.pipeline import compute_all
 from customer_priority.engine.ranking import is_thin_margin
+from customer_priority.engine.reference import compute_all
 from customer_priority.engine.settings import Settings, SettingsError
 
 AS_OF = date(2026, 6, 30)

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from customer_priority.engine.history import Aggregate, Order, aggregate_orders
+from customer_priority.engine.history import Aggregate, Order
 from customer_priority.engine.ranking import (
 	RfmCutoffs,
 	pareto_summary,
@@ -17,6 +17,7 @@ from customer_priority.engine.ranking import (
 	score_rfm,
 	segment_for,
 )
+from customer_priority.engine.reference import aggregate_orders
 from customer_priority.engine.settings import Settings
 
 S = Settings()
@@ -92,7 +93,7 @@ def test_pareto_example():
 	values = {f"c{i}": (v, v) for i, v in enumerate([500, 300, 100, 50, 30, 10, 5, 3, 1, 1])}
 	ranked = rank(values, S)
 	assert [r.abc for r in ranked] == ["A", "A", "B", "B", "C", "C", "C", "C", "C", "C"]
-	assert pareto_summary(ranked) == (2, 20.0)
+	assert pareto_summary(ranked, S) == (2, 20.0)
 	assert ranked[0].percentile == 100.0
 	assert ranked[-1].percentile == ranked[-2].percentile, "ties share a percentile"
 

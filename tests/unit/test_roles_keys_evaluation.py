@@ -12,13 +12,7 @@ from customer_priority.engine.evaluation import (
 	next_review_due,
 	score_evaluation,
 )
-from customer_priority.engine.history import (
-	Aggregate,
-	Order,
-	aggregate_orders,
-	is_return_after_lapse,
-	reborn_on_from_dates,
-)
+from customer_priority.engine.history import Aggregate, Order, is_return_after_lapse
 from customer_priority.engine.keyaccount import (
 	PotentialProfile,
 	decide_key_account,
@@ -26,6 +20,7 @@ from customer_priority.engine.keyaccount import (
 	potential_score,
 )
 from customer_priority.engine.ranking import Ranked
+from customer_priority.engine.reference import aggregate_orders, reborn_on_from_dates
 from customer_priority.engine.roles import buying_role_play, decide_lifecycle
 from customer_priority.engine.settings import Settings
 

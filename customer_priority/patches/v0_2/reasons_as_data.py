@@ -5,8 +5,8 @@ import hashlib
 
 import frappe
 
-from customer_priority import reasons
-from customer_priority.install import sync_custom_fields
+from customer_priority.setup.install import sync_custom_fields
+from customer_priority.utils import reasons
 
 CHUNK = 500
 TABLES = {

@@ -1,7 +1,7 @@
 """Key accounts watched: the at-risk thresholds and the "Key Account at Risk" announcement start at their defaults
 on a site that had the app before them."""
 
-from customer_priority.install import make_default_records
+from customer_priority.setup.install import make_default_records
 
 
 def execute():

@@ -18,7 +18,7 @@ frappe.ui.form.on("Customer", {
 					{ fieldname: "reason", fieldtype: "Small Text", label: __("Reason"), reqd: 1 },
 					(v) =>
 						frappe.call({
-							method: "customer_priority.api.set_key_account",
+							method: "customer_priority.api.party.set_key_account",
 							args: {
 								customer: frm.doc.name,
 								is_key: frm.doc.cp_key_account ? 0 : 1,

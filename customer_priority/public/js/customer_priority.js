@@ -65,7 +65,7 @@ Object.assign(customer_priority, {
 	// The people at the account with their buying role: who holds the wallet, who can veto, who is an airbag.
 	buying_roles(frm) {
 		frappe.call({
-			method: "customer_priority.api.buying_roles",
+			method: "customer_priority.api.party.buying_roles",
 			args: { customer: frm.doc.name },
 			callback: (r) => {
 				const people = r.message || [];
@@ -108,7 +108,7 @@ Object.assign(customer_priority, {
 					],
 					(values) =>
 						frappe.call({
-							method: "customer_priority.api.set_tier_override",
+							method: "customer_priority.api.party.set_tier_override",
 							args: { doctype: frm.doctype, name: frm.docname, ...values },
 							callback: () => frm.reload_doc(),
 						}),
@@ -122,7 +122,7 @@ Object.assign(customer_priority, {
 				__("Clear Manual Tier"),
 				() =>
 					frappe.call({
-						method: "customer_priority.api.clear_tier_override",
+						method: "customer_priority.api.party.clear_tier_override",
 						args: { doctype: frm.doctype, name: frm.docname },
 						callback: () => frm.reload_doc(),
 					}),
@@ -161,7 +161,7 @@ Object.assign(customer_priority, {
 		const popup = window.erpnext && erpnext.call_popup;
 		if (!popup || !popup.dialog || !call_log || !call_log.name) return;
 		frappe
-			.xcall("customer_priority.intake.caller_standing", { call_log: call_log.name })
+			.xcall("customer_priority.api.calls.caller_standing", { call_log: call_log.name })
 			.then((standing) => {
 				popup.dialog.$body.find(".cp-caller-standing").remove();
 				if (!standing) return;

@@ -32,9 +32,9 @@ def main(site: str, job_id: str, chunk: int | None) -> int:
 	queue.remove(job)
 	frappe.destroy()
 	if chunk:
-		import customer_priority.recompute
+		import customer_priority.standing.recompute
 
-		customer_priority.recompute.CHUNK = chunk
+		customer_priority.standing.recompute.CHUNK = chunk
 	worker = SimpleWorker([queue], connection=connection)
 	worker.register_birth()
 	print("running", flush=True)

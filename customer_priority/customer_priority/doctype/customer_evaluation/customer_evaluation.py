@@ -5,11 +5,11 @@ from frappe import _
 from frappe.model.document import Document
 from frappe.utils import cint, getdate
 
-from customer_priority import reasons
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	get_engine_settings,
 )
 from customer_priority.engine.evaluation import EvaluationError, next_review_due, score_evaluation
+from customer_priority.utils import reasons
 
 NAME_FIELDS = {"Customer": "customer_name", "Lead": "lead_name", "Prospect": "company_name"}
 

@@ -1,52 +1,17 @@
 """Customer Priority Settings: the admin's page for every threshold; the engine's ``Settings`` decides validity."""
 
-import json
-
 import frappe
 from frappe import _
 from frappe.model.document import Document
-from frappe.utils import cint, flt
+from frappe.utils import cint
 
+from customer_priority.data.currencies import company_currencies, company_rate, value_currency
+from customer_priority.data.settings import CACHE_KEY, BadNumberList, engine_settings_from
 from customer_priority.engine.i18n import Reason
-from customer_priority.engine.ranking import RfmCutoffs
-from customer_priority.engine.settings import (
-	NAME_LIST_FIELDS,
-	POTENTIAL_FACTORS,
-	TIER_CHOICE_FIELDS,
-	TIERS,
-	Level,
-	Settings,
-	SettingsError,
-)
+from customer_priority.engine.settings import TIERS, Settings
 
-DOCTYPE = "Customer Priority Settings"
 ROUTES = ("Account Manager", "Assignment Rule", "Nobody")
-# Engine settings read straight from a field of the same name.
-PLAIN_FIELDS = {
-	"lookback_days": cint,
-	"thin_margin_percent": flt,
-	"abc_a_cutoff": flt,
-	"abc_b_cutoff": flt,
-	"recency_weight": flt,
-	"frequency_weight": flt,
-	"monetary_weight": flt,
-	"hysteresis_margin": flt,
-	"key_account_top_percent": flt,
-	"key_account_min_window_value": flt,
-	"potential_threshold": flt,
-	"key_potential_min_score": flt,
-	"major_buyer_min_window_value": flt,
-	"loyal_min_orders": cint,
-	"at_risk_lost_opportunities": cint,
-	"at_risk_value_drop_percent": flt,
-	"at_risk_share_drop_percent": flt,
-	"lapse_days": cint,
-	"lapse_interval_multiplier": flt,
-	"lapse_min_days": cint,
-	"reborn_window_days": cint,
-	"review_interval_days": cint,
-	"key_account_review_interval_days": cint,
-}
+
 # Where an engine setting lives in the form, for messages that name the field the user sees.
 FORM_FIELD = {
 	"potential_weights": "weight_purchase_potential",
@@ -55,51 +20,9 @@ FORM_FIELD = {
 }
 
 
-class BadNumberList(ValueError):
-	def __init__(self, fieldname: str, text: str):
-		self.fieldname, self.text = fieldname, text
-
-
-def number_list(doc, fieldname: str) -> list[float]:
-	text = doc.get(fieldname) or ""
-	try:
-		return [float(part) for part in text.replace(";", ",").split(",") if part.strip()]
-	except ValueError:
-		raise BadNumberList(fieldname, text) from None
-
-
-def lines(text: str | None) -> list[str]:
-	return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
 class CustomerPrioritySettings(Document):
 	def to_engine_settings(self) -> Settings:
-		values = {name: cast(self.get(name) or 0) for name, cast in PLAIN_FIELDS.items()}
-		values.update({name: lines(self.get(name)) for name in NAME_LIST_FIELDS})
-		values.update({name: self.get(name) for name in TIER_CHOICE_FIELDS})
-		values["rank_by"] = self.rank_by or "Revenue"
-		values["levels"] = [
-			Level(
-				row.level_name,
-				flt(row.min_points),
-				row.colour or "gray",
-				customer_group=row.grant_customer_group or "",
-				price_list=row.grant_price_list or "",
-				loyalty_program=row.grant_loyalty_program or "",
-			)
-			for row in self.levels
-		]
-		values["potential_weights"] = {f: flt(self.get(f"weight_{f}")) for f in POTENTIAL_FACTORS}
-		values["evaluation_weights"] = {f"q{i}": flt(self.get(f"weight_q{i}")) for i in range(1, 8)}
-		values["evaluation_bands"] = [
-			("Strategic", flt(self.band_strategic)),
-			("Strong", flt(self.band_strong)),
-			("Fair", flt(self.band_fair)),
-			("Weak", 0.0),
-		]
-		values["staff_count_bands"] = number_list(self, "staff_count_bands")
-		values["years_in_business_bands"] = number_list(self, "years_in_business_bands")
-		return Settings(**values)
+		return engine_settings_from(self)
 
 	def validate(self):
 		try:
@@ -145,8 +68,6 @@ class CustomerPrioritySettings(Document):
 
 	def companies_without_rate(self) -> list[str]:
 		"""Values are counted in one currency: a company keeping its books in another needs an exchange rate."""
-		from customer_priority.purchases import company_currencies, company_rate, value_currency
-
 		included = tuple(row.company for row in self.companies)
 		currency = value_currency(included)
 		return [
@@ -190,37 +111,3 @@ class CustomerPrioritySettings(Document):
 
 	def on_update(self):
 		frappe.cache.delete_value(CACHE_KEY)
-
-
-CACHE_KEY = "customer_priority_engine_settings"
-
-
-def get_engine_settings() -> Settings:
-	"""The validated settings every adapter uses (cached until the settings are saved)."""
-	cached = frappe.cache.get_value(CACHE_KEY)
-	if cached:
-		return Settings.from_dict(cached)
-	try:
-		settings = frappe.get_cached_doc(DOCTYPE).to_engine_settings().validate()
-	except (SettingsError, BadNumberList):
-		# Saved settings are always valid (validate above); this only guards a hand-edited database.
-		settings = Settings()
-	frappe.cache.set_value(CACHE_KEY, settings.to_dict())
-	return settings
-
-
-def get_rfm_cutoffs() -> RfmCutoffs:
-	raw = frappe.db.get_single_value(DOCTYPE, "rfm_cutoffs")
-	return RfmCutoffs.from_dict(json.loads(raw) if raw else None)
-
-
-def issue_priority_for(tier: str) -> str | None:
-	return frappe.db.get_single_value(DOCTYPE, f"issue_priority_{tier.lower()}") if tier else None
-
-
-def value_source() -> str:
-	return frappe.db.get_single_value(DOCTYPE, "value_source") or "Sales Order"
-
-
-def included_companies() -> list[str]:
-	return [row.company for row in frappe.get_cached_doc(DOCTYPE).companies]

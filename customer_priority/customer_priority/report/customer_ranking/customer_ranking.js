@@ -35,6 +35,14 @@ frappe.query_reports["Customer Ranking"] = {
 		{ fieldname: "top", label: __("Show Top (0 = All)"), fieldtype: "Int", default: 500 },
 	],
 	onload(report) {
+		// The default view shows the ranks of the last recompute: a manager can bring them up to date from here.
+		if (frappe.user.has_role(["Sales Manager", "System Manager"])) {
+			report.page.add_inner_button(__("Recompute Now"), () =>
+				frappe
+					.xcall("customer_priority.api.recompute.start_recompute")
+					.then((message) => frappe.show_alert({ message, indicator: "blue" })),
+			);
+		}
 		frappe.db.get_single_value("Customer Priority Settings", "lookback_days").then((days) => {
 			const to = report.get_filter_value("to_date") || frappe.datetime.get_today();
 			if (days && !report.get_filter_value("from_date")) {

@@ -8,27 +8,29 @@ only the customers the reader may see (User Permissions).
 """
 
 import json
+from datetime import datetime
 
 import numpy as np
 
 import frappe
 from frappe import _
-from frappe.utils import add_days, cint, flt, getdate
+from frappe.utils import add_days, cint, flt, format_datetime, getdate, pretty_date
 from frappe.utils.nestedset import get_descendants_of
 
-from customer_priority import purchases, reasons
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data import purchases
+from customer_priority.data.settings import (
 	DOCTYPE as SETTINGS,
 )
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	get_engine_settings,
 )
 from customer_priority.engine.bulk import rank_columns
-from customer_priority.engine.history import Aggregate
+from customer_priority.engine.history import Aggregate, average_order_value, margin_percent
 from customer_priority.engine.ranking import ABC_CLASSES, is_thin_margin, margin_reason, pareto_head
 from customer_priority.engine.settings import RANK_MEASURES, TIERS
-from customer_priority.inputs import report_filters
-from customer_priority.permissions import readable
+from customer_priority.utils import reasons
+from customer_priority.utils.inputs import report_filters
+from customer_priority.utils.permissions import readable
 
 CHART_ROWS = 30
 FILTERS = {
@@ -100,12 +102,12 @@ def period_ranking(filters, from_date, to_date, settings, limit: int):
 				"value": row_value,
 				"profit": row_profit,
 				"invoiced": row_invoiced,
-				"margin": 100 * row_profit / row_invoiced if row_invoiced > 0 else 0,
+				"margin": margin_percent(row_profit, row_invoiced) or 0,
 				"share": float(share[i]),
 				"cumulative_share": float(cumulative[i]),
 				"abc_class": abc[i],
 				"orders": orders,
-				"average_order": row_value / orders if orders else 0,
+				"average_order": average_order_value(row_value, cint(orders)),
 				"last_order": last_order,
 				"rfm_segment": about.cp_rfm_segment,
 				"level": about.cp_level,
@@ -141,7 +143,7 @@ def customer_details(names: list[str]) -> dict:
 def add_why(rows: list, settings) -> None:
 	"""What each customer's revenue leaves as gross profit, in the reader's language ("thin margin" when low)."""
 	for row in rows:
-		row["thin_margin"] = 1 if is_thin_margin(row["invoiced"], row["profit"], settings) else 0
+		row["thin_margin"] = int(is_thin_margin(row["invoiced"], row["profit"], settings))
 		why = margin_reason(
 			Aggregate(row["customer"], window_profit=row["profit"], window_invoiced=row["invoiced"]), settings
 		)
@@ -193,18 +195,48 @@ def stored_ranking(limit: int, settings):
 		running += ranked_value
 		row.share = 100 * ranked_value / flt(total) if total else 0
 		row.cumulative_share = 100 * running / flt(total) if total else 0
-		row.average_order = row.value / row.orders if row.orders else 0
+		row.average_order = average_order_value(row.value, cint(row.orders))
 		row.key_account = cint(row.key_account)
+	status = last_recompute_status()
 	if not rows:
-		return columns(settings), [], None, None, []
+		return columns(settings), [], status, None, []
 	add_why(rows, settings)
 	return (
 		columns(settings),
 		rows,
-		None,
+		status,
 		chart(rows, settings),
 		stored_summary(flt(total), cint(count), cint(class_a), settings),
 	)
+
+
+def last_recompute_status() -> str:
+	"""The default view shows the ranks of the last recompute: say when it ran and how many of the customers the
+	reader may see bought since (their values are current, their ranks wait for the next run)."""
+	last = frappe.db.get_single_value(SETTINGS, "last_recompute_on")
+	if not last or last == datetime.min:  # a cleared value reads back as the first day of year 1
+		text, colour = (
+			_(
+				"No recompute has run yet: ranks, classes and shares appear after the first one (daily, or "
+				"Recompute Now)."
+			),
+			"orange",
+		)
+	else:
+		since = purchases.customers_buying_since(purchases.current(), last, readable("Customer", "customer"))
+		ran = _("Ranks of the recompute of {0} ({1}).").format(format_datetime(last), pretty_date(last))
+		if since:
+			text, colour = (
+				ran
+				+ " "
+				+ _(
+					"{0} customers bought since: their values are current, their ranks follow at the next recompute."
+				).format(since),
+				"orange",
+			)
+		else:
+			text, colour = ran + " " + _("No customer bought since."), "green"
+	return f'<span class="indicator {colour}">{frappe.utils.escape_html(text)}</span>'
 
 
 def fetch(filters, from_date, to_date, counted: purchases.Purchases):
@@ -309,7 +341,7 @@ def stored_summary(total: float, count: int, class_a: int, settings):
 
 def summary(measure: np.ndarray, cumulative_in_rank_order: np.ndarray, settings):
 	cutoff = settings.abc_a_cutoff
-	top, percent = pareto_head(cumulative_in_rank_order.tolist(), cutoff)
+	top, percent = pareto_head(cumulative_in_rank_order.tolist(), settings)
 	return summary_cards(len(measure), float(measure.sum()), top, percent, cutoff, settings)
 
 

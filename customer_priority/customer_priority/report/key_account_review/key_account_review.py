@@ -4,16 +4,17 @@ not)."""
 
 import frappe
 from frappe import _
-from frappe.utils import cint, getdate
+from frappe.utils import cint, flt, getdate
 
-from customer_priority import reasons, watch
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	get_engine_settings,
 )
 from customer_priority.engine.evaluation import is_review_due
-from customer_priority.engine.keyaccount import RELATIONSHIP_PLAYS
-from customer_priority.inputs import report_filters
-from customer_priority.permissions import readable
+from customer_priority.engine.keyaccount import CANDIDATE_CLASSES, RELATIONSHIP_PLAYS, has_key_potential
+from customer_priority.standing import watch
+from customer_priority.utils import reasons
+from customer_priority.utils.inputs import report_filters
+from customer_priority.utils.permissions import readable
 
 FILTERS = {"key_accounts_only": ("Check", "Key Accounts Only", None)}
 
@@ -24,9 +25,10 @@ def execute(filters=None):
 	today = getdate()
 	conditions = [
 		"disabled = 0",
-		"(cp_key_account = 1 or cp_potential_score >= %(candidate)s or cp_abc_class = 'A')",
+		# Every row that could be a candidate; ``has_key_potential`` below decides which are.
+		"(cp_key_account = 1 or cp_potential_score >= %(candidate)s or cp_abc_class in %(classes)s)",
 	]
-	params = {"candidate": settings.key_potential_min_score}
+	params = {"candidate": settings.key_potential_min_score, "classes": CANDIDATE_CLASSES}
 	if cint(filters.key_accounts_only):
 		conditions[1] = "cp_key_account = 1"
 	if visible := readable("Customer", "name"):
@@ -41,6 +43,12 @@ def execute(filters=None):
 		params,
 		as_dict=True,
 	)
+	rows = [
+		row
+		for row in rows
+		if cint(row.key_account)
+		or has_key_potential(row.abc_class, flt(row.value), flt(row.potential_score), settings)
+	]
 	offers = watch.offers({row.customer: row.customer_group for row in rows if cint(row.key_account)}, today)
 	for row in rows:
 		row.at_risk = cint(row.at_risk)

@@ -5,9 +5,9 @@ import frappe
 from frappe import _
 from frappe.utils import cint, getdate
 
-from customer_priority import reasons
 from customer_priority.engine.settings import TIERS
-from customer_priority.inputs import report_filters
+from customer_priority.utils import reasons
+from customer_priority.utils.inputs import report_filters
 
 SOURCES = {
 	"Lead": {

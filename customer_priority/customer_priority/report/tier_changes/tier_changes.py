@@ -4,11 +4,11 @@ import frappe
 from frappe import _
 from frappe.utils import add_days, getdate
 
-from customer_priority import reasons
-from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import LOG_FIELDS
 from customer_priority.engine.settings import TIERS
-from customer_priority.inputs import existing, report_filters
-from customer_priority.permissions import readable
+from customer_priority.standing.log import LOG_FIELDS
+from customer_priority.utils import reasons
+from customer_priority.utils.inputs import existing, report_filters
+from customer_priority.utils.permissions import readable
 
 FIELDS = (
 	"Tier",

@@ -14,13 +14,13 @@ from frappe import _
 from frappe.desk.form import assign_to
 from frappe.utils import cint, get_datetime, getdate, now_datetime
 
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	DOCTYPE as SETTINGS,
 )
-from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
 from customer_priority.engine.i18n import _ as mark
 from customer_priority.engine.i18n import reason
 from customer_priority.engine.settings import TIERS
+from customer_priority.standing.log import write_log
 
 REQUEST_DOCTYPES = ("Lead", "Opportunity", "Issue")
 ROUTED_AT_ONCE = ("First", "High")

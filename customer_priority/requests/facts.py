@@ -5,15 +5,12 @@ from __future__ import annotations
 import frappe
 from frappe.utils import cint, flt
 
-from customer_priority import reasons
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	get_engine_settings,
 )
-from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
 from customer_priority.engine.i18n import _ as mark
 from customer_priority.engine.i18n import reason
-from customer_priority.engine.keyaccount import has_key_potential
-from customer_priority.engine.pipeline import CHURN_SEGMENTS
+from customer_priority.engine.pipeline import customer_request_facts
 from customer_priority.engine.settings import Settings
 from customer_priority.engine.tiers import (
 	LastRequest,
@@ -23,17 +20,18 @@ from customer_priority.engine.tiers import (
 	TierDecision,
 	decide_request_tier,
 	higher_tier,
-	relationship_from_lifecycle,
 )
-from customer_priority.events.customer import protect_computed_fields
-from customer_priority.standing import override_reason, reason_values
+from customer_priority.standing.explain import override_reason, reason_values
+from customer_priority.standing.log import write_log
+from customer_priority.utils import reasons
 
 NEGOTIATING_LEAD_STATUSES = ("Opportunity", "Quotation", "Interested")
 PROSPECT_LEAD_STATUSES = ("Replied", "Opportunity", "Quotation", "Interested", "Lost Quotation")
 
 
 def customer_facts(customer: str) -> dict:
-	"""What a customer's stored standing says about who they are (the engine's rules, on the stored fields)."""
+	"""What a customer's stored standing says about a request from it (``pipeline.customer_request_facts``, the
+	rule the standing's own tier reads), and the standing's tier, below which its requests never rank."""
 	row = frappe.db.get_value(
 		"Customer",
 		customer,
@@ -41,6 +39,7 @@ def customer_facts(customer: str) -> dict:
 			"cp_lifecycle",
 			"cp_key_account",
 			"cp_rfm_segment",
+			"cp_at_risk",
 			"cp_abc_class",
 			"cp_window_value",
 			"cp_potential_score",
@@ -50,14 +49,21 @@ def customer_facts(customer: str) -> dict:
 	)
 	if not row:
 		return {}
-	settings = get_engine_settings()
+	facts = customer_request_facts(
+		row.cp_lifecycle,
+		bool(cint(row.cp_key_account)),
+		row.cp_rfm_segment,
+		bool(cint(row.cp_at_risk)),
+		row.cp_abc_class,
+		flt(row.cp_window_value),
+		flt(row.cp_potential_score),
+		get_engine_settings(),
+	)
 	return {
-		"relationship": relationship_from_lifecycle(row.cp_lifecycle),
-		"is_key_account": bool(cint(row.cp_key_account)),
-		"churn_risk": row.cp_rfm_segment in CHURN_SEGMENTS,
-		"key_potential": has_key_potential(
-			row.cp_abc_class, flt(row.cp_window_value), flt(row.cp_potential_score), settings
-		),
+		"relationship": facts.relationship,
+		"is_key_account": facts.is_key_account,
+		"churn_risk": facts.churn_risk,
+		"key_potential": facts.key_potential,
 		"standing_tier": row.cp_priority_tier,
 	}
 
@@ -121,7 +127,6 @@ def log_tier_change(doc) -> None:
 
 def retier_request(doc, stage: Stage, relationship: Relationship, known: dict) -> None:
 	"""Decide a lead's or opportunity's tier inside its own save (no extra write)."""
-	protect_computed_fields(doc)
 	facts = request_facts(doc, stage, relationship, known)
 	apply_tier(doc, decide(facts, get_engine_settings(), known))
 

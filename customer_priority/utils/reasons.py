@@ -25,7 +25,7 @@ from customer_priority.engine.ranking import SEGMENT_NAMES
 from customer_priority.engine.roles import LIFECYCLES
 from customer_priority.engine.settings import TIERS
 
-LOCALE = Path(__file__).parent / "locale"
+LOCALE = Path(__file__).parents[1] / "locale"
 SEPARATOR = "; "
 LITERAL = _("{text}")
 """A reason given as words of a person (an override's reason): shown as written."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import frappe
 from frappe import _
 
-from customer_priority import inputs, reasons
+from customer_priority.utils import reasons
 
 STANDING_DOCTYPES = ("Customer", "Lead", "Opportunity", "Issue")
 TITLE_FIELDS = {"Customer": "customer_name", "Lead": "lead_name", "Opportunity": "title", "Issue": "subject"}
@@ -57,29 +57,6 @@ def party_of_call(call_log) -> tuple[str, str] | tuple[None, None]:
 			customer = frappe.db.get_value("Lead", name, "customer")
 			return ("Customer", customer) if customer else ("Lead", name)
 	return None, None
-
-
-@frappe.whitelist()
-def caller_standing(call_log: str | None = None) -> dict | None:
-	"""For the call popup: the caller's party, its tier and why."""
-	inputs.existing("Call Log", "Call Log", call_log)
-	frappe.has_permission("Call Log", "read", doc=call_log, throw=True)
-	doctype, name = party_of_call(frappe.get_doc("Call Log", call_log))
-	return standing_of(doctype, name) if doctype else None
-
-
-@frappe.whitelist()
-def reference_standing(doctype: str | None = None, name: str | None = None) -> dict | None:
-	"""For a Communication: the standing of the document it is about (none for a document that has none)."""
-	inputs.required("Document Type", doctype)
-	inputs.name("Document Type", doctype)
-	if not frappe.db.exists("DocType", doctype):
-		inputs.existing("Document Type", "DocType", doctype)
-	if doctype not in STANDING_DOCTYPES:
-		return None
-	inputs.existing("Name", doctype, name)
-	frappe.has_permission(doctype, "read", doc=name, throw=True)
-	return standing_of(doctype, name)
 
 
 def lead_for_unknown_caller(doc, method=None) -> None:

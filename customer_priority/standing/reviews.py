@@ -6,7 +6,7 @@ from frappe import _
 from frappe.utils import getdate
 
 from customer_priority.engine.evaluation import is_review_due
-from customer_priority.permissions import readable
+from customer_priority.utils.permissions import readable
 
 MARKER = "[customer-priority-review]"
 
@@ -25,20 +25,6 @@ def key_accounts_due(today=None, only_readable: bool = False) -> list:
 		for r in rows
 		if is_review_due(getdate(r.cp_next_review_date) if r.cp_next_review_date else None, today)
 	]
-
-
-@frappe.whitelist()
-def reviews_due_count(filters=None) -> int:
-	"""The workspace's "Reviews Due" number card: key accounts the reader may see whose review is due. The card
-	has no filters; any sent are refused rather than ignored."""
-	try:
-		given = frappe.parse_json(filters)
-	except ValueError:
-		given = filters
-	if given not in (None, "", [], {}):
-		frappe.throw(_("Reviews Due takes no filters"), title=_("Invalid Filters"))
-	frappe.has_permission("Customer", "read", throw=True)
-	return len(key_accounts_due(only_readable=True))
 
 
 def create_review_todos() -> int:

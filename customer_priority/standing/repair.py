@@ -10,7 +10,8 @@ from __future__ import annotations
 import frappe
 from frappe.utils import add_to_date
 
-from customer_priority import purchases
+from customer_priority.data import purchases
+from customer_priority.standing.rebuild import recompute_customers
 
 # How far before its start a recompute looks for orders changed under it: longer than any submit takes.
 MARGIN_MINUTES = 2
@@ -18,14 +19,16 @@ MARGIN_MINUTES = 2
 
 def rebuild_customers(customers: list[str], source: str = "Hook") -> int:
 	"""Background job: rebuild these customers' aggregates from their orders and re-decide them."""
-	from customer_priority.recompute import recompute_customers
-
 	customers = sorted({c for c in customers or [] if isinstance(c, str)})
 	frappe.db.commit()  # a fresh transaction: its snapshot is taken after the locks below
-	existing = frappe.db.sql(
-		"select name from `tabCustomer` where name in %(names)s order by name for update",
-		{"names": tuple(customers) or ("",)},
-		pluck=True,
+	customer = frappe.qb.DocType("Customer")
+	existing = (
+		frappe.qb.from_(customer)
+		.select(customer.name)
+		.where(customer.name.isin(customers or [""]))
+		.orderby(customer.name)
+		.for_update()
+		.run(pluck=True)
 	)
 	if existing:
 		recompute_customers(existing, source)

@@ -1,4 +1,10 @@
-"""Set-based writes the framework has no fast path for."""
+"""Set-based writes the framework has no fast path for.
+
+Values are inlined as SQL literals that need no escaping: text goes as a hexadecimal literal of its UTF-8 bytes
+(``_utf8mb4 X'...'``), numbers as their shortest exact form, days and times in ISO form. Nothing a value holds (a
+quote, a backslash, a NUL, a ``%``, or an "ifnull(" that Frappe's ``db.sql`` rewrites in a statement's text) can
+change the statement.
+"""
 
 import math
 from datetime import date, datetime
@@ -8,16 +14,16 @@ import frappe
 
 BATCH = 2000
 
-# pymysql's escape table, plus "(": Frappe's ``db.sql`` rewrites every "ifnull(" in a statement, values included
-# once they are inlined, and MariaDB reads "\(" in a string as "(".
-_ESCAPES = {0: "\\0", 10: "\\n", 13: "\\r", 26: "\\Z", 34: '\\"', 39: "\\'", 40: "\\(", 92: "\\\\"}
+
+def text_literal(value: str) -> str:
+	return "_utf8mb4 X'" + value.encode("utf-8").hex() + "'"
 
 
 def literal(value) -> str:
-	"""A value as an SQL literal, for the types the app writes in bulk (others go through pymysql)."""
+	"""A value as an SQL literal, for the types the app writes in bulk; any other type is refused."""
 	kind = type(value)
 	if kind is str:
-		return "'" + value.translate(_ESCAPES) + "'"
+		return text_literal(value)
 	if value is None:
 		return "NULL"
 	if kind is int or kind is bool:
@@ -34,7 +40,7 @@ def literal(value) -> str:
 		return literal(str(value) if isinstance(value, str) else float(value))
 	if hasattr(value, "item"):  # a numpy scalar
 		return literal(value.item())
-	return frappe.db._conn.literal(value)
+	raise TypeError(f"a {kind.__name__} cannot be written in bulk")
 
 
 def column_literals(values: list | tuple) -> list[str]:
@@ -42,12 +48,11 @@ def column_literals(values: list | tuple) -> list[str]:
 	several times faster than a call per value), ``literal`` for each value otherwise."""
 	kinds = set(map(type, values))
 	if kinds == {str}:
-		escapes = _ESCAPES
 		distinct = set(values)
-		if len(distinct) * 4 < len(values):  # a class, a level, a reason: each distinct text escaped once
-			quoted = {v: "'" + v.translate(escapes) + "'" for v in distinct}
-			return list(map(quoted.__getitem__, values))
-		return ["'" + v.translate(escapes) + "'" for v in values]
+		if len(distinct) * 4 < len(values):  # a class, a level, a reason: each distinct text encoded once
+			encoded = {v: text_literal(v) for v in distinct}
+			return list(map(encoded.__getitem__, values))
+		return list(map(text_literal, values))
 	if kinds == {int}:
 		return list(map(str, values))
 	if kinds == {float} and all(map(math.isfinite, values)):

@@ -4,23 +4,18 @@ import frappe
 from frappe import _
 from frappe.utils import cint, now_datetime
 
-from customer_priority import inputs
-from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
 from customer_priority.engine.announcements import announcement_for
 from customer_priority.engine.i18n import _ as mark
 from customer_priority.engine.i18n import reason as engine_reason
 from customer_priority.engine.roles import buying_role_play
 from customer_priority.engine.settings import TIERS
-from customer_priority.standing import override_reason, reason_values, retier_customer
+from customer_priority.standing.explain import override_reason, reason_values
+from customer_priority.standing.log import write_log
+from customer_priority.standing.rebuild import retier_customer
+from customer_priority.utils import inputs
+from customer_priority.utils.permissions import require_manager
 
 OVERRIDABLE = ("Customer", "Lead", "Opportunity")
-MANAGERS = ("Sales Manager", "System Manager")
-
-
-def require_manager() -> None:
-	"""Like ``frappe.only_for``, but also enforced under tests, where that one lets everything through."""
-	if frappe.session.user != "Administrator" and set(MANAGERS).isdisjoint(frappe.get_roles()):
-		frappe.throw(_("Only a Sales Manager can do this"), frappe.PermissionError)
 
 
 def check(doctype, name) -> None:

@@ -4,17 +4,10 @@ import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.gettext.translate import compile_translations as compile_app
 
-from customer_priority.custom_fields import get_custom_fields
 from customer_priority.engine.settings import default_levels
-from customer_priority.privileges import restore_all
-from customer_priority.purchases import (
-	CHANGED_INDEX,
-	CHANGED_INDEX_COLUMNS,
-	ORDER_INDEX,
-	ORDER_INDEX_COLUMNS,
-	PROFIT_INDEX,
-	PROFIT_INDEX_COLUMNS,
-)
+from customer_priority.setup.custom_fields import get_custom_fields
+from customer_priority.setup.indexes import add_order_indexes, drop_order_indexes
+from customer_priority.standing.privileges import restore_all
 
 ISSUE_PRIORITIES = {"First": "Urgent", "High": "High", "Medium": "Medium", "Low": "Low"}
 ADDED_BY_APP = "Added by Customer Priority"
@@ -41,33 +34,6 @@ def compile_translations():
 
 def sync_custom_fields():
 	create_custom_fields(get_custom_fields(), ignore_validate=True, update=True)
-
-
-APP_INDEXES = (
-	(ORDER_INDEX, ORDER_INDEX_COLUMNS),
-	(PROFIT_INDEX, PROFIT_INDEX_COLUMNS),
-	(CHANGED_INDEX, CHANGED_INDEX_COLUMNS),
-)
-
-
-def add_order_indexes():
-	for name, by_doctype in APP_INDEXES:
-		for doctype, columns in by_doctype.items():
-			table = f"tab{doctype}"
-			if not frappe.db.sql(f"SHOW INDEX FROM `{table}` WHERE Key_name = %s", name):
-				frappe.db.sql_ddl(
-					"ALTER TABLE `{}` ADD INDEX `{}` ({})".format(
-						table, name, ", ".join(f"`{c}`" for c in columns)
-					)
-				)
-
-
-def drop_order_indexes():
-	for name, by_doctype in APP_INDEXES:
-		for doctype in by_doctype:
-			table = f"tab{doctype}"
-			if frappe.db.sql(f"SHOW INDEX FROM `{table}` WHERE Key_name = %s", name):
-				frappe.db.sql_ddl(f"ALTER TABLE `{table}` DROP INDEX `{name}`")
 
 
 def make_default_records():

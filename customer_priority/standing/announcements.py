@@ -13,6 +13,8 @@ After tier log entries are written (in bulk, by hooks or the recompute):
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import frappe
 from frappe import _
 from frappe.desk.doctype.notification_settings.notification_settings import (
@@ -22,11 +24,11 @@ from frappe.desk.doctype.notification_settings.notification_settings import (
 from frappe.integrations.doctype.webhook import run_webhooks
 from frappe.utils import get_url_to_form
 
-from customer_priority import reasons
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	DOCTYPE as SETTINGS,
 )
 from customer_priority.engine.i18n import _ as mark
+from customer_priority.utils import reasons
 
 LOG = "Customer Tier Log"
 SUBJECTS = {
@@ -39,10 +41,38 @@ SUBJECTS = {
 REALTIME_EVENT = "customer_priority_tier_change"
 
 
+class Held:
+	"""Log rows written while announcements are held, announced only once ``announce`` is called."""
+
+	def __init__(self) -> None:
+		self.batches: list[tuple[tuple[str, ...], list[tuple]]] = []
+
+	def announce(self) -> None:
+		for columns, rows in self.batches:
+			after_log_written(columns, rows)
+		self.batches = []
+
+
+@contextmanager
+def held():
+	"""Hold the announcements of the log rows written in the block: work that may still be rolled back (to a
+	savepoint) must not have announced anything, since messages, webhooks and realtime events are sent on commit."""
+	outer = getattr(frappe.local, "cp_held_announcements", None)
+	frappe.local.cp_held_announcements = holder = Held()
+	try:
+		yield holder
+	finally:
+		frappe.local.cp_held_announcements = outer
+
+
 def after_log_written(columns: tuple[str, ...], rows: list[tuple]) -> None:
 	"""Announce the log rows just written that call for it, and send them to the log's webhooks. Rows stay
 	tuples until one is needed as a document: a recompute writes tens of thousands, few announced."""
 	if not rows or frappe.flags.in_install or frappe.flags.in_migrate:
+		return
+	holder = getattr(frappe.local, "cp_held_announcements", None)
+	if holder is not None:
+		holder.batches.append((columns, rows))
 		return
 	settings = frappe.get_cached_doc(SETTINGS)
 	kind_at, manager_at = columns.index("announcement"), columns.index("account_manager")

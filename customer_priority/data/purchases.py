@@ -24,10 +24,8 @@ import frappe
 from frappe import _
 from frappe.utils import cint, flt, getdate
 
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
-	included_companies,
-	value_source,
-)
+from customer_priority.data.currencies import company_currencies, company_rate, value_currency
+from customer_priority.data.settings import included_companies, value_source
 from customer_priority.engine.bulk import reborn_days
 from customer_priority.engine.history import Aggregate
 
@@ -100,43 +98,6 @@ def current() -> Purchases:
 	rates = {company: company_rate(own, currency) for company, own in currencies.items()}
 	counted = tuple(sorted(c for c, rate in rates.items() if rate))
 	return Purchases(value_source(), counted or ("",), tuple((c, rates[c]) for c in counted))
-
-
-def company_currencies(included: tuple[str, ...] = ()) -> dict[str, str]:
-	"""The counted companies (all when Settings name none) and the currency each keeps its books in."""
-	filters = {"name": ("in", included)} if included else {}
-	return dict(frappe.get_all("Company", filters=filters, fields=["name", "default_currency"], as_list=True))
-
-
-def value_currency(included: tuple[str, ...] = ()) -> str | None:
-	"""The one currency customer values are counted in: the first company's in Settings, else the default
-	company's, else the site's default currency."""
-	company = (
-		(included[0] if included else None)
-		or frappe.db.get_single_value("Global Defaults", "default_company")
-		or frappe.db.get_value("Company", {}, "name", order_by="creation")
-	)
-	return (
-		company and frappe.get_cached_value("Company", company, "default_currency")
-	) or frappe.db.get_default("currency")
-
-
-def company_rate(currency: str | None, to_currency: str | None, day: date | None = None) -> float | None:
-	"""How many ``to_currency`` one ``currency`` is worth: the latest selling Currency Exchange on or before
-	``day`` (either direction), as ERPNext keeps it; None when there is none. Never asks the network."""
-	if not currency or currency == to_currency:
-		return 1.0
-	row = frappe.db.sql(
-		"""select from_currency, exchange_rate from `tabCurrency Exchange`
-		where for_selling = 1 and date <= %(day)s and exchange_rate > 0
-			and ((from_currency = %(a)s and to_currency = %(b)s) or (from_currency = %(b)s and to_currency = %(a)s))
-		order by date desc, creation desc limit 1""",
-		{"a": currency, "b": to_currency, "day": day or getdate()},
-	)
-	if not row:
-		return None
-	source, rate = row[0]
-	return flt(rate) if source == currency else 1 / flt(rate)
 
 
 def date_bounds(purchases: Purchases, customer: str) -> tuple[date | None, date | None]:
@@ -255,6 +216,17 @@ def period_totals(
 		where ifnull(c.is_internal_customer, 0) = 0 and {customer_where}""",
 		params,
 	)
+
+
+def customers_buying_since(purchases: Purchases, since, visible: str = "") -> int:
+	"""How many customers have a purchase submitted since ``since`` (on the ``modified`` index); ``visible`` a
+	condition on ``customer`` that keeps only the customers a reader may see."""
+	where, params = purchases.where()
+	return frappe.db.sql(
+		f"""select count(distinct customer) from {purchases.table}
+		where {where} and modified >= %(since)s {"and " + visible if visible else ""}""",
+		{**params, "since": since},
+	)[0][0]
 
 
 def out_of_step(purchases: Purchases, since) -> list[str]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 
 import frappe
+from frappe.query_builder.functions import IfNull
 from frappe.utils import cint
 
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	DOCTYPE as SETTINGS,
 )
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	get_engine_settings,
 )
 from customer_priority.engine.privileges import PRIVILEGES, decide_privileges, grants_anything, restore
@@ -89,10 +90,12 @@ def restore_all() -> int:
 	stay as the person set them). Returns how many customers were written."""
 	if not frappe.db.has_column("Customer", STATE_FIELD):
 		return 0
-	rows = frappe.db.sql(
-		f"select name, {', '.join(f'`{f}`' for f in FIELDS)}, `{STATE_FIELD}` from `tabCustomer` "
-		f"where ifnull(`{STATE_FIELD}`, '') != ''",
-		as_dict=True,
+	customer = frappe.qb.DocType("Customer")
+	rows = (
+		frappe.qb.from_(customer)
+		.select(customer.name, *(customer[f] for f in FIELDS), customer[STATE_FIELD])
+		.where(IfNull(customer[STATE_FIELD], "") != "")
+		.run(as_dict=True)
 	)
 	for row in rows:
 		values = restore({f: row.get(f) or "" for f in FIELDS}, json.loads(row[STATE_FIELD]))

@@ -2,7 +2,8 @@
 as the reasons it is at risk, and "what to offer" for the Key Account Review.
 
 - Opportunities of the account marked Lost with a Competitor named (Opportunity's competitors and lost reasons)
-  in the look-back window.
+  and last changed within the look-back window: ERPNext keeps no date of the declaration, and an opportunity's
+  ``modified`` is the declaration's time unless it was edited after.
 - What it bought this quarter so far against the same days last year, alone and as a share of what its customer
   group bought.
 
@@ -17,14 +18,17 @@ from __future__ import annotations
 from datetime import date
 
 import frappe
+from frappe.query_builder.functions import IfNull
 from frappe.utils import getdate
 
-from customer_priority import purchases, reasons
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data import purchases
+from customer_priority.data.settings import (
 	get_engine_settings,
 )
 from customer_priority.engine.history import window_start
 from customer_priority.engine.watch import WatchFacts, decide_watch, quarter_to_date, what_to_offer
+from customer_priority.standing.rebuild import retier_customer
+from customer_priority.utils import reasons
 
 DATA_FIELD = "cp_at_risk_data"
 TEXT_FIELD = "cp_at_risk_reason"
@@ -45,26 +49,39 @@ def lost_to_competitors(start: date, customers: list[str]) -> dict[str, tuple[in
 	"""Per customer: opportunities lost since ``start`` with a competitor named, the competitors, the reasons."""
 	if not customers:
 		return {}
-	rows = frappe.db.sql(
-		"""select o.party_name, count(distinct o.name),
-			group_concat(distinct cd.competitor order by cd.competitor separator '\n'),
-			group_concat(distinct lr.lost_reason order by lr.lost_reason separator '\n')
-		from `tabOpportunity` o
-		join `tabCompetitor Detail` cd on cd.parent = o.name and cd.parenttype = 'Opportunity'
-		left join `tabOpportunity Lost Reason Detail` lr on lr.parent = o.name and lr.parenttype = 'Opportunity'
-		where o.opportunity_from = 'Customer' and o.status = 'Lost' and o.modified >= %(start)s
-			and o.party_name in %(customers)s
-		group by o.party_name""",
-		{"start": start, "customers": tuple(customers)},
-	)
-	return {
-		name: (
-			int(count),
-			tuple((competitors or "").split("\n")) if competitors else (),
-			tuple((why or "").split("\n")) if why else (),
+	opportunity = frappe.qb.DocType("Opportunity")
+	competitor = frappe.qb.DocType("Competitor Detail")
+	lost = frappe.qb.DocType("Opportunity Lost Reason Detail")
+	rows = (
+		frappe.qb.from_(opportunity)
+		.join(competitor)
+		.on((competitor.parent == opportunity.name) & (competitor.parenttype == "Opportunity"))
+		.left_join(lost)
+		.on((lost.parent == opportunity.name) & (lost.parenttype == "Opportunity"))
+		.select(opportunity.party_name, opportunity.name, competitor.competitor, lost.lost_reason)
+		.where(
+			(opportunity.opportunity_from == "Customer")
+			& (opportunity.status == "Lost")
+			& (opportunity.modified >= start)
+			& opportunity.party_name.isin(customers)
 		)
-		for name, count, competitors, why in rows
+		.run()
+	)
+	# A few rows per lost opportunity of a few key accounts: grouped here.
+	found: dict[str, tuple[set, set, set]] = {}
+	for customer, name, rival, why in rows:
+		lost_ones, rivals, whys = found.setdefault(customer, (set(), set(), set()))
+		lost_ones.add(name)
+		rivals.update([rival] if rival else [])
+		whys.update([why] if why else [])
+	return {
+		customer: (len(lost_ones), in_order(rivals), in_order(whys))
+		for customer, (lost_ones, rivals, whys) in found.items()
 	}
+
+
+def in_order(values: set) -> tuple[str, ...]:
+	return tuple(sorted(values, key=lambda v: (v.casefold(), v)))
 
 
 def facts(customers: dict[str, str], as_of: date, settings) -> dict[str, WatchFacts]:
@@ -97,14 +114,12 @@ def refresh(customers: list[str] | None = None, as_of: date | None = None) -> li
 	watched = key_accounts(customers)
 	found = facts(watched, as_of or getdate(), settings)
 	# Every customer still holding reasons is looked at too on a full refresh (one that is no longer key is cleared).
-	condition = "name in %(names)s" + (
-		"" if customers is not None else f" or ifnull(`{DATA_FIELD}`, '') != ''"
-	)
+	customer = frappe.qb.DocType("Customer")
+	condition = customer.name.isin(list(watched) or [""])
+	if customers is None:
+		condition |= IfNull(customer[DATA_FIELD], "") != ""
 	stored = dict(
-		frappe.db.sql(
-			f"select name, `{DATA_FIELD}` from `tabCustomer` where {condition}",
-			{"names": tuple(watched) or ("",)},
-		)
+		frappe.qb.from_(customer).select(customer.name, customer[DATA_FIELD]).where(condition).run()
 	)
 	changed = []
 	for name in set(watched) | set(stored if customers is None else ()):
@@ -144,15 +159,5 @@ def offers(customers: dict[str, str], as_of: date | None = None) -> dict[str, li
 
 def rewatch_customer(customer: str, reference=None) -> None:
 	"""One customer's watch refreshed (an opportunity of it was lost or reopened), and its tier with it."""
-	from customer_priority.standing import retier_customer
-
 	if refresh([customer]):
 		retier_customer(customer, "Hook", reference)
-
-
-def scheduled_refresh() -> None:
-	"""Every key account's watch (daily, before the recompute); customers whose reasons changed are re-decided."""
-	from customer_priority.standing import retier_customer
-
-	for name in refresh():
-		retier_customer(name, "Scheduler")

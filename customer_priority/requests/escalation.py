@@ -10,29 +10,44 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pypika.terms import ExistsCriterion
+
 import frappe
 from frappe import _
+from frappe.query_builder.functions import IfNull
 from frappe.utils import get_datetime, now_datetime
 
-from customer_priority import reasons
-from customer_priority.announcements import bell, language
-from customer_priority.customer_priority.doctype.customer_priority_settings.customer_priority_settings import (
+from customer_priority.data.settings import (
 	DOCTYPE as SETTINGS,
 )
-from customer_priority.customer_priority.doctype.customer_tier_log.customer_tier_log import write_log
 from customer_priority.engine.i18n import _ as mark
 from customer_priority.engine.i18n import reason
-from customer_priority.routing import ROUTED_AT_ONCE, response_seconds
+from customer_priority.requests.routing import REQUEST_DOCTYPES, ROUTED_AT_ONCE, response_seconds
+from customer_priority.standing.announcements import bell, language
+from customer_priority.standing.log import write_log
+from customer_priority.utils import reasons
 
 LEVELS = 2
-# Open and not answered yet, per request type (a sent email counts as an answer for leads and opportunities).
-UNANSWERED = {
-	"Lead": """status in ('Lead', 'Open') and not exists (select 1 from `tabCommunication` c
-		where c.reference_doctype = 'Lead' and c.reference_name = r.name and c.sent_or_received = 'Sent')""",
-	"Opportunity": """status = 'Open' and not exists (select 1 from `tabCommunication` c
-		where c.reference_doctype = 'Opportunity' and c.reference_name = r.name and c.sent_or_received = 'Sent')""",
-	"Issue": "status not in ('Resolved', 'Closed') and first_responded_on is null",
-}
+OPEN_STATUSES = {"Lead": ("Lead", "Open"), "Opportunity": ("Open",)}
+"""Statuses of a lead or opportunity still waiting for a first answer (an Issue: until resolved or closed)."""
+
+
+def unanswered(request, doctype: str):
+	"""Open and not answered yet: for leads and opportunities, no email sent on them; for issues, no first
+	response recorded (ERPNext's own ``first_responded_on``)."""
+	if doctype == "Issue":
+		return request.status.notin(("Resolved", "Closed")) & request.first_responded_on.isnull()
+	communication = frappe.qb.DocType("Communication")
+	sent = (
+		frappe.qb.from_(communication)
+		.select(communication.name)
+		.where(
+			(communication.reference_doctype == doctype)
+			& (communication.reference_name == request.name)
+			& (communication.sent_or_received == "Sent")
+		)
+	)
+	return request.status.isin(OPEN_STATUSES[doctype]) & ExistsCriterion(sent).negate()
 
 
 def due_level(respond_by: datetime, seconds: int, now: datetime) -> int:
@@ -66,15 +81,24 @@ def run_escalations(now: datetime | None = None) -> int:
 	"""The scheduled job (every 10 minutes); ``now`` lets a test move the clock. Returns the escalations made."""
 	now = get_datetime(now or now_datetime())
 	made = 0
-	for doctype, unanswered in UNANSWERED.items():
-		rows = frappe.db.sql(
-			f"""select r.name, r.cp_priority_tier tier, r.cp_respond_by respond_by,
-				ifnull(r.cp_escalation_level, 0) level
-			from `tab{doctype}` r
-			where r.cp_priority_tier in %(tiers)s and r.cp_respond_by < %(now)s
-				and ifnull(r.cp_escalation_level, 0) < %(levels)s and {unanswered}""",
-			{"tiers": ROUTED_AT_ONCE, "now": now, "levels": LEVELS},
-			as_dict=True,
+	for doctype in REQUEST_DOCTYPES:
+		request = frappe.qb.DocType(doctype)
+		level_now = IfNull(request.cp_escalation_level, 0)
+		rows = (
+			frappe.qb.from_(request)
+			.select(
+				request.name,
+				request.cp_priority_tier.as_("tier"),
+				request.cp_respond_by.as_("respond_by"),
+				level_now.as_("level"),
+			)
+			.where(
+				request.cp_priority_tier.isin(ROUTED_AT_ONCE)
+				& (request.cp_respond_by < now)
+				& (level_now < LEVELS)
+				& unanswered(request, doctype)
+			)
+			.run(as_dict=True)
 		)
 		for row in rows:
 			level = due_level(get_datetime(row.respond_by), response_seconds(row.tier), now)

@@ -1,0 +1,161 @@
+"""Every customer decided at once: the population the engine decides as arrays, its new stored values, and which
+customers changed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+import frappe
+from frappe.utils import cint, flt
+
+from customer_priority.data.settings import DOCTYPE as SETTINGS
+from customer_priority.engine.bulk import Decided, Population, decide_population
+from customer_priority.engine.history import average_order_value, margin_percent
+from customer_priority.engine.keyaccount import PotentialProfile, potential_score
+from customer_priority.standing.stored import (
+	COMPARED,
+	DAY_COLUMNS,
+	DECIMAL_COLUMNS,
+	read_stored,
+	stored_profiles,
+	stored_risks,
+)
+from customer_priority.standing.totals import fresh_totals
+
+
+def potentials(names: list[str], profiles: dict[str, PotentialProfile], settings) -> np.ndarray:
+	"""Each customer's potential score, NaN where no profile is filled in: only the filled ones are scored."""
+	potential = np.full(len(names), np.nan)
+	if profiles:
+		for row, name in enumerate(names):
+			if name in profiles:
+				potential[row] = potential_score(profiles[name], settings)
+	return potential
+
+
+def population(stored: dict, totals: dict, profiles: dict[str, PotentialProfile], settings) -> Population:
+	return Population(
+		names=stored["name"],
+		window_value=totals["window"],
+		lifetime_value=totals["lifetime"],
+		order_count=totals["count"],
+		window_order_count=totals["window_count"],
+		first_order=totals["first"],
+		last_order=totals["last"],
+		reborn_on=totals["reborn"],
+		internal=np.array([bool(cint(v)) for v in stored["is_internal_customer"]], dtype=bool),
+		previous_level=[v or None for v in stored["cp_level"]],
+		potential=potentials(stored["name"], profiles, settings),
+		marked_key=np.array(
+			[
+				src == "Manual" and bool(cint(key))
+				for src, key in zip(stored["cp_key_account_source"], stored["cp_key_account"], strict=True)
+			],
+			dtype=bool,
+		),
+		window_profit=totals["window_profit"],
+		lifetime_profit=totals["lifetime_profit"],
+		window_invoiced=totals["window_invoiced"],
+		at_risk=np.array([bool(data) for data in stored["cp_at_risk_data"]], dtype=bool),
+	)
+
+
+def new_values(stored: dict, totals: dict, decided: Decided) -> dict[str, np.ndarray]:
+	"""The result columns the bulk decisions give, in the stored form (days as ordinals)."""
+	ranked = decided.rank > 0
+	overridden = np.array([bool(cint(v)) for v in stored["cp_tier_override"]], dtype=bool)
+	count = totals["count"]
+	return {
+		"cp_lifetime_value": np.where(count > 0, totals["lifetime"], 0.0),
+		"cp_order_count": count,
+		"cp_window_value": np.where(count > 0, totals["window"], 0.0),
+		"cp_window_order_count": totals["window_count"],
+		"cp_first_order_date": totals["first"],
+		"cp_last_order_date": totals["last"],
+		"cp_reborn_on": totals["reborn"],
+		"cp_average_order_value": average_order_value(totals["lifetime"], count),
+		"cp_lifetime_profit": totals["lifetime_profit"],
+		"cp_window_profit": totals["window_profit"],
+		"cp_window_invoiced": totals["window_invoiced"],
+		"cp_margin_percent": np.nan_to_num(
+			margin_percent(totals["window_profit"], totals["window_invoiced"]), nan=0.0
+		),
+		"cp_rank": decided.rank,
+		"cp_percentile": np.where(ranked, decided.percentile, 0.0),
+		"cp_abc_class": np.where(ranked, decided.abc, ""),
+		"cp_rfm_score": decided.rfm_code,
+		"cp_rfm_segment": decided.segment,
+		"cp_points": decided.points,
+		"cp_level": decided.level,
+		"cp_lifecycle": decided.lifecycle,
+		"cp_key_account": decided.is_key.astype(np.int64),
+		"cp_at_risk": decided.at_risk.astype(np.int64),
+		"cp_key_account_source": np.where(decided.is_key, decided.key_source, ""),
+		"cp_relationship_level": decided.relationship_level,
+		"cp_potential_score": decided.potential_score,
+		"cp_rule_tier": decided.tier,
+		"cp_priority_tier": np.where(
+			overridden, np.array(stored["cp_override_tier"], dtype=object), decided.tier
+		),
+	}
+
+
+def changed_mask(
+	stored: dict, stored_days: dict[str, np.ndarray], values: dict[str, np.ndarray]
+) -> np.ndarray:
+	"""Which customers' stored results differ from the new ones: decimals to 6 places, days as ordinals, an empty
+	string equal to NULL; column by column over the whole population."""
+	changed = np.zeros(len(stored["name"]), dtype=bool)
+	for column in COMPARED:
+		new = values[column]
+		if column in DECIMAL_COLUMNS:
+			old = np.round(np.array([flt(v) for v in stored[column]]), 6)
+			changed |= old != np.round(new.astype(float), 6)
+		elif column in DAY_COLUMNS:
+			changed |= stored_days[column] != new
+		elif column in ("cp_rank", "cp_order_count", "cp_window_order_count", "cp_key_account", "cp_at_risk"):
+			changed |= np.array([cint(v) for v in stored[column]], dtype=np.int64) != new
+		else:
+			changed |= np.array([v or "" for v in stored[column]], dtype=object) != np.array(
+				[v or "" for v in new], dtype=object
+			)
+	return changed
+
+
+@dataclass
+class Everyone:
+	"""One run's view of every customer: what is stored, the fresh totals, the population the engine decided and
+	its decisions, with the profiles and risk reasons the reasons are made of."""
+
+	stored: dict[str, list]
+	totals: dict
+	population: Population
+	decided: Decided
+	profiles: dict[str, PotentialProfile]
+	risks: dict[str, list]
+
+
+def decide_everyone(as_of: date, settings, regroup_all: bool = False) -> Everyone:
+	"""Every customer decided with the columnar path; the RFM cut-offs and the ranking totals are stored."""
+	stored = read_stored()
+	totals = fresh_totals(stored, as_of, settings, regroup_all)
+	profiles = stored_profiles(stored)
+	pop = population(stored, totals, profiles, settings)
+	decided = decide_population(pop, as_of, settings)
+	ranked_by = totals["window_profit"] if settings.rank_by == "Gross Profit" else totals["window"]
+	bought = (decided.rank > 0) & (ranked_by > 0)
+	ranking_totals = {
+		"total": float(ranked_by[bought].sum()),
+		"count": int(bought.sum()),
+		"class_a": int((bought & (decided.abc == "A")).sum()),
+	}
+	frappe.db.set_single_value(
+		SETTINGS,
+		{"rfm_cutoffs": json.dumps(decided.cutoffs.to_dict()), "ranking_totals": json.dumps(ranking_totals)},
+	)
+	frappe.db.commit()
+	return Everyone(stored, totals, pop, decided, profiles, stored_risks(stored))

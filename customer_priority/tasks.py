@@ -1,0 +1,33 @@
+"""Every scheduled job of the app, in the order hooks.py runs them. Each one only decides when and calls below."""
+
+import frappe
+from frappe.utils import getdate
+
+from customer_priority.data.settings import DOCTYPE as SETTINGS
+from customer_priority.requests.escalation import run_escalations
+from customer_priority.standing import recompute, reviews, watch
+from customer_priority.standing.rebuild import retier_customer
+
+
+def refresh_key_account_watch() -> None:
+	"""Daily, before the recompute: every key account's watch; customers whose reasons changed are re-decided."""
+	for name in watch.refresh():
+		retier_customer(name, "Scheduler")
+
+
+def recompute_standings() -> None:
+	"""Daily (long queue): the full recompute, as often as Settings ask (daily, weekly on Mondays, never)."""
+	frequency = frappe.db.get_single_value(SETTINGS, "recompute_frequency") or "Daily"
+	if frequency == "Never" or (frequency == "Weekly" and getdate().weekday() != 0):
+		return
+	recompute.recompute_all(source="Scheduler")
+
+
+def create_review_todos() -> int:
+	"""Daily: a ToDo for the account manager of each key account whose review is due."""
+	return reviews.create_review_todos()
+
+
+def escalate_unanswered_requests() -> int:
+	"""Every ten minutes: First and High requests still unanswered past their Respond By are escalated."""
+	return run_escalations()
