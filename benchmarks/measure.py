@@ -10,14 +10,7 @@ from pathlib import Path
 
 import frappe
 
-
-def best(fn, rounds: int = 3) -> float:
-	times = []
-	for _ in range(rounds):
-		started = time.perf_counter()
-		fn()
-		times.append(time.perf_counter() - started)
-	return min(times)
+from benchmarks.timing import best
 
 
 def once(fn) -> tuple[float, object]:

@@ -61,6 +61,10 @@ doc_events = {
 		"before_save": "customer_priority.events.issue.before_save",
 		"on_update": "customer_priority.events.issue.on_update",
 	},
+	"Communication": {
+		# A received email on a lead or opportunity is read for what it asks (type, urgency).
+		"on_update": "customer_priority.events.communication.on_update",
+	},
 	"Call Log": {
 		# After ERPNext linked the caller's Contact or Lead: a number nobody has becomes a tiered Lead.
 		"before_insert": "customer_priority.events.call_log.before_insert",

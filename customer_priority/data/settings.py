@@ -10,6 +10,7 @@ from customer_priority.engine.ranking import RfmCutoffs
 from customer_priority.engine.settings import (
 	NAME_LIST_FIELDS,
 	POTENTIAL_FACTORS,
+	TEXT_FIELDS,
 	TIER_CHOICE_FIELDS,
 	Level,
 	Settings,
@@ -67,6 +68,8 @@ def engine_settings_from(doc) -> Settings:
 	values = {name: cast(doc.get(name) or 0) for name, cast in PLAIN_FIELDS.items()}
 	values.update({name: lines(doc.get(name)) for name in NAME_LIST_FIELDS})
 	values.update({name: doc.get(name) for name in TIER_CHOICE_FIELDS})
+	# An empty phrase list means the shipped one (a site upgraded before the field existed has none stored).
+	values.update({name: doc.get(name) or getattr(Settings, name) for name in TEXT_FIELDS})
 	values["rank_by"] = doc.rank_by or "Revenue"
 	values["levels"] = [
 		Level(

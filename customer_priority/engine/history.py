@@ -66,7 +66,7 @@ def margin_percent(profit, invoiced):
 	CLI's and the thin-margin test. For a number, None where nothing was invoiced; for arrays, NaN there."""
 	profit, invoiced = np.asarray(profit, dtype=float), np.asarray(invoiced, dtype=float)
 	invoiced_rows = invoiced > 0
-	with np.errstate(divide="ignore", invalid="ignore"):
+	with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
 		margin = np.where(invoiced_rows, 100.0 * profit / np.where(invoiced_rows, invoiced, 1.0), np.nan)
 	if margin.ndim:
 		return margin

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .i18n import Reason, _, reason
+from .reading import Phrases, parse_phrase_lines, parse_phrase_list
 
 TIERS: tuple[str, ...] = ("First", "High", "Medium", "Low")
 """Request tiers, most urgent first (spec section 1)."""
@@ -29,6 +30,65 @@ POTENTIAL_FACTORS: tuple[str, ...] = (
 
 RANK_MEASURES: tuple[str, ...] = ("Revenue", "Gross Profit")
 """What ranks and classes customers (spec section 2: by purchase volume, or by profitability)."""
+
+
+REQUEST_TYPES: tuple[str, ...] = (
+	"Catalogue",
+	"Sample",
+	"Price List",
+	"Quotation",
+	"Meeting",
+	"Question",
+	"Complaint",
+	"Urgent Problem",
+	"Order",
+	"Contract",
+	"Other",
+)
+"""What a lead or opportunity asks for; Settings list which of them are important and which are basic."""
+PUBLIC_EMAIL_DOMAINS = (
+	"gmail.com",
+	"googlemail.com",
+	"yahoo.com",
+	"ymail.com",
+	"hotmail.com",
+	"outlook.com",
+	"live.com",
+	"msn.com",
+	"icloud.com",
+	"me.com",
+	"aol.com",
+	"proton.me",
+	"protonmail.com",
+	"gmx.com",
+	"gmx.de",
+	"mail.com",
+	"yandex.com",
+	"yandex.ru",
+	"mail.ru",
+	"zoho.com",
+	"qq.com",
+	"163.com",
+	"yahoo.co.uk",
+	"chmail.ir",
+	"yahoo.ir",
+	"mihanmail.ir",
+	"gmail.ir",
+)
+DEFAULT_REQUEST_TYPE_PHRASES = """Catalogue: catalogue, catalog, brochure, product list, کاتالوگ, بروشور, فهرست محصولات
+Sample: sample, samples, free trial, نمونه, نمونه کالا
+Price List: price list, pricelist, price sheet, your prices, لیست قیمت, فهرست قیمت, لیست قیمتها, قیمت‌ها
+Quotation: quotation, quote, proforma, pro forma, request for quotation, RFQ, پیش فاکتور, پیش‌فاکتور, استعلام قیمت, استعلام
+Meeting: meeting, appointment, visit us, call me, جلسه, ملاقات, قرار ملاقات, تماس بگیرید
+Complaint: complaint, not satisfied, dissatisfied, defective, refund, شکایت, ناراضی, معیوب, مرجوعی
+Urgent Problem: line is down, line down, production stopped, stopped working, not working, outage, breakdown, خط تولید خوابیده, خط خوابیده, از کار افتاده, توقف تولید, کار نمی‌کند
+Order: purchase order, we want to order, we would like to order, place an order, سفارش خرید, ثبت سفارش, سفارش
+Contract: contract, agreement, framework agreement, قرارداد, تفاهم‌نامه
+Question: question, could you tell, سوال, سؤال, پرسش"""
+DEFAULT_URGENCY_PHRASES = (
+	"urgent, urgently, asap, as soon as possible, emergency, immediately, right away, today, "
+	"فوری, فورا, فوراً, اضطراری, هرچه سریعتر, هر چه سریع‌تر, همین امروز"
+)
 
 
 @dataclass(frozen=True)
@@ -125,6 +185,12 @@ class Settings:
 	negotiation_sales_stages: list[str] = field(
 		default_factory=lambda: ["Proposal/Price Quote", "Negotiation/Review", "Perception Analysis"]
 	)
+	public_email_domains: list[str] = field(default_factory=lambda: list(PUBLIC_EMAIL_DOMAINS))
+	"""Mail services anyone may write from: a sender's domain there says nothing about who they are."""
+	request_type_phrases: str = DEFAULT_REQUEST_TYPE_PHRASES
+	"""One line per request type, "Type: phrase, phrase": the words that say what a request asks for."""
+	urgency_phrases: str = DEFAULT_URGENCY_PHRASES
+	"""The words that say a request is urgent, separated by commas."""
 	key_account_routine_tier: str = "High"
 	"""Tier of a key account's request that is not marked important (spec section 4: handle them urgently)."""
 	urgent_current_tier: str = "High"
@@ -132,6 +198,8 @@ class Settings:
 	churn_without_potential_tier: str = "Medium"
 	new_with_details_tier: str = "Medium"
 	"""Tier of a new contact who is open about volume and details (the spec's Low is for evasive ones)."""
+	unqualified_tier: str = "Medium"
+	"""Tier of a new contact nobody has asked yet (an email, a web form, a call): to qualify, not Low."""
 
 	# Periodic evaluation (spec section 3)
 	review_interval_days: int = 90
@@ -261,6 +329,28 @@ class Settings:
 				_("A request type cannot be both important and basic: {names}"),
 				names=", ".join(sorted(overlap)),
 			)
+		phrases = self.phrases() if isinstance(self.request_type_phrases, str) else None
+		if phrases is None or not phrases.types:
+			check.bad(
+				"request_type_phrases",
+				_('{field} needs at least one line "Request Type: phrase, phrase"'),
+				field="request_type_phrases",
+			)
+		else:
+			unknown = sorted({name for name, _words in phrases.types} - set(REQUEST_TYPES))
+			if unknown:
+				check.bad(
+					"request_type_phrases",
+					_("{field} names request types that do not exist: {names}"),
+					field="request_type_phrases",
+					names=", ".join(unknown),
+				)
+		if not isinstance(self.urgency_phrases, str):
+			check.bad("urgency_phrases", _("{field} must be text"), field="urgency_phrases")
+
+	def phrases(self) -> Phrases:
+		"""The phrase lists the request reader matches (``reading.read_request``)."""
+		return Phrases(parse_phrase_lines(self.request_type_phrases), parse_phrase_list(self.urgency_phrases))
 
 	def _check_levels(self, bad: Any) -> None:
 		levels = self.levels
@@ -316,12 +406,15 @@ TIER_CHOICE_FIELDS = (
 	"urgent_current_tier",
 	"churn_without_potential_tier",
 	"new_with_details_tier",
+	"unqualified_tier",
 )
+TEXT_FIELDS = ("request_type_phrases", "urgency_phrases")
 NAME_LIST_FIELDS = (
 	"important_request_types",
 	"basic_request_types",
 	"final_sales_stages",
 	"negotiation_sales_stages",
+	"public_email_domains",
 )
 
 

@@ -16,10 +16,16 @@ The rules, checked top to bottom; the first that matches decides:
  9    former customer (bought before, lapsed) asking again                   Medium (a win-back chance)
 10    new contact or prospect who is evasive about volume / details          Low
 11    new contact or prospect open about details, or with key potential      ``new_with_details_tier``
+12    new contact or prospect nobody has asked yet                           ``unqualified_tier``
 ====  =====================================================================  ===========================
 
 Rows 1, 3, 4, 7, 8 and 10 are the seed's own cases; the rest close the gaps so every combination of facts
-has one defined answer (a test walks every combination). A key account is key however it became one (by value,
+has one defined answer (a test walks every combination).
+
+A fact a person records has three states: yes, no, and not asked (``None``). Not asked is unknown, never no: no
+reason cites a fact nobody recorded. When a fact that would change the answer is unknown, the request takes its
+tier from what is known and says which of the article's questions to ask next (``TierDecision.ask``): it is "to
+qualify". Row 10 (the article's Low) needs someone to have recorded the evasion. A key account is key however it became one (by value,
 by potential, or by hand) and whether or not it buys from us yet: the key-accounts article answers their requests
 urgently even before they buy, so rows 1 and 2 come first and a key account is never Low (Settings refuse Low
 for row 2).
@@ -33,21 +39,6 @@ from typing import NamedTuple
 
 from .i18n import Reason, _, reason
 from .settings import TIERS, Settings
-
-REQUEST_TYPES: tuple[str, ...] = (
-	"Catalogue",
-	"Sample",
-	"Price List",
-	"Quotation",
-	"Meeting",
-	"Question",
-	"Complaint",
-	"Urgent Problem",
-	"Order",
-	"Contract",
-	"Other",
-)
-"""What a lead or opportunity asks for; Settings list which of them are important and which are basic."""
 
 
 class Relationship(str, Enum):
@@ -74,6 +65,15 @@ class Stage(str, Enum):
 	FINAL = "Final"
 
 
+ANSWERS = ("Not Asked", "Yes", "No")
+"""What a person records of a fact about a request."""
+
+
+def recorded(value: str | None) -> bool | None:
+	"""A recorded fact as the rules read it: Yes, No, or None when nobody asked (an empty value too)."""
+	return {"Yes": True, "No": False}.get(value or "")
+
+
 class LastRequest(str, Enum):
 	"""Answer to "is this your last request before you sign / buy?"."""
 
@@ -89,14 +89,15 @@ class RequestFacts:
 	is_key_account: bool = False
 	stage: Stage = Stage.NONE
 	last_request: LastRequest = LastRequest.NOT_ASKED
-	important: bool = False
-	"""The request is important or urgent to the party (or its type is listed as important in settings)."""
+	important: bool | None = False
+	"""The request is important or urgent to the party (or its type is listed as important in settings); None:
+	nobody asked."""
 	churn_risk: bool = False
 	"""The customer would reconsider the relationship if not served."""
-	key_potential: bool = False
-	"""The party has the potential to become a key account."""
-	gave_details: bool = True
-	"""False when the party is evasive about likely volume and other details."""
+	key_potential: bool | None = False
+	"""The party has the potential to become a key account; None: nobody asked."""
+	gave_details: bool | None = True
+	"""False when the party is evasive about likely volume and other details; None: nobody asked."""
 	request_type: str = ""
 
 
@@ -104,6 +105,23 @@ class TierDecision(NamedTuple):
 	tier: str
 	rule: int
 	reasons: list[Reason]
+	ask: tuple[Reason, ...] = ()
+	"""The questions whose answers could change the tier, to ask next (the request is "to qualify")."""
+
+	@property
+	def to_qualify(self) -> bool:
+		return bool(self.ask)
+
+
+ASK_IMPORTANT = reason(_("Ask: is this request important or urgent to them?"))
+ASK_LAST_REQUEST = reason(_("Ask: is this your last request before buying?"))
+ASK_DETAILS = reason(_("Ask: what volume do they expect, and will they share the details?"))
+ASK_POTENTIAL = reason(_("Ask: could they become a key account (size, brand, sales network)?"))
+
+
+def unknown(*pairs: tuple[bool | None, Reason]) -> tuple[Reason, ...]:
+	"""The questions of the facts nobody recorded, in the order given."""
+	return tuple(question for answer, question in pairs if answer is None)
 
 
 def facts_with_request_type(facts: RequestFacts, settings: Settings) -> RequestFacts:
@@ -124,6 +142,7 @@ def decide_request_tier(facts: RequestFacts, settings: Settings) -> TierDecision
 			settings.key_account_routine_tier,
 			2,
 			[reason(_("Key account: its requests are handled urgently even when routine"))],
+			unknown((facts.important, ASK_IMPORTANT)),
 		)
 
 	if (
@@ -143,10 +162,13 @@ def decide_request_tier(facts: RequestFacts, settings: Settings) -> TierDecision
 				[reason(_("Current customer who may leave if not served, with the potential to become key"))],
 			)
 		if facts.churn_risk:
+			why = (
+				reason(_("Current customer who may leave if not served"))
+				if facts.key_potential is None
+				else reason(_("Current customer who may leave if not served, without key-account potential"))
+			)
 			return TierDecision(
-				settings.churn_without_potential_tier,
-				5,
-				[reason(_("Current customer who may leave if not served, without key-account potential"))],
+				settings.churn_without_potential_tier, 5, [why], unknown((facts.key_potential, ASK_POTENTIAL))
 			)
 		if facts.important:
 			return TierDecision(
@@ -155,36 +177,58 @@ def decide_request_tier(facts: RequestFacts, settings: Settings) -> TierDecision
 				[reason(_("Current customer with an important or urgent request"))],
 			)
 
+	# A current customer's request that nobody asked about may be important (row 6).
+	ask_important = unknown((facts.important, ASK_IMPORTANT)) if rel is Relationship.CURRENT else ()
 	if facts.stage in (Stage.NEGOTIATING, Stage.FINAL):
-		if facts.stage is Stage.FINAL:
+		ask = ask_important
+		if facts.stage is Stage.FINAL and facts.last_request is LastRequest.NOT_ASKED:
+			why = reason(_("Final stage of negotiation"))
+			ask = (*ask, ASK_LAST_REQUEST) if rel is not Relationship.CURRENT else ask
+		elif facts.stage is Stage.FINAL:
 			answer = facts.last_request.value.lower()
 			why = reason(
 				_('Final stage, but the answer to "is this your last request?" was {answer}'), answer=answer
 			)
 		else:
 			why = reason(_("In negotiation, asking for more without committing"))
-		return TierDecision("Medium", 7, [why])
+		return TierDecision("Medium", 7, [why], ask)
 
 	if rel is Relationship.CURRENT:
-		return TierDecision("Medium", 8, [reason(_("Current customer with a request that is not urgent"))])
+		return TierDecision(
+			"Medium", 8, [reason(_("Current customer with a request that is not urgent"))], ask_important
+		)
 
 	if rel is Relationship.FORMER:
 		return TierDecision(
 			"Medium", 9, [reason(_("Former customer asking again: a chance to win them back"))]
 		)
 
-	if not facts.gave_details and not facts.key_potential:
+	if facts.key_potential or facts.gave_details:
+		why = (
+			reason(_("New contact with the potential to become key"))
+			if facts.key_potential
+			else reason(_("New contact who is open about volume and details"))
+		)
+		return TierDecision(settings.new_with_details_tier, 11, [why])
+
+	if facts.gave_details is False:  # someone recorded the evasion: the article's Low
 		basic = facts.request_type in settings.basic_request_types
 		what = reason(_("asks for basics ({request})"), request=facts.request_type) if basic else None
 		reasons = [reason(_("New or unknown contact, evasive about volume and details"))]
-		return TierDecision("Low", 10, reasons + ([what] if what else []))
+		return TierDecision(
+			"Low", 10, reasons + ([what] if what else []), unknown((facts.key_potential, ASK_POTENTIAL))
+		)
 
-	why = (
-		reason(_("New contact with the potential to become key"))
-		if facts.key_potential
-		else reason(_("New contact who is open about volume and details"))
+	return TierDecision(
+		settings.unqualified_tier,
+		12,
+		[
+			reason(
+				_("New contact, not yet qualified: nothing is recorded yet about their volume or potential")
+			)
+		],
+		(ASK_DETAILS, *unknown((facts.key_potential, ASK_POTENTIAL))),
 	)
-	return TierDecision(settings.new_with_details_tier, 11, [why])
 
 
 def is_final_stage(sales_stage: str | None, settings: Settings) -> bool:

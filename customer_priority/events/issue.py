@@ -8,7 +8,7 @@ from customer_priority.data.settings import (
 from customer_priority.engine.i18n import _ as mark
 from customer_priority.engine.i18n import reason
 from customer_priority.events.guards import protect_computed_fields
-from customer_priority.requests import routing
+from customer_priority.requests import reading, routing
 from customer_priority.standing.explain import reason_values
 from customer_priority.utils import reasons
 
@@ -16,13 +16,19 @@ from customer_priority.utils import reasons
 def party_standing(doc) -> tuple[str | None, str | None, list]:
 	"""The tier of the issue's customer, else of its lead, with that party's own reasons."""
 	for doctype, party in (("Customer", doc.get("customer")), ("Lead", doc.get("lead"))):
-		if not party:
-			continue
-		row = frappe.db.get_value(
-			doctype, party, ["cp_priority_tier", "cp_tier_reason", "cp_tier_reason_data"], as_dict=True
-		)
-		if row and row.cp_priority_tier:
-			return row.cp_priority_tier, party, reasons.stored(row.cp_tier_reason_data, row.cp_tier_reason)
+		if party:
+			tier, name, why = standing_of_party(doctype, party)
+			if tier:
+				return tier, name, why
+	return None, None, []
+
+
+def standing_of_party(doctype: str, party: str) -> tuple[str | None, str | None, list]:
+	row = frappe.db.get_value(
+		doctype, party, ["cp_priority_tier", "cp_tier_reason", "cp_tier_reason_data"], as_dict=True
+	)
+	if row and row.cp_priority_tier:
+		return row.cp_priority_tier, party, reasons.stored(row.cp_tier_reason_data, row.cp_tier_reason)
 	return None, None, []
 
 
@@ -41,10 +47,21 @@ def on_update(doc, method=None):
 
 def before_insert(doc, method=None):
 	tier, party, why = party_standing(doc)
+	matched = []
+	if not tier and doc.get("raised_by"):
+		# An issue by email from someone not linked yet: who is writing (a contact's customer, the mail domain).
+		found = reading.match_into(doc, doc.get("raised_by"), None)
+		matched = list(found.reasons)
+		if found.customer:
+			tier, party, why = standing_of_party("Customer", found.customer)
 	if not tier:
+		if matched:
+			doc.update(reason_values(matched))
 		return
 	doc.cp_priority_tier = tier
-	doc.update(reason_values([reason(mark("Tier of {party} when the issue came in"), party=party), *why]))
+	doc.update(
+		reason_values([*matched, reason(mark("Tier of {party} when the issue came in"), party=party), *why])
+	)
 	if not doc.get("priority"):
 		priority = issue_priority_for(tier)
 		if priority and frappe.db.exists("Issue Priority", priority):

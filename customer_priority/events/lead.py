@@ -3,15 +3,17 @@ that customer's standing."""
 
 from customer_priority.engine.tiers import Relationship
 from customer_priority.events.guards import protect_computed_fields
-from customer_priority.requests import facts, routing
+from customer_priority.requests import facts, qualify, reading, routing
 
 
 def validate(doc, method=None):
-	known = facts.customer_facts(doc.customer) if doc.get("customer") else {}
-	new_or_prospect = (
-		Relationship.PROSPECT if doc.get("status") in facts.PROSPECT_LEAD_STATUSES else Relationship.NEW
-	)
 	protect_computed_fields(doc)
+	# Who is writing: a Contact's customer, a customer of the same mail domain, an open lead of it.
+	matched = reading.match_into(doc, doc.get("email_id"), doc.get("mobile_no") or doc.get("phone"))
+	customer = doc.get("customer") or matched.customer
+	known = facts.customer_facts(customer) if customer else {}
+	known_prospect = doc.get("status") in facts.PROSPECT_LEAD_STATUSES or matched.lead
+	new_or_prospect = Relationship.PROSPECT if known_prospect else Relationship.NEW
 	facts.retier_request(doc, facts.lead_stage(doc), new_or_prospect, known)
 
 
@@ -22,3 +24,4 @@ def before_save(doc, method=None):
 def on_update(doc, method=None):
 	facts.log_tier_change(doc)
 	routing.on_request_update(doc)
+	qualify.on_request_update(doc)

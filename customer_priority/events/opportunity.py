@@ -5,9 +5,9 @@ import frappe
 from customer_priority.data.settings import (
 	get_engine_settings,
 )
-from customer_priority.engine.tiers import Relationship, stage_from_sales_stage
+from customer_priority.engine.tiers import Relationship, recorded, stage_from_sales_stage
 from customer_priority.events.guards import protect_computed_fields
-from customer_priority.requests import facts, routing
+from customer_priority.requests import facts, qualify, routing
 from customer_priority.standing import watch
 
 
@@ -16,7 +16,10 @@ def party_facts(doc) -> tuple[Relationship, dict]:
 	if party_type == "Customer" and party:
 		return Relationship.CURRENT, facts.customer_facts(party)
 	if party_type == "Lead" and party:
-		customer = frappe.db.get_value("Lead", party, "customer")
+		# The lead's customer, or the one its sender matched (``requests.senders``).
+		customer = frappe.db.get_value("Lead", party, "customer") or frappe.db.get_value(
+			"Lead", party, "cp_matched_customer"
+		)
 		if customer:
 			return Relationship.CURRENT, facts.customer_facts(customer)
 	return Relationship.PROSPECT, {}
@@ -24,7 +27,7 @@ def party_facts(doc) -> tuple[Relationship, dict]:
 
 def validate(doc, method=None):
 	relationship, known = party_facts(doc)
-	final = bool(doc.get("cp_final_stage"))
+	final = bool(recorded(doc.get("cp_at_final_stage")))
 	stage = stage_from_sales_stage(doc.get("sales_stage"), get_engine_settings(), final)
 	protect_computed_fields(doc)
 	facts.retier_request(doc, stage, relationship, known)
@@ -37,6 +40,7 @@ def before_save(doc, method=None):
 def on_update(doc, method=None):
 	facts.log_tier_change(doc)
 	routing.on_request_update(doc)
+	qualify.on_request_update(doc)
 	if (
 		doc.get("opportunity_from") == "Customer"
 		and doc.get("party_name")

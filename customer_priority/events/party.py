@@ -9,6 +9,8 @@ def onload(doc, method=None):
 	"""The form shows "why this tier" in the language of whoever opens it, whoever's action stored it."""
 	if doc.get("cp_tier_reason") or doc.get("cp_tier_reason_data"):
 		doc.cp_tier_reason = reasons.for_reader(doc.get("cp_tier_reason_data"), doc.get("cp_tier_reason"))
+	if doc.get("cp_ask_next_data"):  # the questions a request to qualify still needs, the same way
+		doc.cp_ask_next = reasons.for_reader(doc.cp_ask_next_data, doc.get("cp_ask_next"))
 
 
 def on_trash(doc, method=None):

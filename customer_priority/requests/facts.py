@@ -11,7 +11,7 @@ from customer_priority.data.settings import (
 from customer_priority.engine.i18n import _ as mark
 from customer_priority.engine.i18n import reason
 from customer_priority.engine.pipeline import customer_request_facts
-from customer_priority.engine.settings import Settings
+from customer_priority.engine.settings import TIERS, Settings
 from customer_priority.engine.tiers import (
 	LastRequest,
 	Relationship,
@@ -20,7 +20,9 @@ from customer_priority.engine.tiers import (
 	TierDecision,
 	decide_request_tier,
 	higher_tier,
+	recorded,
 )
+from customer_priority.requests.reading import intake_reasons
 from customer_priority.standing.explain import override_reason, reason_values
 from customer_priority.standing.log import write_log
 from customer_priority.utils import reasons
@@ -69,15 +71,21 @@ def customer_facts(customer: str) -> dict:
 
 
 def request_facts(doc, stage: Stage, relationship: Relationship, known: dict) -> RequestFacts:
+	"""The request's facts: what a person recorded on it (Yes, No, or not asked), and what the standing of the
+	customer it comes from says (``known``): a customer's record answers for its potential and its details."""
+	potential = recorded(doc.get("cp_could_become_key"))
+	if known and not potential:
+		potential = known.get("key_potential", False)
+	details = recorded(doc.get("cp_open_about_details"))
 	return RequestFacts(
 		relationship=known.get("relationship", relationship),
 		is_key_account=known.get("is_key_account", False),
 		stage=stage,
 		last_request=LastRequest(doc.get("cp_last_request") or "Not Asked"),
-		important=bool(cint(doc.get("cp_request_important"))),
+		important=recorded(doc.get("cp_important_to_them")),
 		churn_risk=bool(cint(doc.get("cp_churn_risk"))) or known.get("churn_risk", False),
-		key_potential=bool(cint(doc.get("cp_key_potential"))) or known.get("key_potential", False),
-		gave_details=bool(cint(doc.get("cp_gave_details"))) or bool(known),
+		key_potential=potential,
+		gave_details=True if known else details,
 		request_type=doc.get("cp_request_type") or "",
 	)
 
@@ -87,22 +95,32 @@ def decide(facts: RequestFacts, settings: Settings, known: dict) -> TierDecision
 	standing = known.get("standing_tier")
 	if standing and higher_tier(standing, decision.tier) != decision.tier:
 		# A request never ranks below the standing of the customer it comes from.
-		return TierDecision(
-			standing,
-			decision.rule,
-			[*decision.reasons, reason(mark("Raised to the customer's own tier, {tier}"), tier=standing)],
+		return decision._replace(
+			tier=standing,
+			reasons=[
+				*decision.reasons,
+				reason(mark("Raised to the customer's own tier, {tier}"), tier=standing),
+			],
+			# At the customer's own First nothing the questions could bring would move it.
+			ask=() if standing == TIERS[0] else decision.ask,
 		)
 	return decision
 
 
 def apply_tier(doc, decision: TierDecision) -> None:
 	doc.cp_rule_tier = decision.tier
+	# What to ask next stands beside a tier set by hand too: the answers may still change the rules' tier.
+	ask_text, ask_data = reasons.stored_form(list(decision.ask)) if decision.ask else ("", None)
+	doc.update(
+		{"cp_to_qualify": int(decision.to_qualify), "cp_ask_next": ask_text, "cp_ask_next_data": ask_data}
+	)
 	if cint(doc.get("cp_tier_override")) and doc.get("cp_override_tier"):
 		doc.cp_priority_tier = doc.cp_override_tier
 		doc.update(reason_values(override_reason(doc.get("cp_override_reason"))))
 	else:
 		doc.cp_priority_tier = decision.tier
-		doc.update(reason_values(decision.reasons))
+		# Who matched and what was read come first: they are where the facts came from.
+		doc.update(reason_values([*intake_reasons(doc), *decision.reasons]))
 
 
 def log_tier_change(doc) -> None:
@@ -132,6 +150,6 @@ def retier_request(doc, stage: Stage, relationship: Relationship, known: dict) -
 
 
 def lead_stage(doc) -> Stage:
-	if cint(doc.get("cp_final_stage")):
+	if recorded(doc.get("cp_at_final_stage")):
 		return Stage.FINAL
 	return Stage.NEGOTIATING if doc.get("status") in NEGOTIATING_LEAD_STATUSES else Stage.NONE

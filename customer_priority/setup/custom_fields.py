@@ -7,8 +7,8 @@ with ``cp_``. Computed fields are read-only in the form and guarded on the serve
 from customer_priority.engine.keyaccount import KEY_SOURCES, RELATIONSHIP_LEVELS
 from customer_priority.engine.ranking import ABC_CLASSES
 from customer_priority.engine.roles import LIFECYCLES, BuyingRole
-from customer_priority.engine.settings import TIERS
-from customer_priority.engine.tiers import REQUEST_TYPES, LastRequest
+from customer_priority.engine.settings import REQUEST_TYPES, TIERS
+from customer_priority.engine.tiers import ANSWERS, LastRequest
 
 
 def options(values, blank: bool = True) -> str:
@@ -115,42 +115,69 @@ def request_fields(first_after: str) -> list[dict]:
 			"insert_after": first_after,
 			"description": "What they ask for; types listed as important in Customer Priority Settings raise the tier",
 		},
-		{
-			"fieldname": "cp_request_important",
-			"label": "Important or Urgent to Them",
-			"fieldtype": "Check",
-			"insert_after": "cp_request_type",
-		},
-		{
-			"fieldname": "cp_gave_details",
-			"label": "Open About Volume and Details",
-			"fieldtype": "Check",
-			"insert_after": "cp_request_important",
-			"description": "Leave unticked when they are evasive about likely purchase volume",
-		},
-		{
-			"fieldname": "cp_key_potential",
-			"label": "Could Become a Key Account",
-			"fieldtype": "Check",
-			"insert_after": "cp_gave_details",
-		},
-		{"fieldname": "cp_request_col", "fieldtype": "Column Break", "insert_after": "cp_key_potential"},
-		{
-			"fieldname": "cp_final_stage",
-			"label": "Final Stage of Negotiation",
-			"fieldtype": "Check",
-			"insert_after": "cp_request_col",
-			"description": "Also set by the sales stages listed as final in Customer Priority Settings",
-		},
+		answer_field("cp_important_to_them", "Important or Urgent to Them", "cp_request_type"),
+		answer_field(
+			"cp_open_about_details",
+			"Open About Volume and Details",
+			"cp_important_to_them",
+			description="No only when they are evasive about likely purchase volume; Not Asked until someone asks",
+		),
+		answer_field("cp_could_become_key", "Could Become a Key Account", "cp_open_about_details"),
+		{"fieldname": "cp_request_col", "fieldtype": "Column Break", "insert_after": "cp_could_become_key"},
+		answer_field(
+			"cp_at_final_stage",
+			"Final Stage of Negotiation",
+			"cp_request_col",
+			description="Also set by the sales stages listed as final in Customer Priority Settings",
+		),
 		{
 			"fieldname": "cp_last_request",
 			"label": "Is This Their Last Request Before Buying?",
 			"fieldtype": "Select",
 			"options": options((a.value for a in LastRequest), blank=False),
 			"default": "Not Asked",
-			"insert_after": "cp_final_stage",
+			"insert_after": "cp_at_final_stage",
 		},
+		computed("cp_to_qualify", "To Qualify", "Check", "cp_last_request", in_standard_filter=1),
+		computed("cp_ask_next", "Ask Next", "Small Text", "cp_to_qualify"),
+		computed("cp_ask_next_data", "Ask Next (Data)", "Long Text", "cp_ask_next", hidden=1),
 	]
+
+
+def intake_fields(insert_after: str) -> list[dict]:
+	"""Who the sender matched and what their words were read as (``requests.reading``)."""
+	return [
+		computed(
+			"cp_matched_customer",
+			"Writes For",
+			"Link",
+			insert_after,
+			options="Customer",
+			description="The customer the sender's address, number or mail domain matched",
+		),
+		computed(
+			"cp_intake_data", "Read From the Request (Data)", "Long Text", "cp_matched_customer", hidden=1
+		),
+	]
+
+
+ANSWER_OPTIONS = options(ANSWERS, blank=False)
+"""Not Asked, Yes, No: a fact nobody recorded is unknown, never No."""
+ANSWER_FIELDS = ("cp_important_to_them", "cp_open_about_details", "cp_could_become_key", "cp_at_final_stage")
+"""The facts a person records about a request, each Yes, No or Not Asked."""
+
+
+def answer_field(fieldname: str, label: str, insert_after: str, **extra) -> dict:
+	return {
+		"fieldname": fieldname,
+		"label": label,
+		"fieldtype": "Select",
+		"options": ANSWER_OPTIONS,
+		"default": "Not Asked",
+		"insert_after": insert_after,
+		"translatable": 1,
+		**extra,
+	}
 
 
 # Narrow text columns (characters): ERPNext's Customer table is already wide and InnoDB caps a row near 8 KB,
@@ -173,6 +200,10 @@ COLUMN_LENGTHS = {
 	"cp_last_evaluation_band": 20,
 	"cp_request_type": 20,
 	"cp_last_request": 10,
+	"cp_important_to_them": 10,
+	"cp_open_about_details": 10,
+	"cp_could_become_key": 10,
+	"cp_at_final_stage": 10,
 	"cp_buying_role": 10,
 }
 
@@ -351,8 +382,8 @@ def get_custom_fields() -> dict[str, list[dict]]:
 	]
 	fields = {
 		"Customer": customer,
-		"Lead": [*lead_like, *override_fields("cp_last_request")],
-		"Opportunity": [*opportunity, *override_fields("cp_churn_risk")],
+		"Lead": [*lead_like, *override_fields("cp_last_request"), *intake_fields("cp_ask_next_data")],
+		"Opportunity": [*opportunity, *override_fields("cp_churn_risk"), *intake_fields("cp_ask_next_data")],
 		"Contact": [
 			{
 				"fieldname": "cp_buying_role",
@@ -386,6 +417,7 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			),
 			*reason_fields("cp_priority_tier"),
 			*response_fields("cp_tier_reason_data"),
+			*intake_fields("cp_escalation_level"),
 		],
 	}
 	for docfields in fields.values():

@@ -97,6 +97,8 @@ def drop_columns(doctype: str, columns: list[str]) -> None:
 		frappe.db.sql_ddl(f"ALTER TABLE `tab{doctype}` {drops}, FORCE, ALGORITHM=INPLACE, LOCK=NONE")
 	except Exception:
 		frappe.db.sql_ddl(f"ALTER TABLE `tab{doctype}` {drops}, ALGORITHM=COPY")
+	# Frappe caches each table's columns under the table's name, which a doctype's cache clear misses.
+	frappe.clear_cache()
 
 
 def remove_unused_issue_priorities():

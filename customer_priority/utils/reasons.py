@@ -22,8 +22,9 @@ import frappe
 from customer_priority.engine.i18n import Reason, _, reason
 from customer_priority.engine.keyaccount import KEY_SOURCES, RELATIONSHIP_LEVELS
 from customer_priority.engine.ranking import SEGMENT_NAMES
+from customer_priority.engine.reading import READ_SOURCES
 from customer_priority.engine.roles import LIFECYCLES
-from customer_priority.engine.settings import TIERS
+from customer_priority.engine.settings import REQUEST_TYPES, TIERS
 
 LOCALE = Path(__file__).parents[1] / "locale"
 SEPARATOR = "; "
@@ -62,7 +63,17 @@ _FORMATTER = _Lenient()
 @functools.lru_cache(maxsize=1)
 def vocabulary() -> frozenset[str]:
 	"""Parameter values that are the app's own words (tiers, lifecycles, segments...): translated when shown."""
-	return frozenset((*TIERS, *LIFECYCLES, *RELATIONSHIP_LEVELS, *KEY_SOURCES, *SEGMENT_NAMES))
+	return frozenset(
+		(
+			*TIERS,
+			*LIFECYCLES,
+			*RELATIONSHIP_LEVELS,
+			*KEY_SOURCES,
+			*SEGMENT_NAMES,
+			*REQUEST_TYPES,
+			*READ_SOURCES,
+		)
+	)
 
 
 def render_one(item: Reason, lang: str | None) -> str:

@@ -124,7 +124,7 @@ def records():
 			"doctype": "Lead",
 			"first_name": unique("Browser Lead"),
 			"status": "Open",  # not answered yet
-			"cp_final_stage": 1,
+			"cp_at_final_stage": "Yes",
 			"cp_last_request": "Yes",
 			"lead_owner": USER,  # a High lead: routed to its owner's queue
 		}
@@ -405,3 +405,76 @@ def test_a_call_from_a_known_customer_shows_its_tier_in_the_call_popup(server, r
 	page.wait_for_timeout(500)
 	page.screenshot(path=str(SHOTS / "call-popup.png"))
 	page.close()
+
+
+@pytest.fixture(scope="module")
+def emailed(records):
+	"""Committed: an emailed lead from a key account's domain, and one from a stranger nobody has asked yet."""
+	from email.message import EmailMessage
+
+	from frappe.email.receive import InboundMail
+
+	from customer_priority.api.party import set_key_account
+
+	frappe.db.rollback()
+	site = f"{frappe.generate_hash(length=8)}.example"
+	key = make_customer(customer_name=unique("Acme Industrial"), website=f"https://www.{site}/")
+	set_key_account(key, 1, "Our largest distributor")
+	account = frappe.get_doc(
+		{
+			"doctype": "Email Account",
+			"email_account_name": unique("CP Browser Inbox"),
+			"email_id": "cp-browser-inbox@example.com",
+			"append_to": "Lead",
+			"enable_incoming": 0,
+		}
+	).insert(ignore_permissions=True)
+	leads = []
+	for sender, subject, body in (
+		(
+			f"Sara Buyer <sara@{site}>",
+			"Price list",
+			"Hello, please send your price list.\n\nBest regards,\nSara",
+		),
+		(f"Reza <reza@{frappe.generate_hash(length=8)}.example>", "سلام", "لطفا کاتالوگ را بفرستید"),
+	):
+		message = EmailMessage()
+		message["From"], message["To"], message["Subject"] = sender, account.email_id, subject
+		message["Message-ID"] = f"<{frappe.generate_hash(length=12)}@browser.example>"
+		message.set_content(body)
+		communication = InboundMail(bytes(message), account).process()
+		frappe.db.set_value("Lead", communication.reference_name, "lead_owner", USER)
+		leads.append(communication.reference_name)
+	frappe.db.commit()
+	yield frappe._dict(key=key, from_key=leads[0], stranger=leads[1])
+	frappe.db.rollback()
+	for lead in leads:
+		frappe.db.delete("Communication", {"reference_name": lead})
+		frappe.db.delete("ToDo", {"reference_name": lead})
+		frappe.delete_doc("Lead", lead, force=True)
+	frappe.delete_doc("Email Account", account.name, force=True)
+	frappe.delete_doc("Customer", key, force=True)
+	frappe.db.commit()
+
+
+def test_an_emailed_lead_from_a_key_accounts_domain_shows_who_it_is_and_what_was_read(
+	server, emailed, browser
+):
+	SHOTS.mkdir(parents=True, exist_ok=True)
+	reader_language("en")
+	page = login(browser, server)
+	page.goto(f"{server}/app/lead/{emailed.from_key}", wait_until="domcontentloaded")
+	badge = page.wait_for_selector(".cp-tier-badge", timeout=60_000)
+	assert badge.get_attribute("data-tier") == "First"
+	why = page.inner_text(".cp-why")
+	assert "Writes from the domain of" in why and "a key account" in why
+	assert 'Read as Price List from the email: "price list"' in why
+	page.screenshot(path=str(SHOTS / "lead-from-email.png"))
+
+	page.goto(f"{server}/app/lead/{emailed.stranger}", wait_until="domcontentloaded")
+	page.wait_for_selector(".cp-to-qualify", timeout=60_000)
+	assert "Ask: what volume do they expect" in page.inner_text(".cp-ask")
+	page.screenshot(path=str(SHOTS / "lead-to-qualify.png"))
+	page.goto(f"{server}/app/query-report/Priority Queue?to_qualify_only=1", wait_until="domcontentloaded")
+	page.wait_for_selector(f"text={emailed.stranger}", timeout=60_000)
+	page.screenshot(path=str(SHOTS / "priority-queue-to-qualify.png"), full_page=True)

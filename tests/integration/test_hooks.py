@@ -101,11 +101,11 @@ def make_lead(**fields):
 @pytest.mark.parametrize(
 	("fields", "tier"),
 	[
-		({"cp_request_type": "Catalogue", "cp_gave_details": 0}, "Low"),
-		({"cp_gave_details": 1}, "Medium"),
-		({"status": "Quotation", "cp_gave_details": 1}, "Medium"),
-		({"status": "Quotation", "cp_final_stage": 1, "cp_last_request": "Yes"}, "High"),
-		({"status": "Quotation", "cp_final_stage": 1, "cp_last_request": "Unclear"}, "Medium"),
+		({"cp_request_type": "Catalogue", "cp_open_about_details": "No"}, "Low"),
+		({"cp_open_about_details": "Yes"}, "Medium"),
+		({"status": "Quotation", "cp_open_about_details": "Yes"}, "Medium"),
+		({"status": "Quotation", "cp_at_final_stage": "Yes", "cp_last_request": "Yes"}, "High"),
+		({"status": "Quotation", "cp_at_final_stage": "Yes", "cp_last_request": "Unclear"}, "Medium"),
 	],
 )
 def test_lead_tiers(fields, tier):
@@ -118,13 +118,13 @@ def test_lead_of_a_key_customer_inherits_its_standing():
 	frappe.db.set_value(
 		"Customer", customer, {"cp_key_account": 1, "cp_lifecycle": "Repeat", "cp_priority_tier": "First"}
 	)
-	lead = make_lead(customer=customer, cp_request_important=1)
+	lead = make_lead(customer=customer, cp_important_to_them="Yes")
 	assert lead.cp_priority_tier == "First"
 
 
 def test_lead_tier_change_is_logged():
-	lead = make_lead(cp_gave_details=0)
-	lead.cp_final_stage, lead.cp_last_request, lead.status = 1, "Yes", "Quotation"
+	lead = make_lead(cp_open_about_details="No")
+	lead.cp_at_final_stage, lead.cp_last_request, lead.status = "Yes", "Yes", "Quotation"
 	lead.save()
 	assert frappe.db.exists(
 		"Customer Tier Log",
@@ -135,7 +135,7 @@ def test_lead_tier_change_is_logged():
 def test_opportunity_final_sales_stage_from_settings():
 	if not frappe.db.exists("Sales Stage", "Negotiation/Review"):
 		frappe.get_doc({"doctype": "Sales Stage", "stage_name": "Negotiation/Review"}).insert()
-	lead = make_lead(cp_gave_details=1)
+	lead = make_lead(cp_open_about_details="Yes")
 	opp = frappe.get_doc(
 		{
 			"doctype": "Opportunity",

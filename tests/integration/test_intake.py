@@ -55,12 +55,17 @@ def test_an_unknown_caller_becomes_a_tiered_lead():
 	number = "+98915" + frappe.generate_hash(length=7).translate(str.maketrans("abcdef", "123456"))[:7]
 	call = incoming_call(number)
 	lead = frappe.db.get_value(
-		"Lead", {"mobile_no": number}, ["name", "cp_priority_tier", "cp_tier_reason"], as_dict=True
+		"Lead",
+		{"mobile_no": number},
+		["name", "cp_priority_tier", "cp_tier_reason", "cp_to_qualify"],
+		as_dict=True,
 	)
-	assert lead and lead.cp_priority_tier == "Low" and "New or unknown contact" in lead.cp_tier_reason
+	# Nobody has asked the caller anything yet: to qualify at the Settings' tier, not Low.
+	assert lead and lead.cp_priority_tier == "Medium" and lead.cp_to_qualify == 1
+	assert "not yet qualified" in lead.cp_tier_reason and "evasive" not in lead.cp_tier_reason
 	assert {(link.link_doctype, link.link_name) for link in call.links} == {("Lead", lead.name)}
 	standing = calls.caller_standing(call.name)
-	assert (standing["party_type"], standing["party"], standing["tier"]) == ("Lead", lead.name, "Low")
+	assert (standing["party_type"], standing["party"], standing["tier"]) == ("Lead", lead.name, "Medium")
 
 
 def test_an_email_from_an_unknown_sender_becomes_a_tiered_lead():
@@ -82,9 +87,11 @@ def test_an_email_from_an_unknown_sender_becomes_a_tiered_lead():
 	communication = InboundMail(raw, account).process()
 	assert communication.reference_doctype == "Lead"
 	lead = frappe.get_doc("Lead", communication.reference_name)
-	assert lead.email_id == sender and lead.cp_priority_tier == "Low"
+	assert lead.email_id == sender and lead.cp_priority_tier == "Medium" and lead.cp_to_qualify == 1
+	assert lead.cp_request_type == "Catalogue", "the subject is read: catalogue comes before price list"
+	assert 'Read as Catalogue from the email: "catalogue"' in lead.cp_tier_reason
 	standing = calls.reference_standing("Lead", lead.name)
-	assert standing["tier"] == "Low" and standing["why"]
+	assert standing["tier"] == "Medium" and standing["why"]
 
 
 def test_intake_look_ups_refuse_what_a_reader_may_not_see():

@@ -36,7 +36,7 @@ def loaded_as(doctype: str, name: str, lang: str) -> str:
 def test_a_reason_is_stored_in_english_with_its_data_and_read_in_each_language():
 	frappe.db.set_single_value("System Settings", "language", "fa")  # the site's language no longer matters
 	frappe.local.system_settings = None
-	lead = make_lead(status="Quotation", cp_final_stage=1, cp_last_request="Yes")
+	lead = make_lead(status="Quotation", cp_at_final_stage="Yes", cp_last_request="Yes")
 	stored = frappe.db.get_value("Lead", lead.name, ["cp_tier_reason", "cp_tier_reason_data"], as_dict=True)
 	assert stored.cp_tier_reason == "Final stage of negotiation and this is their last request before buying"
 	assert reasons.decode(stored.cp_tier_reason_data)[0].template == stored.cp_tier_reason
@@ -45,7 +45,7 @@ def test_a_reason_is_stored_in_english_with_its_data_and_read_in_each_language()
 
 
 def test_a_reason_stored_as_text_before_is_read_in_the_readers_language():
-	lead = make_lead(status="Quotation", cp_final_stage=1, cp_last_request="Yes")
+	lead = make_lead(status="Quotation", cp_at_final_stage="Yes", cp_last_request="Yes")
 	english = "Final stage of negotiation and this is their last request before buying"
 	persian_text = reasons.render(reasons.parse(english), "fa")
 	assert persian(persian_text)
@@ -70,8 +70,8 @@ def test_a_numbered_reason_keeps_its_numbers_in_every_language():
 
 
 def test_reports_and_the_log_read_in_the_readers_language():
-	lead = make_lead(cp_gave_details=0)
-	lead.status, lead.cp_final_stage, lead.cp_last_request = "Quotation", 1, "Yes"
+	lead = make_lead(cp_open_about_details="No")
+	lead.status, lead.cp_at_final_stage, lead.cp_last_request = "Quotation", "Yes", "Yes"
 	lead.save()
 	frappe.local.lang = "fa"
 	try:

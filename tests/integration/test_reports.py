@@ -92,8 +92,8 @@ def make_lead(**fields):
 
 
 def test_priority_queue_orders_by_tier():
-	low = make_lead(cp_gave_details=0)
-	high = make_lead(status="Quotation", cp_final_stage=1, cp_last_request="Yes")
+	low = make_lead(cp_open_about_details="No")
+	high = make_lead(status="Quotation", cp_at_final_stage="Yes", cp_last_request="Yes")
 	_c, rows = priority_queue.execute({"document_type": "Lead"})
 	positions = {r["name"]: r["position"] for r in rows}
 	assert positions[high.name] < positions[low.name]
@@ -115,8 +115,8 @@ def test_key_account_review_puts_overdue_first():
 
 
 def test_tier_changes_shows_moves_up():
-	lead = make_lead(cp_gave_details=0)
-	lead.status, lead.cp_final_stage, lead.cp_last_request = "Quotation", 1, "Yes"
+	lead = make_lead(cp_open_about_details="No")
+	lead.status, lead.cp_at_final_stage, lead.cp_last_request = "Quotation", "Yes", "Yes"
 	lead.save()
 	_c, rows, _m, chart = tier_changes.execute({"party_type": "Lead", "party": lead.name, "field": "Tier"})
 	assert rows and rows[0]["direction"] == "Up"

@@ -74,7 +74,12 @@ def test_a_key_account_that_has_not_bought_yet_comes_first():
 	mark_key(thin)
 	assert customer_row(thin, "cp_priority_tier").cp_priority_tier == "First"
 	lead = frappe.get_doc(
-		{"doctype": "Lead", "first_name": unique("Key Prospect Lead"), "customer": thin, "cp_gave_details": 0}
+		{
+			"doctype": "Lead",
+			"first_name": unique("Key Prospect Lead"),
+			"customer": thin,
+			"cp_open_about_details": "No",
+		}
 	).insert(ignore_permissions=True)
 	assert lead.cp_priority_tier == "First", "a lead of a key account takes its customer's tier"
 
@@ -196,7 +201,7 @@ def test_an_answered_request_is_not_escalated():
 			"doctype": "Lead",
 			"first_name": unique("Answered Lead"),
 			"status": "Quotation",
-			"cp_final_stage": 1,
+			"cp_at_final_stage": "Yes",
 			"cp_last_request": "Yes",
 		}
 	).insert(ignore_permissions=True)
@@ -213,11 +218,16 @@ def test_an_answered_request_is_not_escalated():
 def test_a_lead_promoted_to_high_goes_to_its_owner_and_a_low_lead_to_nobody():
 	owner = make_user("cp-lead-owner@example.com", ["Sales User"])
 	lead = frappe.get_doc(
-		{"doctype": "Lead", "first_name": unique("Routed Lead"), "lead_owner": owner, "cp_gave_details": 0}
+		{
+			"doctype": "Lead",
+			"first_name": unique("Routed Lead"),
+			"lead_owner": owner,
+			"cp_open_about_details": "No",
+		}
 	).insert(ignore_permissions=True)
 	assert lead.cp_priority_tier == "Low" and todos("Lead", lead.name) == []
 	first_respond_by = get_datetime(lead.cp_respond_by)
-	lead.status, lead.cp_final_stage, lead.cp_last_request = "Quotation", 1, "Yes"
+	lead.status, lead.cp_at_final_stage, lead.cp_last_request = "Quotation", "Yes", "Yes"
 	lead.save()
 	assert lead.cp_priority_tier == "High"
 	assert todos("Lead", lead.name) == [owner]
@@ -247,7 +257,7 @@ def test_a_low_lead_goes_through_an_assignment_rule_when_settings_ask():
 		settings(route_low="Assignment Rule")
 		leads = [
 			frappe.get_doc(
-				{"doctype": "Lead", "first_name": unique("Low Lead"), "cp_gave_details": 0}
+				{"doctype": "Lead", "first_name": unique("Low Lead"), "cp_open_about_details": "No"}
 			).insert(ignore_permissions=True)
 			for _ in range(2)
 		]

@@ -1,9 +1,13 @@
 import itertools
+from dataclasses import replace
 
 import pytest
 
 from customer_priority.engine.settings import TIERS, Settings
 from customer_priority.engine.tiers import (
+	ASK_DETAILS,
+	ASK_LAST_REQUEST,
+	ASK_POTENTIAL,
 	LastRequest,
 	Relationship,
 	RequestFacts,
@@ -68,16 +72,20 @@ def test_seed_cases(case, facts, tier):
 	assert decision.reasons, "every decision carries its reasons"
 
 
+ANSWERS = (None, False, True)
+"""A fact a person records: not asked, no, yes."""
+
+
 def all_facts():
 	for rel, key, stage, last, important, churn, potential, details in itertools.product(
 		Relationship,
 		(False, True),
 		Stage,
 		LastRequest,
+		ANSWERS,
 		(False, True),
-		(False, True),
-		(False, True),
-		(False, True),
+		ANSWERS,
+		ANSWERS,
 	):
 		yield RequestFacts(rel, key, stage, last, important, churn, potential, details)
 
@@ -91,8 +99,8 @@ def test_every_combination_has_one_defined_answer():
 		assert decision.reasons and all(str(r) for r in decision.reasons)
 		seen_rules.add(decision.rule)
 		count += 1
-	assert count == 4 * 2 * 3 * 4 * 2 * 2 * 2 * 2
-	assert seen_rules == set(range(1, 12)), "every rule of the table is reachable"
+	assert count == 4 * 2 * 3 * 4 * 3 * 2 * 3 * 3
+	assert seen_rules == set(range(1, 13)), "every rule of the table is reachable"
 
 
 def test_a_key_account_is_key_in_every_rule():
@@ -149,3 +157,55 @@ def test_sales_stage_mapping():
 def test_higher_tier():
 	assert higher_tier("Low", "High") == "High"
 	assert higher_tier("First", "Medium") == "First"
+
+
+RECORDED_FACT_WORDS = {
+	"gave_details": ("evasive", "open about volume"),
+	"important": ("important or urgent request", "important request"),
+	"key_potential": ("with the potential to become key", "without key-account potential"),
+}
+
+
+def test_a_reason_never_cites_a_fact_nobody_recorded():
+	for facts in all_facts():
+		decision = decide_request_tier(facts, S)
+		text = " ".join(str(r) for r in decision.reasons)
+		for field, words in RECORDED_FACT_WORDS.items():
+			if getattr(facts, field) is None and not (field == "important" and facts.request_type):
+				assert not any(word in text for word in words), (facts, text)
+
+
+def test_an_unknown_fact_that_would_change_the_tier_makes_the_request_to_qualify():
+	for facts in all_facts():
+		decision = decide_request_tier(facts, S)
+		for field in ("important", "key_potential", "gave_details"):
+			if getattr(facts, field) is not None:
+				continue
+			answers = {decide_request_tier(replace(facts, **{field: a}), S).tier for a in (True, False)}
+			if answers != {decision.tier}:
+				assert decision.to_qualify, (facts, field)
+
+
+def test_a_first_contact_nobody_asked_is_to_qualify_at_the_settings_tier_not_low():
+	facts = RequestFacts(Relationship.NEW, important=None, key_potential=None, gave_details=None)
+	decision = decide_request_tier(facts, S)
+	assert (decision.tier, decision.rule) == ("Medium", 12)
+	assert decision.ask == (ASK_DETAILS, ASK_POTENTIAL)
+	assert decide_request_tier(facts, Settings(unqualified_tier="High")).tier == "High"
+	recorded = decide_request_tier(replace(facts, gave_details=False), S)
+	assert recorded.tier == "Low" and "evasive" in str(recorded.reasons[0]), "a recorded evasion is still Low"
+
+
+def test_the_final_stage_asks_the_last_request_question_when_nobody_asked():
+	facts = RequestFacts(Relationship.PROSPECT, stage=Stage.FINAL, last_request=LastRequest.NOT_ASKED)
+	decision = decide_request_tier(facts, S)
+	assert decision.tier == "Medium" and decision.ask == (ASK_LAST_REQUEST,)
+	assert "was" not in str(decision.reasons[0]), "no answer is cited"
+	answered = decide_request_tier(replace(facts, last_request=LastRequest.YES), S)
+	assert (answered.tier, answered.to_qualify) == ("High", False)
+
+
+def test_an_important_request_type_needs_no_question():
+	facts = RequestFacts(Relationship.CURRENT, important=None, request_type="Urgent Problem")
+	decision = decide_request_tier(facts, S)
+	assert decision.tier == S.urgent_current_tier and not decision.to_qualify

@@ -54,6 +54,12 @@ Object.assign(customer_priority, {
 		if (frm.doc.cp_tier_override) {
 			parts.push(`<span class="indicator-pill yellow">${__("Set by hand")}</span>`);
 		}
+		if (frm.doc.cp_to_qualify) {
+			parts.push(`<span class="indicator-pill orange cp-to-qualify">${__("To Qualify")}</span>`);
+			extra =
+				`<div class="small cp-ask">${frappe.utils.escape_html(frm.doc.cp_ask_next || "")}</div>` +
+				extra;
+		}
 		// Replace our own message only: the form may show other messages of ERPNext's.
 		$(frm.layout.message).find(".cp-priority").closest(".form-message").remove();
 		frm.dashboard.set_headline_alert(

@@ -14,6 +14,7 @@ frappe.query_reports["Priority Queue"] = {
 		},
 		{ fieldname: "mine", label: __("Only Mine"), fieldtype: "Check" },
 		{ fieldname: "overdue_only", label: __("Overdue Only"), fieldtype: "Check" },
+		{ fieldname: "to_qualify_only", label: __("To Qualify Only"), fieldtype: "Check" },
 	],
 	formatter(value, row, column, data, default_formatter) {
 		value = customer_priority.format_tier_cell(value, row, column, data, default_formatter);

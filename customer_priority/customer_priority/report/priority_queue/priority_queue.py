@@ -9,21 +9,26 @@ from customer_priority.engine.settings import TIERS
 from customer_priority.utils import reasons
 from customer_priority.utils.inputs import report_filters
 
+QUALIFY = "cp_to_qualify to_qualify, cp_ask_next ask, cp_ask_next_data ask_data"
+"""A lead or opportunity to qualify, and the questions to ask next."""
 SOURCES = {
 	"Lead": {
 		"title": "coalesce(nullif(company_name, ''), lead_name)",
 		"owner": "lead_owner",
 		"open": "status not in ('Converted', 'Do Not Contact', 'Lost Quotation')",
+		"qualify": QUALIFY,
 	},
 	"Opportunity": {
 		"title": "coalesce(nullif(customer_name, ''), party_name)",
 		"owner": "opportunity_owner",
 		"open": "status in ('Open', 'Replied', 'Quotation')",
+		"qualify": QUALIFY,
 	},
 	"Issue": {
 		"title": "subject",
 		"owner": "owner",
 		"open": "status in ('Open', 'Replied', 'On Hold')",
+		"qualify": "0 to_qualify, null ask, null ask_data",  # an issue takes its party's tier: nothing to ask
 	},
 }
 
@@ -33,6 +38,7 @@ FILTERS = {
 	"tier": ("Select", "Priority Tier", TIERS),
 	"mine": ("Check", "Only Mine", None),
 	"overdue_only": ("Check", "Overdue Only", None),
+	"to_qualify_only": ("Check", "To Qualify Only", None),
 }
 
 
@@ -56,10 +62,14 @@ def execute(filters=None):
 			params["assigned"] = f'%"{frappe.session.user}"%'
 		if cint(filters.overdue_only):
 			conditions.append("cp_overdue = 1")
+		if cint(filters.to_qualify_only):
+			if doctype == "Issue":
+				continue
+			conditions.append("cp_to_qualify = 1")
 		for row in frappe.db.sql(
 			f"""select name, {spec['title']} title, cp_priority_tier tier, cp_tier_reason reason,
 				cp_tier_reason_data reason_data, {spec['owner']} owner, _assign, creation,
-				cp_respond_by respond_by, cp_overdue overdue
+				cp_respond_by respond_by, cp_overdue overdue, {spec["qualify"]}
 			from `tab{doctype}` where {" and ".join(conditions)}""",
 			params,
 			as_dict=True,
@@ -70,6 +80,7 @@ def execute(filters=None):
 				age_days=(today - row.creation.date()).days,
 				assigned_to=", ".join(frappe.parse_json(assigned) or []) if assigned else "",
 				reason=reasons.for_reader(row.pop("reason_data"), row.reason),
+				ask=reasons.for_reader(row.pop("ask_data"), row.ask) if row.to_qualify else "",
 			)
 			rows.append(row)
 	order = {tier: index for index, tier in enumerate(TIERS)}
@@ -107,6 +118,8 @@ def columns():
 			"width": 170,
 		},
 		{"fieldname": "title", "label": _("Who / What"), "fieldtype": "Data", "width": 200},
+		{"fieldname": "to_qualify", "label": _("To Qualify"), "fieldtype": "Check", "width": 90},
+		{"fieldname": "ask", "label": _("Ask Next"), "fieldtype": "Data", "width": 300},
 		{"fieldname": "reason", "label": _("Why This Tier"), "fieldtype": "Data", "width": 320},
 		{"fieldname": "owner", "label": _("Owner"), "fieldtype": "Link", "options": "User", "width": 150},
 		{"fieldname": "age_days", "label": _("Age (Days)"), "fieldtype": "Int", "width": 90},
