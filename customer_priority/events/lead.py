@@ -10,6 +10,10 @@ def validate(doc, method=None):
 	protect_computed_fields(doc)
 	# Who is writing: a Contact's customer, a customer of the same mail domain, an open lead of it.
 	matched = reading.match_into(doc, doc.get("email_id"), doc.get("mobile_no") or doc.get("phone"))
+	# What the lead's notes say (a web form's message, a call taken down) is read like an email.
+	notes = "\n".join(row.get("note") or "" for row in doc.get("notes") or [])
+	if notes.strip():
+		reading.read_into(doc, "", notes, "notes", message="notes")
 	customer = doc.get("customer") or matched.customer
 	known = facts.customer_facts(customer) if customer else {}
 	known_prospect = doc.get("status") in facts.PROSPECT_LEAD_STATUSES or matched.lead

@@ -29,56 +29,68 @@ def store(doc, data: dict) -> None:
 
 
 def read_into(doc, subject: str | None, body: str | None, source: str, message: str | None = None) -> bool:
-	"""Read a request's words into the facts nobody recorded; True when a fact changed. The same ``message`` read
-	again (ERPNext saves a pulled email's body after inserting it) replaces what it gave before."""
+	"""Read a request's words into the facts nobody recorded; True when a fact changed. Each message's reading is
+	kept apart: the same ``message`` read again (ERPNext saves a pulled email's body after inserting it; a lead's
+	notes on every save) replaces what it gave before, and leaves what other messages gave."""
 	reading = read_request(subject, body, get_engine_settings().phrases())
 	data = intake_data(doc)
-	read = data.get("read") or {}
-	changed = False
-	if message and read.get("message") == message:
-		changed = take_back(doc, read)
-		read = {}
-	read["message"] = message
+	reads = data.get("reads") or {}
+	key = message or source
+	changed = take_back(doc, reads.pop(key), reads.values()) if key in reads else False
+	given_important = any(r.get("important") for r in reads.values())
+	read: dict = {}
 	if reading.request_type and doc.meta.has_field("cp_request_type"):
-		if not doc.get("cp_request_type") or doc.get("cp_request_type") == read.get("request_type"):
-			changed |= doc.get("cp_request_type") != reading.request_type
-			doc.cp_request_type = reading.request_type
+		if not doc.get("cp_request_type"):  # a type a person or an earlier message gave stays
+			doc.cp_request_type, changed = reading.request_type, True
+		if doc.get("cp_request_type") == reading.request_type:
 			read.update(
 				request_type=reading.request_type, type_phrase=reading.type_phrase, type_source=source
 			)
 	if reading.urgent and doc.meta.has_field("cp_important_to_them"):
-		if recorded(doc.get("cp_important_to_them")) is None:
-			doc.cp_important_to_them = "Yes"
+		set_now = recorded(doc.get("cp_important_to_them")) is None
+		if set_now:
+			doc.cp_important_to_them, changed = "Yes", True
+		if set_now or (doc.get("cp_important_to_them") == "Yes" and given_important):
 			read.update(important="Yes", urgent_phrase=reading.urgent_phrase, urgent_source=source)
-			changed = True
-	data["read"] = read
+	if read:
+		reads[key] = read
+	data["reads"] = reads
 	store(doc, data)
 	return changed
 
 
-def take_back(doc, read: dict) -> bool:
-	"""Undo what an earlier reading set, where a person has not changed it since."""
+def take_back(doc, read: dict, others) -> bool:
+	"""Undo what an earlier reading set, where a person has not changed it since and no other message gave it."""
+	others = list(others)
 	changed = False
-	if read.get("request_type") and doc.get("cp_request_type") == read["request_type"]:
+	value = read.get("request_type")
+	if value and doc.get("cp_request_type") == value and all(o.get("request_type") != value for o in others):
 		doc.cp_request_type, changed = "", True
-	if read.get("important") and doc.get("cp_important_to_them") == read["important"]:
+	if (
+		read.get("important")
+		and doc.get("cp_important_to_them") == "Yes"
+		and not any(o.get("important") for o in others)
+	):
 		doc.cp_important_to_them, changed = "Not Asked", True
 	return changed
 
 
 def still_read(doc) -> list[Reason]:
-	"""The reasons of what was read that still stands (a person may have changed the value since)."""
-	read = intake_data(doc).get("read") or {}
-	out = []
-	if read.get("request_type") and doc.get("cp_request_type") == read["request_type"]:
-		out += reading_reasons(
-			Reading(read["request_type"], read.get("type_phrase"), False, None),
-			read.get("type_source", ""),
-		)
-	if read.get("important") and doc.get("cp_important_to_them") == read["important"]:
-		out += reading_reasons(
-			Reading(None, None, True, read.get("urgent_phrase")), read.get("urgent_source", "")
-		)
+	"""The reasons of what was read that still stands (a person may have changed the value since): the first
+	message that gave each fact."""
+	out, typed, urgent = [], False, False
+	for read in (intake_data(doc).get("reads") or {}).values():
+		if not typed and read.get("request_type") and doc.get("cp_request_type") == read["request_type"]:
+			typed = True
+			out += reading_reasons(
+				Reading(read["request_type"], read.get("type_phrase"), False, None),
+				read.get("type_source", ""),
+			)
+		if not urgent and read.get("important") and doc.get("cp_important_to_them") == read["important"]:
+			urgent = True
+			out += reading_reasons(
+				Reading(None, None, True, read.get("urgent_phrase")), read.get("urgent_source", "")
+			)
 	return out
 
 

@@ -171,3 +171,18 @@ def test_the_websites_contact_form_is_read_too():
 	opportunity = frappe.get_last_doc("Opportunity", filters={"contact_email": sender})
 	assert opportunity.cp_request_type == "Quotation"
 	assert 'Read as Quotation from the web form: "quotation"' in opportunity.cp_tier_reason
+
+
+def test_a_leads_notes_are_read_like_an_email():
+	lead = frappe.get_doc(
+		{
+			"doctype": "Lead",
+			"first_name": unique("Caller"),
+			"notes": [{"note": "<p>Called: their line is down, needs a technician today</p>"}],
+		}
+	).insert(ignore_permissions=True)
+	assert lead.cp_request_type == "Urgent Problem" and lead.cp_important_to_them == "Yes"
+	assert 'Read as Urgent Problem from the notes: "line is down"' in lead.cp_tier_reason
+	lead.notes[0].note = "Called: wants a catalogue"
+	lead.save()  # the notes read again replace what they gave before
+	assert lead.cp_request_type == "Catalogue" and lead.cp_important_to_them == "Not Asked"
