@@ -11,7 +11,7 @@ from customer_priority.customer_priority.report.priority_queue import priority_q
 from customer_priority.customer_priority.report.tier_changes import tier_changes
 from customer_priority.engine.ranking import rank
 from customer_priority.engine.settings import Settings
-from tests.integration.helpers import make_customer, make_order, unique
+from tests.integration.helpers import make_customer, make_order, make_user, make_user_seeing_only, unique
 
 
 @pytest.fixture
@@ -149,3 +149,41 @@ def test_workspace_cards_count_from_the_app_fields():
 		doc = frappe.get_doc("Number Card", card)
 		assert get_result(doc, doc.filters_json) >= at_least, card
 	assert frappe.db.exists("Workspace", "Customer Priority")
+
+
+def open_issue(customer: str):
+	return frappe.get_doc(
+		{"doctype": "Issue", "subject": unique("Line stopped"), "customer": customer}
+	).insert(ignore_permissions=True)
+
+
+def test_the_priority_queue_shows_only_what_a_user_restricted_to_a_customer_may_open():
+	mine, other = make_customer(), make_customer()
+	seen, hidden = open_issue(mine), open_issue(other)
+	user = make_user_seeing_only("cp-queue-restricted@example.com", mine, ("Sales User", "Support Team"))
+	frappe.set_user(user)
+	_columns, rows = priority_queue.execute({"document_type": "Issue"})
+	names = {row.name for row in rows}
+	assert (
+		seen.name in names and hidden.name not in names
+	), "another customer's issue, subject and reason stay hidden"
+
+
+def test_the_priority_queue_shows_only_the_territory_a_user_is_restricted_to():
+	territory = frappe.get_doc(
+		{"doctype": "Territory", "territory_name": unique("CP North"), "parent_territory": "All Territories"}
+	).insert(ignore_permissions=True)
+	inside = frappe.get_doc(
+		{"doctype": "Lead", "first_name": unique("North Lead"), "territory": territory.name}
+	).insert(ignore_permissions=True)
+	outside = frappe.get_doc(
+		{"doctype": "Lead", "first_name": unique("Elsewhere"), "territory": "All Territories"}
+	).insert(ignore_permissions=True)
+	user = make_user("cp-queue-territory@example.com", ["Sales User"])
+	frappe.get_doc(
+		{"doctype": "User Permission", "user": user, "allow": "Territory", "for_value": territory.name}
+	).insert(ignore_permissions=True)
+	frappe.set_user(user)
+	_columns, rows = priority_queue.execute({"document_type": "Lead"})
+	names = {row.name for row in rows}
+	assert inside.name in names and outside.name not in names

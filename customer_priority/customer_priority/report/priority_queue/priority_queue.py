@@ -8,6 +8,7 @@ from frappe.utils import cint, getdate
 from customer_priority.engine.settings import TIERS
 from customer_priority.utils import reasons
 from customer_priority.utils.inputs import report_filters
+from customer_priority.utils.permissions import readable
 
 QUALIFY = "cp_to_qualify to_qualify, cp_ask_next ask, cp_ask_next_data ask_data"
 """A lead or opportunity to qualify, and the questions to ask next."""
@@ -52,6 +53,10 @@ def execute(filters=None):
 		if not frappe.has_permission(doctype, "read"):
 			continue
 		conditions, params = [spec["open"]], {}
+		# Only the rows the reader may open: User Permissions (a customer, a territory) and permission query
+		# conditions, as the list view applies them.
+		if visible := readable(doctype, "name"):
+			conditions.append(visible)
 		if filters.tier:
 			conditions.append("cp_priority_tier = %(tier)s")
 			params["tier"] = filters.tier
