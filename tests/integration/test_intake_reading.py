@@ -8,6 +8,7 @@ import frappe
 from frappe.email.receive import InboundMail
 
 from customer_priority.api import party
+from customer_priority.requests.senders import SenderMatch, match_sender
 from tests.integration.helpers import make_customer, unique
 
 INBOX = "cp-reading-inbox@example.com"
@@ -139,6 +140,11 @@ def test_an_empty_a_huge_and_a_domainless_email_still_make_a_tiered_lead():
 	assert empty.cp_priority_tier == "Medium" and empty.cp_to_qualify
 	huge = receive("Lead", f"big@{domain()}", "Catalogue please", "x " * 1_000_000)
 	assert huge.cp_request_type == "Catalogue" and huge.cp_priority_tier
+	assert match_sender("postmaster") == match_sender(None) == SenderMatch(), "no domain: nobody is guessed"
+	domainless = frappe.get_doc({"doctype": "Lead", "first_name": unique("No Address")}).insert(
+		ignore_permissions=True
+	)
+	assert domainless.cp_priority_tier == "Medium" and not domainless.cp_matched_customer
 	assert not frappe.db.exists("Error Log", {"method": ("like", "%could not read%")})
 
 
