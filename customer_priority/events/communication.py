@@ -18,6 +18,8 @@ def on_update(doc, method=None):
 		return
 	if not (doc.get("content") or "").strip() and not (doc.get("subject") or "").strip():
 		return
+	if not (doc.has_value_changed("content") or doc.has_value_changed("subject")):
+		return  # saved again for another reason (seen, linked): its words were read already
 	if doc.get("reference_doctype") not in READ_DOCTYPES or not doc.get("reference_name"):
 		return
 	frappe.db.savepoint(SAVEPOINT)

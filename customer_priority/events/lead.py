@@ -11,14 +11,19 @@ def validate(doc, method=None):
 	# Who is writing: a Contact's customer, a customer of the same mail domain, an open lead of it.
 	matched = reading.match_into(doc, doc.get("email_id"), doc.get("mobile_no") or doc.get("phone"))
 	# What the lead's notes say (a web form's message, a call taken down) is read like an email.
-	notes = "\n".join(row.get("note") or "" for row in doc.get("notes") or [])
-	if notes.strip():
+	notes = notes_text(doc)
+	before = doc.get_doc_before_save()
+	if notes.strip() and (before is None or notes != notes_text(before)):
 		reading.read_into(doc, "", notes, "notes", message="notes")
 	customer = doc.get("customer") or matched.customer
 	known = facts.customer_facts(customer) if customer else {}
 	known_prospect = doc.get("status") in facts.PROSPECT_LEAD_STATUSES or matched.lead
 	new_or_prospect = Relationship.PROSPECT if known_prospect else Relationship.NEW
 	facts.retier_request(doc, facts.lead_stage(doc), new_or_prospect, known)
+
+
+def notes_text(doc) -> str:
+	return "\n".join(row.get("note") or "" for row in doc.get("notes") or [])
 
 
 def before_save(doc, method=None):

@@ -25,56 +25,40 @@ class SenderMatch(NamedTuple):
 	reasons: tuple[Reason, ...] = ()
 
 
+def contact_rows(child_doctype: str, column: str, condition):
+	"""(customer, value) of every Contact row of ``child_doctype`` (Contact Email, Contact Phone) matching
+	``condition(child)``, for the Customers the contact is linked to."""
+	child = frappe.qb.DocType(child_doctype)
+	link = frappe.qb.DocType("Dynamic Link")
+	return (
+		frappe.qb.from_(child)
+		.join(link)
+		.on(
+			(link.parent == child.parent) & (link.parenttype == "Contact") & (link.link_doctype == "Customer")
+		)
+		.select(link.link_name, child[column])
+		.where(condition(child))
+		.run()
+	)
+
+
 def contact_customers(email: str | None, phone: str | None) -> list[str]:
 	"""Customers linked to a Contact with this address or number (ERPNext links a known sender's Contact)."""
-	link = frappe.qb.DocType("Dynamic Link")
 	found: list[str] = []
 	if email:
-		mail = frappe.qb.DocType("Contact Email")
-		found += (
-			frappe.qb.from_(mail)
-			.join(link)
-			.on(
-				(link.parent == mail.parent)
-				& (link.parenttype == "Contact")
-				& (link.link_doctype == "Customer")
-			)
-			.select(link.link_name)
-			.where(mail.email_id == email)
-			.distinct()
-			.run(pluck=True)
-		)
+		found += [
+			c for c, _a in contact_rows("Contact Email", "email_id", lambda mail: mail.email_id == email)
+		]
 	digits = phone_digits(phone)
 	if digits and not found:
-		number = frappe.qb.DocType("Contact Phone")
-		rows = (
-			frappe.qb.from_(number)
-			.join(link)
-			.on(
-				(link.parent == number.parent)
-				& (link.parenttype == "Contact")
-				& (link.link_doctype == "Customer")
-			)
-			.select(link.link_name, number.phone)
-			.where(number.phone.like(f"%{digits[-4:]}"))
-			.run()
-		)
+		rows = contact_rows("Contact Phone", "phone", lambda number: number.phone.like(f"%{digits[-4:]}"))
 		found += [customer for customer, phone_no in rows if phone_digits(phone_no) == digits]
 	return sorted(set(found))
 
 
 def domain_customers(domain: str) -> list[str]:
 	"""Customers whose contacts write from this domain, or whose website is on it."""
-	link = frappe.qb.DocType("Dynamic Link")
-	mail = frappe.qb.DocType("Contact Email")
-	by_contact = (
-		frappe.qb.from_(mail)
-		.join(link)
-		.on((link.parent == mail.parent) & (link.parenttype == "Contact") & (link.link_doctype == "Customer"))
-		.select(link.link_name, mail.email_id)
-		.where(mail.email_id.like(f"%@{domain}"))
-		.run()
-	)
+	by_contact = contact_rows("Contact Email", "email_id", lambda mail: mail.email_id.like(f"%@{domain}"))
 	found = {customer for customer, address in by_contact if email_domain(address) == domain}
 	customer = frappe.qb.DocType("Customer")
 	by_site = (

@@ -100,6 +100,23 @@ def make_user(email: str, roles: list[str]) -> str:
 	return email
 
 
+def make_contact(customer: str, phone: str | None = None, email: str | None = None) -> str:
+	"""A Contact of a customer with a number and/or an address."""
+	return (
+		frappe.get_doc(
+			{
+				"doctype": "Contact",
+				"first_name": unique("Buyer"),
+				"phone_nos": [{"phone": phone, "is_primary_mobile_no": 1}] if phone else [],
+				"email_ids": [{"email_id": email, "is_primary": 1}] if email else [],
+				"links": [{"link_doctype": "Customer", "link_name": customer}],
+			}
+		)
+		.insert(ignore_permissions=True)
+		.name
+	)
+
+
 def make_user_seeing_only(email: str, customer: str, roles: tuple[str, ...] = ("Sales User",)) -> str:
 	"""A user restricted by a User Permission to one customer."""
 	user = make_user(email, list(roles))

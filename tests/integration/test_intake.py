@@ -7,22 +7,7 @@ import frappe
 from frappe.email.receive import InboundMail
 
 from customer_priority.api import calls
-from tests.integration.helpers import make_customer, make_user, unique
-
-
-def make_contact(customer: str, phone: str) -> str:
-	return (
-		frappe.get_doc(
-			{
-				"doctype": "Contact",
-				"first_name": unique("Caller"),
-				"phone_nos": [{"phone": phone, "is_primary_mobile_no": 1}],
-				"links": [{"link_doctype": "Customer", "link_name": customer}],
-			}
-		)
-		.insert(ignore_permissions=True)
-		.name
-	)
+from tests.integration.helpers import make_contact, make_customer, make_user, unique
 
 
 def incoming_call(number: str):

@@ -9,7 +9,7 @@ from frappe.email.receive import InboundMail
 
 from customer_priority.api import party
 from customer_priority.requests.senders import SenderMatch, match_sender
-from tests.integration.helpers import make_customer, unique
+from tests.integration.helpers import make_contact, make_customer, unique
 
 INBOX = "cp-reading-inbox@example.com"
 
@@ -59,26 +59,11 @@ def key_account_at(site_domain: str) -> str:
 	return customer
 
 
-def contact_of(customer: str, email: str) -> str:
-	return (
-		frappe.get_doc(
-			{
-				"doctype": "Contact",
-				"first_name": unique("Buyer"),
-				"email_ids": [{"email_id": email, "is_primary": 1}],
-				"links": [{"link_doctype": "Customer", "link_name": customer}],
-			}
-		)
-		.insert(ignore_permissions=True)
-		.name
-	)
-
-
 def test_a_contact_of_a_key_account_writing_that_their_line_is_down_comes_first():
 	customer = make_customer()
 	party.set_key_account(customer, 1, "strategic")
 	address = f"ops@{domain()}"
-	contact_of(customer, address)
+	make_contact(customer, email=address)
 	lead = receive("Lead", f"Ops <{address}>", "Line down", "Our line is down, urgent!\n\n-- \nOps team")
 	assert lead.cp_matched_customer == customer
 	assert lead.cp_priority_tier == "First", lead.cp_tier_reason
