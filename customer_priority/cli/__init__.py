@@ -2,6 +2,7 @@
 
     customer-priority demo                     rank the bundled sample data, tier the sample requests
     customer-priority rank ORDERS.csv          rank a Sales Order export from ERPNext
+    customer-priority predict ORDERS.csv       P(alive), expected orders and value per customer (BG/NBD, Gamma-Gamma)
     options: --format table|csv|json  --settings FILE.json  --as-of YYYY-MM-DD  --limit N
              --profits GROSS_PROFIT.csv  (rank): ERPNext's Gross Profit report by invoice, for profit and margin
 
@@ -30,6 +31,7 @@ from customer_priority.cli.profit_csv import ProfitRows, read_profit_rows
 from customer_priority.cli.sample_data import AS_OF as SAMPLE_AS_OF
 from customer_priority.cli.sample_data import SAMPLE_DIR
 from customer_priority.engine.bulk import Decided, Population, decide_population
+from customer_priority.engine.clv import TooLittleHistory, predict, summarise
 from customer_priority.engine.columnar import (
 	ProfitColumns,
 	population_from_orders,
@@ -480,6 +482,81 @@ def write_csv(columns: dict[str, list], out: io.TextIOBase) -> None:
 	writer.writerows(zip(*columns.values(), strict=True))
 
 
+PREDICT_COLUMNS = ("customer", "p_alive", "expected_orders", "expected_value")
+
+
+def predict_orders(orders_path: str, as_of: date | None, horizon_days: int, date_format: str | None = None):
+	"""Fit the purchase models on an export's orders up to ``as_of`` (the newest order's day by default) and
+	predict each buying customer over the horizon. Gives (as_of, names, prediction)."""
+	if horizon_days < 1:
+		raise CliError("--horizon-days must be 1 or more")
+	orders = read_orders(orders_path, date_format)
+	if not orders.orders:
+		raise CliError(f"{orders_path}: no submitted orders to learn from")
+	as_of = as_of or orders.newest
+	summary = summarise(orders.customer, orders.day, orders.amount, as_of.toordinal())
+	try:
+		prediction = predict(summary, horizon_days)
+	except TooLittleHistory as exc:
+		raise CliError(f"{orders_path}: cannot fit the purchase models as of {as_of}: {exc}") from None
+	return as_of, orders.names, prediction
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+	as_of, names, prediction = predict_orders(args.orders, args.as_of, args.horizon_days, args.date_format)
+	rows = prediction.summary.customer
+	# Most valuable first: what a salesperson reads first is who will bring the most.
+	order = np.lexsort((rows, -prediction.expected_value))
+	columns = {
+		"customer": [names[row] for row in rows[order].tolist()],
+		"p_alive": rounded(prediction.p_alive[order], 4),
+		"expected_orders": rounded(prediction.expected_orders[order], 3),
+		"expected_value": rounded(prediction.expected_value[order], 2),
+	}
+	bgnbd, spend = prediction.bgnbd, prediction.gamma_gamma
+	model = {
+		"time_unit": "day",
+		"as_of": as_of.isoformat(),
+		"horizon": prediction.horizon_days,
+		"customers": len(rows),
+		"repeat_buyers": int(np.count_nonzero(prediction.summary.frequency > 0)),
+		"bgnbd": {
+			"r": bgnbd.r,
+			"alpha": bgnbd.alpha,
+			"a": bgnbd.a,
+			"b": bgnbd.b,
+			"log_likelihood": bgnbd.log_likelihood,
+		},
+		"gamma_gamma": spend.as_dict(),
+	}
+	if args.format == "json":
+		json.dump({"model": model, "customers": _records(columns)}, sys.stdout, ensure_ascii=False, indent=1)
+		sys.stdout.write("\n")
+	elif args.format == "csv":
+		write_csv(columns, sys.stdout)
+	else:
+		print(
+			f"As of {as_of}: {model['customers']} customers, {model['repeat_buyers']} of them bought again; "
+			f"predictions for the next {prediction.horizon_days} days (orders on one day are one purchase)."
+		)
+		print(
+			f"BG/NBD r={bgnbd.r:.4g} alpha={bgnbd.alpha:.4g} days a={bgnbd.a:.4g} b={bgnbd.b:.4g} "
+			f"(log-likelihood {bgnbd.log_likelihood:,.1f}); Gamma-Gamma p={spend.p:.4g} q={spend.q:.4g} "
+			f"gamma={spend.gamma:.4g}"
+		)
+		print(
+			f"Expected over the horizon: {float(prediction.expected_orders.sum()):,.1f} orders, "
+			f"{float(prediction.expected_value.sum()):,.2f} in value."
+		)
+		print()
+		limited = _records(columns)
+		limited = limited[: args.limit] if args.limit else limited
+		print_table(limited, PREDICT_COLUMNS, {"customer": 28})
+		if len(limited) < len(rows):
+			print(f"... {len(rows) - len(limited)} more (use --limit 0 for all, or --format csv)")
+	return 0
+
+
 def _as_of(text: str) -> date:
 	try:
 		return date.fromisoformat(text)
@@ -513,6 +590,20 @@ def build_parser() -> argparse.ArgumentParser:
 	)
 	ranker.add_argument("--limit", type=int, default=50, help="rows to show in the table (0 = all)")
 	ranker.set_defaults(func=cmd_rank)
+	predictor = sub.add_parser(
+		"predict",
+		parents=[common],
+		help="fit BG/NBD and Gamma-Gamma on a Sales Order CSV: P(alive), expected orders and value",
+	)
+	predictor.add_argument("orders", help="CSV with Customer, Date, Net Total (Company Currency) and Status")
+	predictor.add_argument(
+		"--horizon-days", type=int, default=365, metavar="N", help="days ahead to predict (default 365)"
+	)
+	predictor.add_argument(
+		"--date-format", metavar="FMT", help="strptime format of the Date column if not ISO"
+	)
+	predictor.add_argument("--limit", type=int, default=50, help="rows to show in the table (0 = all)")
+	predictor.set_defaults(func=cmd_predict)
 	return parser
 
 
