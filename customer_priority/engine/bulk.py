@@ -21,6 +21,7 @@ import numpy as np
 from .history import Aggregate
 from .levels import decide_level, points_from_rfm
 from .pipeline import customer_request_facts
+from .predicted import prediction_flags
 from .ranking import Rfm, RfmCutoffs, quintile_cutoffs, segment_for
 from .settings import Settings
 from .tiers import (
@@ -56,11 +57,19 @@ class Population:
 	"""What the window's gross profit was made on (``Aggregate.window_invoiced``; zeros when not given)."""
 	at_risk: np.ndarray | None = None
 	"""Whether the watch gave reasons the customer may be lost (counts only for a key account)."""
+	p_alive: np.ndarray | None = None
+	"""The purchase models' probability each customer is still buying; NaN where nothing was predicted."""
+	expected_value: np.ndarray | None = None
+	"""The purchase models' expected value over the horizon; NaN where nothing was predicted."""
 
 	def __post_init__(self):
 		n = len(self.names)
 		if self.at_risk is None:
 			self.at_risk = np.zeros(n, dtype=bool)
+		if self.p_alive is None:
+			self.p_alive = np.full(n, np.nan)
+		if self.expected_value is None:
+			self.expected_value = np.full(n, np.nan)
 		if self.window_profit is None:
 			self.window_profit = np.zeros(n)
 		if self.lifetime_profit is None:
@@ -138,6 +147,8 @@ class Decided:
 	tier: np.ndarray
 	cutoffs: RfmCutoffs
 	at_risk: np.ndarray | None = None
+	predicted_leaving: np.ndarray | None = None
+	predicted_potential: np.ndarray | None = None
 
 
 def decide_population(pop: Population, as_of: date, settings: Settings) -> Decided:
@@ -155,7 +166,19 @@ def decide_population(pop: Population, as_of: date, settings: Settings) -> Decid
 	is_key, key_source = _key_accounts(pop, ranked, percentile, has_potential, potential_score, settings)
 	relationship = _relationship(pop, ranked, abc, lifecycle, settings)
 	at_risk = is_key & pop.at_risk
-	tier = _tiers(lifecycle, is_key, segment, abc, pop.window_value, potential_score, settings, at_risk)
+	leaving, potential = prediction_flags(is_key, abc, pop.p_alive, pop.expected_value, settings)
+	tier = _tiers(
+		lifecycle,
+		is_key,
+		segment,
+		abc,
+		pop.window_value,
+		potential_score,
+		settings,
+		at_risk,
+		leaving,
+		potential,
+	)
 	rfm_code = np.where(r > 0, code.astype(str), "")
 	return Decided(
 		rank=rank,
@@ -176,6 +199,8 @@ def decide_population(pop: Population, as_of: date, settings: Settings) -> Decid
 		tier=tier,
 		cutoffs=cutoffs,
 		at_risk=at_risk,
+		predicted_leaving=leaving,
+		predicted_potential=potential,
 	)
 
 
@@ -366,21 +391,36 @@ def _distinct(values) -> tuple[list, np.ndarray]:
 
 
 def _tiers(
-	lifecycle, is_key, segment, abc, window_value, potential_score, settings: Settings, at_risk=None
+	lifecycle,
+	is_key,
+	segment,
+	abc,
+	window_value,
+	potential_score,
+	settings: Settings,
+	at_risk=None,
+	predicted_leaving=None,
+	predicted_potential=None,
 ) -> np.ndarray:
 	"""The tier of an ordinary request from each customer: ``pipeline.customer_request_facts`` and the tier rules,
 	asked once per distinct set of what they read. The window's value counts only as bought or not, which is all
 	``has_key_potential`` reads of it."""
 	n = len(lifecycle)
 	at_risk = np.zeros(n, dtype=bool) if at_risk is None else np.asarray(at_risk, dtype=bool)
+	leaving = np.zeros(n, dtype=bool) if predicted_leaving is None else np.asarray(predicted_leaving, bool)
+	potential = (
+		np.zeros(n, dtype=bool) if predicted_potential is None else np.asarray(predicted_potential, bool)
+	)
 	lifecycles, life = _distinct(lifecycle)
 	segments, seg = _distinct(segment)
 	classes, cls = _distinct(abc)
-	columns = [life, is_key, seg, at_risk, cls, window_value > 0, potential_score]
+	columns = [life, is_key, seg, at_risk, cls, window_value > 0, potential_score, leaving, potential]
 	situations, inverse = np.unique(np.column_stack(columns).astype(float), axis=0, return_inverse=True)
 	decided: dict[RequestFacts, str] = {}
 	answers = np.empty(len(situations), dtype=object)
-	for row, (life_i, key, seg_i, risk, cls_i, bought, score) in enumerate(situations.tolist()):
+	for row, (life_i, key, seg_i, risk, cls_i, bought, score, leaves, could) in enumerate(
+		situations.tolist()
+	):
 		facts = customer_request_facts(
 			lifecycles[int(life_i)],
 			bool(key),
@@ -390,6 +430,8 @@ def _tiers(
 			float(bought),
 			float(score),
 			settings,
+			bool(leaves),
+			bool(could),
 		)
 		if facts not in decided:
 			decided[facts] = decide_request_tier(facts, settings).tier

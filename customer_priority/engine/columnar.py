@@ -179,6 +179,7 @@ def standings(
 				memo=memo,
 				marked_key=bool(pop.marked_key[row]),
 				risk=risks.get(agg.customer) if pop.at_risk[row] else None,
+				prediction=(float(pop.p_alive[row]), float(pop.expected_value[row])),
 			)
 		)
 	return out
@@ -197,7 +198,8 @@ def tier_reasons(
 	for each row which of them is its own).
 
 	The reference is asked once per distinct set of facts such a reason is made of: the request facts of the
-	customer (lifecycle, class, whether it bought in the window, potential score, segment, at risk), its RFM code,
+	customer (lifecycle, class, whether it bought in the window, potential score, segment, at risk, what the
+	predictions told the rules), its RFM code,
 	for a key account the reasons it is one (which may name its own value), for a thin margin its own profit and
 	revenue (the reason names them), and for a key account at risk its own risk reasons. A property test proves
 	every row's reason equal to the reference's.
@@ -218,6 +220,7 @@ def tier_reasons(
 			),
 			2,
 		),
+		(_flags(decided.predicted_leaving, rows) * 2 + _flags(decided.predicted_potential, rows), 4),
 	):
 		key = key * count + codes  # at most 6 lifecycles * 126 RFM codes * 3 classes * 2 * rows * 2
 	# Renumbered (to fewer than rows) before each set of a row's own reasons, so the key stays below rows squared.
@@ -232,6 +235,10 @@ def tier_reasons(
 	memo = DecisionMemo(settings)
 	asked = standings(pop, decided, rows[first].tolist(), as_of, settings, profiles, memo, risks)
 	return [st.why("tier") for st in asked], which.reshape(-1)
+
+
+def _flags(flags: np.ndarray | None, rows: np.ndarray) -> np.ndarray:
+	return np.zeros(len(rows), np.int64) if flags is None else flags[rows].astype(np.int64)
 
 
 def _codes(values: list) -> tuple[np.ndarray, int]:

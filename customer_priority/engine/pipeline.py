@@ -23,6 +23,7 @@ from .keyaccount import (
 	potential_score,
 )
 from .levels import LevelDecision, decide_level, points_from_rfm
+from .predicted import prediction_flags, prediction_reasons
 from .ranking import Ranked, RfmCutoffs, is_thin_margin, margin_reason, score_rfm
 from .roles import decide_lifecycle
 from .settings import Settings
@@ -61,6 +62,12 @@ class Standing:
 	tier: str = "Low"
 	at_risk: bool = False
 	"""A key account the watch found at risk of being lost (``engine.watch``): the tier rules read "may leave"."""
+	p_alive: float | None = None
+	"""The purchase models' probability the customer is still buying (``engine.clv``); None when not predicted."""
+	expected_value: float | None = None
+	predicted_leaving: bool = False
+	predicted_potential: bool = False
+	"""What the predictions told the tier rules (``engine.predicted``), when Settings switch them on."""
 	reasons: dict[str, list[Reason]] = field(default_factory=dict)
 	"""Reasons per decision: "tier", "level", "rank", "lifecycle", "key", "relationship", "risk"."""
 
@@ -77,11 +84,14 @@ def customer_request_facts(
 	window_value: float,
 	potential_score: float,
 	settings: Settings,
+	predicted_leaving: bool = False,
+	predicted_potential: bool = False,
 ) -> RequestFacts:
 	"""What a customer's standing says about an ordinary request from it: the one rule read by the standing's own
 	tier (here and, once per distinct set of facts, by ``bulk``) and by a lead's or opportunity's request from
 	that customer (``requests.facts``). A key account's requests count as important; "may leave" is an RFM churn
-	segment or the watch's at-risk flag."""
+	segment, the watch's at-risk flag or, when Settings say so, the purchase models (``engine.predicted``), which
+	may also give it key-account potential."""
 	relationship = relationship_from_lifecycle(lifecycle)
 	return RequestFacts(
 		relationship=relationship,
@@ -89,8 +99,8 @@ def customer_request_facts(
 		stage=Stage.NONE,
 		last_request=LastRequest.NOT_ASKED,
 		important=is_key,
-		churn_risk=segment in CHURN_SEGMENTS or at_risk,
-		key_potential=has_key_potential(abc, window_value, potential_score, settings),
+		churn_risk=segment in CHURN_SEGMENTS or at_risk or predicted_leaving,
+		key_potential=has_key_potential(abc, window_value, potential_score, settings) or predicted_potential,
 		# A customer record with no order and no potential profile is as unknown as a first contact.
 		gave_details=relationship is not Relationship.PROSPECT or potential_score > 0,
 	)
@@ -108,6 +118,8 @@ def _request_key(standing: Standing, settings: Settings) -> tuple:
 		standing.aggregate.window_value,
 		standing.potential_score,
 		settings,
+		standing.predicted_leaving,
+		standing.predicted_potential,
 	)
 	return (
 		facts.relationship,
@@ -178,8 +190,10 @@ def standing_for(
 	memo: DecisionMemo | None = None,
 	marked_key: bool = False,
 	risk: list[Reason] | None = None,
+	prediction: tuple[float, float] | None = None,
 ) -> Standing:
-	"""``risk``: why the watch found the customer at risk of being lost (it counts only for a key account)."""
+	"""``risk``: why the watch found the customer at risk of being lost (it counts only for a key account).
+	``prediction``: the purchase models' (P(alive), expected value), NaN or None where nothing was predicted."""
 	memo = memo or DecisionMemo(settings)
 	st = Standing(agg.customer, agg)
 	if ranked is not None:
@@ -211,6 +225,10 @@ def standing_for(
 	st.relationship_level, st.reasons["relationship"] = decide_relationship_level(
 		agg, ranked, st.lifecycle, settings
 	)
+	if prediction is not None:
+		st.p_alive, st.expected_value = (None if v is None or v != v else float(v) for v in prediction)
+		leaving, potential = prediction_flags(st.is_key, st.abc, *prediction, settings)
+		st.predicted_leaving, st.predicted_potential = bool(leaving), bool(potential)
 	tier = memo.tier(_request_key(st, settings))
 	st.tier = tier.tier
 	if st.is_key and tier.rule == 1:
@@ -225,6 +243,11 @@ def standing_for(
 		st.reasons["tier"] = tier.reasons
 	if st.at_risk:
 		st.reasons["tier"] = [*st.reasons["tier"], *st.reasons["risk"]]
+	if st.predicted_leaving or st.predicted_potential:
+		st.reasons["tier"] = [
+			*st.reasons["tier"],
+			*prediction_reasons(st.predicted_leaving, st.predicted_potential, settings),
+		]
 	if margin is not None and is_thin_margin(agg.window_invoiced, agg.window_profit, settings):
 		# Revenue that leaves little profit must show wherever the customer's "why" is read.
 		st.reasons["tier"] = [*st.reasons["tier"], margin]

@@ -115,10 +115,12 @@ def compute_all(
 	internal: set[str] | None = None,
 	marked_keys: set[str] | None = None,
 	risks: dict[str, list[Reason]] | None = None,
+	predictions: dict[str, tuple[float, float]] | None = None,
 ) -> tuple[list[Standing], RfmCutoffs]:
 	"""Standing of every customer, best ranked first; customers without orders are included at the end.
 
-	Internal customers are not ranked (they are our own company) and come last.
+	Internal customers are not ranked (they are our own company) and come last. ``predictions``: the purchase
+	models' (P(alive), expected value) by customer.
 	"""
 	with paused_gc():
 		return _compute_all(
@@ -131,6 +133,7 @@ def compute_all(
 			internal,
 			marked_keys or set(),
 			risks or {},
+			predictions or {},
 		)
 
 
@@ -144,6 +147,7 @@ def _compute_all(
 	internal: set[str] | None,
 	marked_keys: set[str],
 	risks: dict[str, list[Reason]],
+	predictions: dict[str, tuple[float, float]],
 ) -> tuple[list[Standing], RfmCutoffs]:
 	previous_levels = previous_levels or {}
 	profiles = profiles or {}
@@ -169,6 +173,7 @@ def _compute_all(
 			memo=memo,
 			marked_key=r.customer in marked_keys,
 			risk=risks.get(r.customer),
+			prediction=predictions.get(r.customer),
 		)
 		for r in ranked_list
 	]
@@ -184,6 +189,7 @@ def _compute_all(
 			is_internal=True,
 			memo=memo,
 			risk=risks.get(name),
+			prediction=predictions.get(name),
 		)
 		for name in sorted(internal & set(everyone))
 	)

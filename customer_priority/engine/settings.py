@@ -201,6 +201,21 @@ class Settings:
 	unqualified_tier: str = "Medium"
 	"""Tier of a new contact nobody has asked yet (an email, a web form, a call): to qualify, not Low."""
 
+	# Predictions (``engine.conversion``, ``engine.clv``), each read by the rules only when switched on
+	prediction_horizon_days: int = 365
+	"""Days ahead the purchase models predict orders and value over."""
+	conversion_final_stage: bool = False
+	conversion_final_stage_percent: float = 70.0
+	"""A lead or opportunity this likely to buy counts as in its final stage."""
+	p_alive_may_leave: bool = False
+	p_alive_may_leave_percent: float = 30.0
+	"""A valuable customer (key, or class A or B) less likely than this to be still buying counts as "may leave"."""
+	expected_value_key_potential: bool = False
+	expected_value_key_potential_min: float = 0.0
+	"""A customer expected to bring this much or more over the horizon counts as having key-account potential."""
+	queue_by_expected_value: bool = False
+	"""The Priority Queue orders each tier by expected value (probability times amount)."""
+
 	# Periodic evaluation (spec section 3)
 	review_interval_days: int = 90
 	key_account_review_interval_days: int = 30
@@ -254,6 +269,15 @@ class Settings:
 		self._check_requests(check)
 		check.whole("review_interval_days", 1)
 		check.whole("key_account_review_interval_days", 1)
+		check.whole("prediction_horizon_days", 1)
+		check.percent("conversion_final_stage_percent")
+		check.percent("p_alive_may_leave_percent")
+		check.non_negative("expected_value_key_potential_min")
+		if self.expected_value_key_potential and not self.expected_value_key_potential_min:
+			check.bad(
+				"expected_value_key_potential_min",
+				_("Set the expected value that counts as key-account potential before switching the rule on"),
+			)
 		check.weights("evaluation_weights", [f"q{i}" for i in range(1, 8)])
 		self._check_bands(check.bad)
 		return check.found

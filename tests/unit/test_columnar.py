@@ -13,6 +13,7 @@ from customer_priority.engine.columnar import ProfitColumns, population_from_ord
 from customer_priority.engine.history import Aggregate, add_profits
 from customer_priority.engine.i18n import reason, render_reasons
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
+from customer_priority.engine.predicted import LEAVING_BY_PREDICTION, POTENTIAL_BY_PREDICTION
 from customer_priority.engine.reference import aggregate_histories, collect_orders, compute_all
 from customer_priority.engine.settings import Settings
 
@@ -24,6 +25,13 @@ SETTINGS = (
 	Settings(key_account_min_window_value=2000, major_buyer_min_window_value=1500, abc_a_cutoff=60),
 	Settings(
 		lapse_interval_multiplier=0, key_account_top_percent=0, loyal_min_orders=2, potential_threshold=30
+	),
+	# The purchase models' predictions read by the rules: "may leave" and key potential.
+	Settings(
+		p_alive_may_leave=True,
+		p_alive_may_leave_percent=50,
+		expected_value_key_potential=True,
+		expected_value_key_potential_min=1000,
 	),
 )
 POPULATION_FIELDS = (
@@ -145,7 +153,14 @@ def test_order_columns_aggregate_as_the_reference_aggregates_histories(rows, con
 		assert a.dtype == b.dtype and a.tolist() == b.tolist(), field  # to the last digit
 
 
-def decided_population(rows, config, profiles, internal, profits=(), risks=None):
+predictions = st.dictionaries(
+	st.sampled_from(NAMES),
+	st.tuples(st.sampled_from([0.0, 0.2, 0.5, 0.9, 1.0]), st.sampled_from([0.0, 999.99, 1000.0, 5e6])),
+)
+"""The purchase models' (P(alive), expected value) of some customers (the others were not predicted)."""
+
+
+def decided_population(rows, config, profiles, internal, profits=(), risks=None, predicted=None):
 	risks = risks or {}
 	names, customer, amount, day = columns(rows)
 	# and customers with profit and no order, customers without orders
@@ -162,6 +177,9 @@ def decided_population(rows, config, profiles, internal, profits=(), risks=None)
 		profits=profit_columns(profits, names),
 	)
 	pop.at_risk = np.array([n in risks for n in names], dtype=bool)
+	predicted = predicted or {}
+	pop.p_alive = np.array([predicted.get(n, (np.nan, np.nan))[0] for n in names], dtype=float)
+	pop.expected_value = np.array([predicted.get(n, (np.nan, np.nan))[1] for n in names], dtype=float)
 	aggregates = aggregate_histories(
 		collect_orders((n, AS_OF + timedelta(days=d), a, 1) for n, d, a in rows), AS_OF, config
 	)
@@ -176,6 +194,7 @@ def decided_population(rows, config, profiles, internal, profits=(), risks=None)
 		profiles=profiles,
 		internal=internal,
 		risks=risks,
+		predictions=predicted,
 	)
 	return pop, decide_population(pop, AS_OF, config), reference
 
@@ -189,6 +208,7 @@ any_population = given(
 	invoices,
 	rank_by,
 	risks,
+	predictions,
 )
 """A random population with every kind of fact a reason is made of."""
 
@@ -202,22 +222,23 @@ def rows_shown_of(pop, reference) -> list[int]:
 @settings(max_examples=150, deadline=None)
 @any_population
 def test_the_rows_shown_get_the_reference_standing_with_every_reason(
-	rows, config, profiles, internal, profits, measure, risks
+	rows, config, profiles, internal, profits, measure, risks, predicted
 ):
 	config = replace(config, rank_by=measure)
-	pop, decided, reference = decided_population(rows, config, profiles, internal, profits, risks)
+	pop, decided, reference = decided_population(rows, config, profiles, internal, profits, risks, predicted)
 	rows_shown = rows_shown_of(pop, reference)
 	got = standings(pop, decided, rows_shown, AS_OF, config, profiles, risks=risks)
 	assert got == reference  # every field, every reason of every decision
+	assert decided.tier[rows_shown].tolist() == [s.tier for s in reference]  # the arrays' own tier too
 
 
 @settings(max_examples=500, deadline=None)
 @any_population
 def test_each_tier_reason_asked_once_per_distinct_facts_is_the_reference_reason(
-	rows, config, profiles, internal, profits, measure, risks
+	rows, config, profiles, internal, profits, measure, risks, predicted
 ):
 	config = replace(config, rank_by=measure)
-	pop, decided, reference = decided_population(rows, config, profiles, internal, profits, risks)
+	pop, decided, reference = decided_population(rows, config, profiles, internal, profits, risks, predicted)
 	rows_shown = np.array(rows_shown_of(pop, reference), dtype=np.intp)
 	reasons, which = tier_reasons(pop, decided, rows_shown, AS_OF, config, profiles, risks)
 	assert [reasons[i] for i in which] == [s.why("tier") for s in reference]
@@ -243,3 +264,29 @@ def test_key_accounts_made_key_by_the_same_rule_share_one_reason():
 	reasons, which = tier_reasons(pop, decided, np.array(keys), AS_OF, Settings())
 	assert len(keys) == 2 and len(reasons) == 1, "both in the top 5%, for the same reason"
 	assert "In the top 5% of customers by value" in render_reasons(reasons[0])
+
+
+def test_predictions_count_in_the_tier_only_when_settings_say_so():
+	rows = [(f"C{i:02d}", -d, 100.0 * (i + 1)) for i in range(10) for d in (10, 200)]
+	# Not key (no share or value makes one), so its requests fall to the "may leave" rule.
+	plain = Settings(key_account_top_percent=0, key_account_min_window_value=1e12)
+	on = replace(plain, p_alive_may_leave=True, p_alive_may_leave_percent=40)
+	leaving = {"C09": (0.1, 50.0)}  # the biggest buyer (class A), predicted to have stopped
+	for config, expect_reason in ((plain, False), (on, True)):
+		pop, decided, reference = decided_population(rows, config, {}, set(), predicted=leaving)
+		row = pop.names.index("C09")
+		assert bool(decided.predicted_leaving[row]) is expect_reason
+		standing = next(s for s in reference if s.customer == "C09")
+		assert standing.p_alive == 0.1
+		why = [r.template for r in standing.why("tier")]
+		assert (LEAVING_BY_PREDICTION in why) is expect_reason
+		if expect_reason:
+			assert any("may leave" in t for t in why)
+	# A small customer (class C, not key) is not "valuable": its low P(alive) changes nothing.
+	pop, decided, _reference = decided_population(rows, on, {}, set(), predicted={"C00": (0.01, 1.0)})
+	assert not decided.predicted_leaving[pop.names.index("C00")]
+	potential = Settings(expected_value_key_potential=True, expected_value_key_potential_min=500)
+	pop, decided, reference = decided_population(rows, potential, {}, set(), predicted={"C00": (0.9, 800.0)})
+	assert decided.predicted_potential[pop.names.index("C00")]
+	standing = next(s for s in reference if s.customer == "C00")
+	assert POTENTIAL_BY_PREDICTION in [r.template for r in standing.why("tier")]
