@@ -88,6 +88,7 @@ scheduler_events = {
 		"customer_priority.tasks.recompute_standings",
 	],
 	"daily": ["customer_priority.tasks.create_review_todos"],
+	"weekly_long": ["customer_priority.tasks.retrain_conversion_models"],
 	# Unanswered First and High requests are escalated within ten minutes of their Respond By.
 	"cron": {"*/10 * * * *": ["customer_priority.tasks.escalate_unanswered_requests"]},
 }

@@ -4,6 +4,7 @@ import frappe
 from frappe.utils import getdate
 
 from customer_priority.data.settings import DOCTYPE as SETTINGS
+from customer_priority.requests.conversion import retrain_all
 from customer_priority.requests.escalation import run_escalations
 from customer_priority.standing import recompute, reviews, watch
 from customer_priority.standing.rebuild import retier_customer
@@ -26,6 +27,11 @@ def recompute_standings() -> None:
 def create_review_todos() -> int:
 	"""Daily: a ToDo for the account manager of each key account whose review is due."""
 	return reviews.create_review_todos()
+
+
+def retrain_conversion_models() -> list[str]:
+	"""Weekly (long queue): the leads' and opportunities' conversion models learned again, open records scored."""
+	return retrain_all()
 
 
 def escalate_unanswered_requests() -> int:

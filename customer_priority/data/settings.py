@@ -43,6 +43,14 @@ PLAIN_FIELDS = {
 	"reborn_window_days": cint,
 	"review_interval_days": cint,
 	"key_account_review_interval_days": cint,
+	"prediction_horizon_days": cint,
+	"conversion_final_stage": lambda v: bool(cint(v)),
+	"conversion_final_stage_percent": flt,
+	"p_alive_may_leave": lambda v: bool(cint(v)),
+	"p_alive_may_leave_percent": flt,
+	"expected_value_key_potential": lambda v: bool(cint(v)),
+	"expected_value_key_potential_min": flt,
+	"queue_by_expected_value": lambda v: bool(cint(v)),
 }
 
 

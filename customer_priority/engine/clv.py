@@ -3,7 +3,7 @@
 
 The formulas are the papers'. The fits are maximum likelihood with scipy (``optimize.minimize`` over the log of
 each parameter, ``special.gammaln``/``betaln``/``hyp2f1`` for the terms), vectorised over customers who share
-the same summary. The best-known package for these models (``lifetimes``) has had no release since 2020 and
+the same summary, with a weak prior worth one customer that keeps a small site's fit finite. The best-known package for these models (``lifetimes``) has had no release since 2020 and
 breaks on current numpy and pandas; scipy is maintained and already does every hard part.
 
 As the literature does, orders on the same day are one purchase, valued at the day's sum. A customer's first
@@ -167,7 +167,8 @@ def fit_bgnbd(frequency, recency, age) -> BGNBD:
 	(x, t_x, big_t), weight = _distinct_rows(x, t_x, big_t)
 
 	def minus_ll(log_params):
-		return -bgnbd_log_likelihood(np.exp(log_params), x, t_x / scale, big_t / scale, weight) / weight.sum()
+		ll = bgnbd_log_likelihood(np.exp(log_params), x, t_x / scale, big_t / scale, weight)
+		return (-ll + _prior(log_params)) / weight.sum()
 
 	r, alpha, a, b = np.exp(_minimise(minus_ll, np.log([1.0, 1.0, 1.0, 1.0])))
 	params = (float(r), float(alpha * scale), float(a), float(b))
@@ -207,10 +208,22 @@ def fit_gamma_gamma(frequency, monetary) -> GammaGamma:
 	(x, m), weight = _distinct_rows(x, m / scale)
 
 	def minus_ll(log_params):
-		return -gamma_gamma_log_likelihood(np.exp(log_params), x, m, weight) / weight.sum()
+		return (
+			-gamma_gamma_log_likelihood(np.exp(log_params), x, m, weight) + _prior(log_params)
+		) / weight.sum()
 
 	p, q, g = np.exp(_minimise(minus_ll, np.log([1.0, 2.0, 1.0])))
 	return GammaGamma(float(p), float(q), float(g * scale))
+
+
+PRIOR_WEIGHT = 1.0
+"""A weak prior on the log of each (scaled) parameter, worth about one customer: with a few dozen customers the
+likelihood can be flattest towards infinity (every customer buying at the same pace makes the Gamma's shape
+unbounded), and this keeps the fit finite; with thousands it moves nothing (the recovery test)."""
+
+
+def _prior(log_params) -> float:
+	return PRIOR_WEIGHT * float(np.sum(np.square(log_params)))
 
 
 def _distinct_rows(*columns):
@@ -220,17 +233,29 @@ def _distinct_rows(*columns):
 	return tuple(rows.T), weight.astype(float)
 
 
+LOG_BOUND = 12.0
+"""Each parameter is fitted between e^-12 and e^12 (on the scaled data): a fit that ends on that bound found no
+maximum inside it, as when every customer buys like clockwork or the history is too short."""
+
+
 def _minimise(function, start):
 	from scipy.optimize import minimize
 
-	result = minimize(function, start, method="L-BFGS-B", bounds=[(-12.0, 12.0)] * len(start))
+	bounds = [(-LOG_BOUND, LOG_BOUND)] * len(start)
+	result = minimize(function, start, method="L-BFGS-B", bounds=bounds)
 	# L-BFGS-B's numerical gradient may stop short on a flat ridge: Nelder-Mead from there settles it.
 	polished = minimize(
-		function, result.x, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-12, "maxiter": 4000}
+		function,
+		result.x,
+		method="Nelder-Mead",
+		bounds=bounds,
+		options={"xatol": 1e-7, "fatol": 1e-12, "maxiter": 4000},
 	)
 	best = polished if polished.fun <= result.fun else result
 	if not np.all(np.isfinite(best.x)) or not math.isfinite(best.fun):
 		raise TooLittleHistory("the purchase history gives no stable fit")
+	if np.any(np.abs(best.x) > LOG_BOUND - 0.5):
+		raise TooLittleHistory("the purchase history gives no stable fit (too short, or too regular)")
 	return best.x
 
 

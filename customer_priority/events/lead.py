@@ -3,7 +3,7 @@ that customer's standing."""
 
 from customer_priority.engine.tiers import Relationship
 from customer_priority.events.guards import protect_computed_fields
-from customer_priority.requests import facts, qualify, reading, routing
+from customer_priority.requests import conversion, facts, qualify, reading, routing
 
 
 def validate(doc, method=None):
@@ -15,6 +15,8 @@ def validate(doc, method=None):
 	before = doc.get_doc_before_save()
 	if notes.strip() and (before is None or notes != notes_text(before)):
 		reading.read_into(doc, "", notes, "notes", message="notes")
+	# The chance to buy before the tier: when Settings say so, a likely buyer counts as in its final stage.
+	conversion.score_into(doc)
 	customer = doc.get("customer") or matched.customer
 	known = facts.customer_facts(customer) if customer else {}
 	known_prospect = doc.get("status") in facts.PROSPECT_LEAD_STATUSES or matched.lead

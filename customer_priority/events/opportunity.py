@@ -7,7 +7,7 @@ from customer_priority.data.settings import (
 )
 from customer_priority.engine.tiers import Relationship, recorded, stage_from_sales_stage
 from customer_priority.events.guards import protect_computed_fields
-from customer_priority.requests import facts, qualify, routing
+from customer_priority.requests import conversion, facts, qualify, routing
 from customer_priority.standing import watch
 
 
@@ -30,6 +30,7 @@ def validate(doc, method=None):
 	final = bool(recorded(doc.get("cp_at_final_stage")))
 	stage = stage_from_sales_stage(doc.get("sales_stage"), get_engine_settings(), final)
 	protect_computed_fields(doc)
+	conversion.score_into(doc)  # before the tier, which may read it
 	facts.retier_request(doc, stage, relationship, known)
 
 

@@ -11,6 +11,10 @@ def onload(doc, method=None):
 		doc.cp_tier_reason = reasons.for_reader(doc.get("cp_tier_reason_data"), doc.get("cp_tier_reason"))
 	if doc.get("cp_ask_next_data"):  # the questions a request to qualify still needs, the same way
 		doc.cp_ask_next = reasons.for_reader(doc.cp_ask_next_data, doc.get("cp_ask_next"))
+	if doc.get("cp_conversion_reason_data"):  # and why its chance to buy is what it is
+		doc.cp_conversion_reason = reasons.for_reader(
+			doc.cp_conversion_reason_data, doc.get("cp_conversion_reason")
+		)
 
 
 def on_trash(doc, method=None):

@@ -11,6 +11,7 @@ from customer_priority.data.settings import (
 from customer_priority.engine.i18n import _ as mark
 from customer_priority.engine.i18n import reason
 from customer_priority.engine.pipeline import customer_request_facts
+from customer_priority.engine.predicted import final_stage_by_prediction, prediction_flags
 from customer_priority.engine.settings import TIERS, Settings
 from customer_priority.engine.tiers import (
 	LastRequest,
@@ -25,6 +26,7 @@ from customer_priority.engine.tiers import (
 from customer_priority.requests.reading import intake_reasons
 from customer_priority.standing.explain import override_reason, reason_values
 from customer_priority.standing.log import write_log
+from customer_priority.standing.stored import stored_prediction
 from customer_priority.utils import reasons
 
 NEGOTIATING_LEAD_STATUSES = ("Opportunity", "Quotation", "Interested")
@@ -46,11 +48,17 @@ def customer_facts(customer: str) -> dict:
 			"cp_window_value",
 			"cp_potential_score",
 			"cp_priority_tier",
+			"cp_p_alive",
+			"cp_expected_value",
 		],
 		as_dict=True,
 	)
 	if not row:
 		return {}
+	settings = get_engine_settings()
+	leaving, potential = prediction_flags(
+		bool(cint(row.cp_key_account)), row.cp_abc_class, *stored_prediction(row), settings
+	)
 	facts = customer_request_facts(
 		row.cp_lifecycle,
 		bool(cint(row.cp_key_account)),
@@ -59,7 +67,9 @@ def customer_facts(customer: str) -> dict:
 		row.cp_abc_class,
 		flt(row.cp_window_value),
 		flt(row.cp_potential_score),
-		get_engine_settings(),
+		settings,
+		bool(leaving),
+		bool(potential),
 	)
 	return {
 		"relationship": facts.relationship,
@@ -144,9 +154,17 @@ def log_tier_change(doc) -> None:
 
 
 def retier_request(doc, stage: Stage, relationship: Relationship, known: dict) -> None:
-	"""Decide a lead's or opportunity's tier inside its own save (no extra write)."""
-	facts = request_facts(doc, stage, relationship, known)
-	apply_tier(doc, decide(facts, get_engine_settings(), known))
+	"""Decide a lead's or opportunity's tier inside its own save (no extra write). A lead likely enough to buy
+	counts as in its final stage when Settings say so (``engine.predicted``)."""
+	settings = get_engine_settings()
+	likely = None
+	if stage is not Stage.FINAL and flt(doc.get("cp_conversion_probability")):
+		likely = final_stage_by_prediction(flt(doc.get("cp_conversion_probability")), settings)
+	facts = request_facts(doc, Stage.FINAL if likely else stage, relationship, known)
+	decision = decide(facts, settings, known)
+	if likely:
+		decision = decision._replace(reasons=[likely, *decision.reasons])
+	apply_tier(doc, decision)
 
 
 def lead_stage(doc) -> Stage:

@@ -60,6 +60,47 @@ def response_fields(insert_after: str) -> list[dict]:
 	]
 
 
+PREDICTED = "eval:doc.cp_p_alive"
+SCORED = "eval:doc.cp_conversion_probability"
+"""Without a model (too little history) the chance is 0 and not shown: no number rather than a guess."""
+
+
+def conversion_fields(insert_after: str) -> list[dict]:
+	"""How likely the lead or opportunity is to buy, and why (``requests.conversion``)."""
+	return [
+		computed(
+			"cp_conversion_probability",
+			"Chance to Buy",
+			"Percent",
+			insert_after,
+			description="Learned from this site's closed leads and opportunities; not shown with too little history",
+			depends_on=SCORED,
+		),
+		computed(
+			"cp_conversion_reason",
+			"Why This Chance",
+			"Small Text",
+			"cp_conversion_probability",
+			depends_on=SCORED,
+		),
+		computed(
+			"cp_conversion_reason_data",
+			"Why This Chance (Data)",
+			"Long Text",
+			"cp_conversion_reason",
+			hidden=1,
+		),
+		computed(
+			"cp_expected_deal_value",
+			"Expected Value",
+			"Currency",
+			"cp_conversion_reason_data",
+			description="The chance to buy times the amount",
+			depends_on="eval:doc.cp_expected_deal_value",
+		),
+	]
+
+
 def computed(fieldname: str, label: str, fieldtype: str, insert_after: str, **extra) -> dict:
 	return {
 		"fieldname": fieldname,
@@ -352,6 +393,31 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		},
 		computed("cp_last_evaluation_date", "Last Reviewed On", "Date", "cp_review_col"),
 		computed("cp_next_review_date", "Next Review Due", "Date", "cp_last_evaluation_date"),
+		# The purchase models' predictions (``standing.predictions``), fitted at every recompute.
+		{
+			"fieldname": "cp_prediction_section",
+			"label": "Predicted Purchases",
+			"fieldtype": "Section Break",
+			"insert_after": "cp_next_review_date",
+			"description": "From the order history (BG/NBD and Gamma-Gamma), over the horizon set in Customer "
+			"Priority Settings; empty when the history is too short to fit",
+		},
+		# Not predicted is stored as 0 (a fitted P(alive) never is): then no number is shown.
+		computed(
+			"cp_p_alive", "Still Buying (P(alive))", "Percent", "cp_prediction_section", depends_on=PREDICTED
+		),
+		computed(
+			"cp_expected_orders",
+			"Expected Orders",
+			"Float",
+			"cp_p_alive",
+			precision="2",
+			depends_on=PREDICTED,
+		),
+		{"fieldname": "cp_prediction_col", "fieldtype": "Column Break", "insert_after": "cp_expected_orders"},
+		computed(
+			"cp_expected_value", "Expected Value", "Currency", "cp_prediction_col", depends_on=PREDICTED
+		),
 	]
 	lead_like = [
 		{
@@ -363,11 +429,12 @@ def get_custom_fields() -> dict[str, list[dict]]:
 		tier_field("cp_priority_tab", in_list_view=1),
 		*reason_fields("cp_priority_tier"),
 		*response_fields("cp_tier_reason_data"),
+		*conversion_fields("cp_escalation_level"),
 		{
 			"fieldname": "cp_request_section",
 			"label": "The Request",
 			"fieldtype": "Section Break",
-			"insert_after": "cp_escalation_level",
+			"insert_after": "cp_expected_deal_value",
 		},
 		*request_fields("cp_request_section"),
 	]

@@ -16,6 +16,7 @@ from customer_priority.data.settings import DOCTYPE as SETTINGS
 from customer_priority.engine.bulk import Decided, Population, decide_population
 from customer_priority.engine.history import average_order_value, margin_percent
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
+from customer_priority.standing.predictions import Predicted, predict_customers
 from customer_priority.standing.stored import (
 	COMPARED,
 	DAY_COLUMNS,
@@ -37,7 +38,13 @@ def potentials(names: list[str], profiles: dict[str, PotentialProfile], settings
 	return potential
 
 
-def population(stored: dict, totals: dict, profiles: dict[str, PotentialProfile], settings) -> Population:
+def population(
+	stored: dict,
+	totals: dict,
+	profiles: dict[str, PotentialProfile],
+	settings,
+	predicted: Predicted | None = None,
+) -> Population:
 	return Population(
 		names=stored["name"],
 		window_value=totals["window"],
@@ -61,10 +68,14 @@ def population(stored: dict, totals: dict, profiles: dict[str, PotentialProfile]
 		lifetime_profit=totals["lifetime_profit"],
 		window_invoiced=totals["window_invoiced"],
 		at_risk=np.array([bool(data) for data in stored["cp_at_risk_data"]], dtype=bool),
+		p_alive=predicted.p_alive if predicted else None,
+		expected_value=predicted.expected_value if predicted else None,
 	)
 
 
-def new_values(stored: dict, totals: dict, decided: Decided) -> dict[str, np.ndarray]:
+def new_values(
+	stored: dict, totals: dict, decided: Decided, predicted: Predicted | None = None
+) -> dict[str, np.ndarray]:
 	"""The result columns the bulk decisions give, in the stored form (days as ordinals)."""
 	ranked = decided.rank > 0
 	overridden = np.array([bool(cint(v)) for v in stored["cp_tier_override"]], dtype=bool)
@@ -101,6 +112,10 @@ def new_values(stored: dict, totals: dict, decided: Decided) -> dict[str, np.nda
 		"cp_priority_tier": np.where(
 			overridden, np.array(stored["cp_override_tier"], dtype=object), decided.tier
 		),
+		# Not predicted: 0, as the columns hold no NULL (a fitted P(alive) is never 0, so 0 reads as "none").
+		"cp_p_alive": np.nan_to_num(predicted.p_alive * 100.0) if predicted else np.zeros(len(count)),
+		"cp_expected_orders": np.nan_to_num(predicted.expected_orders) if predicted else np.zeros(len(count)),
+		"cp_expected_value": np.nan_to_num(predicted.expected_value) if predicted else np.zeros(len(count)),
 	}
 
 
@@ -137,6 +152,7 @@ class Everyone:
 	decided: Decided
 	profiles: dict[str, PotentialProfile]
 	risks: dict[str, list]
+	predicted: Predicted
 
 
 def decide_everyone(as_of: date, settings, regroup_all: bool = False) -> Everyone:
@@ -144,7 +160,8 @@ def decide_everyone(as_of: date, settings, regroup_all: bool = False) -> Everyon
 	stored = read_stored()
 	totals = fresh_totals(stored, as_of, settings, regroup_all)
 	profiles = stored_profiles(stored)
-	pop = population(stored, totals, profiles, settings)
+	predicted = predict_customers(stored["name"], as_of, settings)
+	pop = population(stored, totals, profiles, settings, predicted)
 	decided = decide_population(pop, as_of, settings)
 	ranked_by = totals["window_profit"] if settings.rank_by == "Gross Profit" else totals["window"]
 	bought = (decided.rank > 0) & (ranked_by > 0)
@@ -158,4 +175,4 @@ def decide_everyone(as_of: date, settings, regroup_all: bool = False) -> Everyon
 		{"rfm_cutoffs": json.dumps(decided.cutoffs.to_dict()), "ranking_totals": json.dumps(ranking_totals)},
 	)
 	frappe.db.commit()
-	return Everyone(stored, totals, pop, decided, profiles, stored_risks(stored))
+	return Everyone(stored, totals, pop, decided, profiles, stored_risks(stored), predicted)

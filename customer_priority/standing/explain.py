@@ -239,4 +239,8 @@ def reference_standing(row: int, before, everyone: Everyone, count: int, setting
 		memo=memo,
 		marked_key=marked_key(before),
 		risk=everyone.risks.get(before.name),
+		prediction=(
+			float(everyone.population.p_alive[row]),
+			float(everyone.population.expected_value[row]),
+		),
 	)

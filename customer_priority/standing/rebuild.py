@@ -30,6 +30,7 @@ from customer_priority.standing.stored import (
 	aggregate_values,
 	marked_key,
 	profile_from_row,
+	stored_prediction,
 )
 from customer_priority.standing.totals import order_aggregates
 from customer_priority.utils import reasons
@@ -71,7 +72,15 @@ def retier_customer(
 	rules for key accounts use the customer's current value.
 	"""
 	settings = settings or get_engine_settings()
-	fields = ["name", *AGGREGATE_FIELDS, *PROFILE_FIELDS, *STATE_FIELDS, "cp_override_reason"]
+	fields = [
+		"name",
+		*AGGREGATE_FIELDS,
+		*PROFILE_FIELDS,
+		*STATE_FIELDS,
+		"cp_override_reason",
+		"cp_p_alive",
+		"cp_expected_value",
+	]
 	row = frappe.db.get_value("Customer", customer, fields, as_dict=True)
 	agg = aggregate_from_row(customer, row)
 	ranked = None
@@ -98,6 +107,7 @@ def retier_customer(
 		is_internal=bool(cint(row.is_internal_customer)),
 		marked_key=marked_key(row),
 		risk=reasons.decode(row.cp_at_risk_data) if row.cp_at_risk_data else None,
+		prediction=stored_prediction(row),
 	)
 	values = standing_values(st, row, settings)
 	frappe.db.set_value("Customer", customer, values, update_modified=False)

@@ -93,7 +93,7 @@ def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 	with paused_gc():
 		everyone = decide_everyone(as_of, settings, regroup_all=source == "Manual")
 		stored, totals, decided = everyone.stored, everyone.totals, everyone.decided
-		values = new_values(stored, totals, decided)
+		values = new_values(stored, totals, decided, everyone.predicted)
 		changed = np.flatnonzero(changed_mask(stored, totals["stored_days"], values))
 	total, changed_count, written = len(stored["name"]), 0, 0
 	drop_temporary_tables()
@@ -147,6 +147,7 @@ def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 			"last_recompute_summary": summary,
 			"reborn_lapse_days": settings.lapse_days,
 			"profit_state": json.dumps(totals["profit_state"]),
+			"purchase_prediction_state": everyone.predicted.state,
 		},
 	)
 	frappe.db.commit()

@@ -59,6 +59,13 @@ STATE_FIELDS = (
 )
 
 
+def stored_prediction(row) -> tuple[float | None, float | None]:
+	"""(P(alive) as a probability, expected value) as the last recompute stored them; None where not predicted
+	(stored as 0: a fitted P(alive) is never 0)."""
+	p_alive = flt(row.get("cp_p_alive"))
+	return (p_alive / 100.0, flt(row.get("cp_expected_value"))) if p_alive else (None, None)
+
+
 def aggregate_values(agg: Aggregate) -> dict:
 	"""The stored form of an aggregate (the inverse of ``aggregate_from_row``)."""
 	return dict(
@@ -141,6 +148,9 @@ RESULT_COLUMNS = {
 	"cp_potential_score": "decimal(21,9)",
 	"cp_priority_tier": "varchar(10)",
 	"cp_rule_tier": "varchar(10)",
+	"cp_p_alive": "decimal(21,9)",
+	"cp_expected_orders": "decimal(21,9)",
+	"cp_expected_value": "decimal(21,9)",
 	"cp_tier_reason": "text",
 	"cp_tier_reason_data": "longtext",
 	"cp_ranked_on": "datetime",

@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 
 import frappe
 
+from customer_priority.engine.conversion import FEATURE_LABELS
 from customer_priority.engine.i18n import Reason, _, reason
 from customer_priority.engine.keyaccount import KEY_SOURCES, RELATIONSHIP_LEVELS
 from customer_priority.engine.ranking import SEGMENT_NAMES
@@ -72,6 +73,7 @@ def vocabulary() -> frozenset[str]:
 			*SEGMENT_NAMES,
 			*REQUEST_TYPES,
 			*READ_SOURCES,
+			*FEATURE_LABELS.values(),
 		)
 	)
 

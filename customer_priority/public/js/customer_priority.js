@@ -54,6 +54,27 @@ Object.assign(customer_priority, {
 		if (frm.doc.cp_tier_override) {
 			parts.push(`<span class="indicator-pill yellow">${__("Set by hand")}</span>`);
 		}
+		// Predictions: shown only when there is one (0 means none: too little history to learn from).
+		if (frm.doc.cp_conversion_probability) {
+			const why = frappe.utils.escape_html(frm.doc.cp_conversion_reason || "");
+			const text = __("Chance to buy: {0}%", [Math.round(frm.doc.cp_conversion_probability)]);
+			parts.push(`<span class="indicator-pill cyan cp-chance" title="${why}">${text}</span>`);
+			if (why) extra += `<div class="small cp-chance-why">${why}</div>`;
+		}
+		if (frm.doc.cp_p_alive) {
+			const text = __("Still buying: {0}% · expected {1} in {2} orders", [
+				Math.round(frm.doc.cp_p_alive),
+				format_currency(frm.doc.cp_expected_value || 0),
+				(frm.doc.cp_expected_orders || 0).toFixed(1),
+			]);
+			parts.push(`<span class="indicator-pill cyan cp-p-alive">${text}</span>`);
+			// What the purchase models read: how many purchases, and how long the silence since the last.
+			const why = __(
+				"From {0} orders, the last on {1}: a silence long for the customer's own pace lowers it",
+				[frm.doc.cp_order_count || 0, frappe.datetime.str_to_user(frm.doc.cp_last_order_date) || "-"],
+			);
+			extra += `<div class="small cp-p-alive-why">${frappe.utils.escape_html(why)}</div>`;
+		}
 		if (frm.doc.cp_to_qualify) {
 			parts.push(`<span class="indicator-pill orange cp-to-qualify">${__("To Qualify")}</span>`);
 			extra =

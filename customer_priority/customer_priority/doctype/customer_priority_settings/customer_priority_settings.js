@@ -5,6 +5,18 @@ frappe.ui.form.on("Customer Priority Settings", {
 		frm.set_query("grant_price_list", "levels", () => ({ filters: { selling: 1, enabled: 1 } }));
 	},
 	refresh(frm) {
+		frm.add_custom_button(
+			__("Retrain Now"),
+			() => {
+				frappe.call({
+					method: "customer_priority.api.predictions.start_retraining",
+					freeze: true,
+					callback: (r) =>
+						r.message && frappe.show_alert({ message: r.message, indicator: "blue" }),
+				});
+			},
+			__("Predictions"),
+		);
 		// Progress comes through Frappe's own progress bar (the job publishes it to this form).
 		frm.add_custom_button(__("Recompute Now"), () => {
 			frappe.call({

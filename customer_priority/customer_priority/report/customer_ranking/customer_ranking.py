@@ -114,6 +114,7 @@ def period_ranking(filters, from_date, to_date, settings, limit: int):
 				"tier": about.cp_priority_tier,
 				"key_account": cint(about.cp_key_account),
 				"lifecycle": about.cp_lifecycle,
+				**predicted(about),
 			}
 		)
 	add_why(data, settings)
@@ -132,12 +133,24 @@ def customer_details(names: list[str]) -> dict:
 	if not names:
 		return {}
 	rows = frappe.db.sql(
-		"""select name, customer_name, cp_rfm_segment, cp_level, cp_priority_tier, cp_key_account, cp_lifecycle
+		"""select name, customer_name, cp_rfm_segment, cp_level, cp_priority_tier, cp_key_account, cp_lifecycle,
+			cp_p_alive, cp_expected_orders, cp_expected_value
 		from `tabCustomer` where name in %(names)s""",
 		{"names": names},
 		as_dict=True,
 	)
 	return {row.name: row for row in rows}
+
+
+def predicted(row) -> dict:
+	"""The purchase models' predictions as the last recompute stored them; none (not 0) where not predicted."""
+	if not flt(row.cp_p_alive):
+		return {"p_alive": None, "expected_orders": None, "expected_value": None}
+	return {
+		"p_alive": flt(row.cp_p_alive),
+		"expected_orders": flt(row.cp_expected_orders),
+		"expected_value": flt(row.cp_expected_value),
+	}
 
 
 def add_why(rows: list, settings) -> None:
@@ -182,7 +195,8 @@ def stored_ranking(limit: int, settings):
 		f"""select name customer, customer_name, cp_rank `rank`, cp_window_value value, cp_window_profit profit,
 			cp_window_invoiced invoiced, cp_margin_percent margin, cp_abc_class abc_class, cp_window_order_count orders,
 			cp_last_order_date last_order, cp_rfm_segment rfm_segment, cp_level level,
-			cp_priority_tier tier, cp_key_account key_account, cp_lifecycle lifecycle
+			cp_priority_tier tier, cp_key_account key_account, cp_lifecycle lifecycle,
+			cp_p_alive, cp_expected_orders, cp_expected_value
 		from `tabCustomer` where {where} order by cp_rank{" limit %(limit)s" if limit > 0 else ""}""",
 		{"limit": limit},
 		as_dict=True,
@@ -197,6 +211,9 @@ def stored_ranking(limit: int, settings):
 		row.cumulative_share = 100 * running / flt(total) if total else 0
 		row.average_order = average_order_value(row.value, cint(row.orders))
 		row.key_account = cint(row.key_account)
+		row.update(predicted(row))
+		for field in ("cp_p_alive", "cp_expected_orders", "cp_expected_value"):
+			row.pop(field)
 	status = last_recompute_status()
 	if not rows:
 		return columns(settings), [], status, None, []
@@ -303,6 +320,9 @@ def columns(settings):
 		{"fieldname": "tier", "label": _("Priority Tier"), "fieldtype": "Data", "width": 90},
 		{"fieldname": "key_account", "label": _("Key Account"), "fieldtype": "Check", "width": 90},
 		{"fieldname": "lifecycle", "label": _("Lifecycle"), "fieldtype": "Data", "width": 90},
+		{"fieldname": "p_alive", "label": _("Still Buying (P(alive))"), "fieldtype": "Percent", "width": 110},
+		{"fieldname": "expected_orders", "label": _("Expected Orders"), "fieldtype": "Float", "width": 100},
+		{"fieldname": "expected_value", "label": _("Expected Value"), "fieldtype": "Currency", "width": 120},
 	]
 
 

@@ -1,17 +1,21 @@
 """The salesperson's worklist: every open Lead, Opportunity and Issue; overdue first, then highest tier, then the
-soonest Respond By; with who it is assigned to and why its tier, in the reader's language."""
+soonest Respond By (or, when Settings say so, the highest expected value: chance to buy times amount); with who it
+is assigned to, why its tier and its chance to buy, in the reader's language."""
 
 import frappe
 from frappe import _
 from frappe.utils import cint, getdate
 
+from customer_priority.data.settings import get_engine_settings
 from customer_priority.engine.settings import TIERS
 from customer_priority.utils import reasons
 from customer_priority.utils.inputs import report_filters
 from customer_priority.utils.permissions import readable
 
-QUALIFY = "cp_to_qualify to_qualify, cp_ask_next ask, cp_ask_next_data ask_data"
-"""A lead or opportunity to qualify, and the questions to ask next."""
+QUALIFY = """cp_to_qualify to_qualify, cp_ask_next ask, cp_ask_next_data ask_data,
+	nullif(cp_conversion_probability, 0) chance, cp_conversion_reason chance_reason,
+	cp_conversion_reason_data chance_data, nullif(cp_expected_deal_value, 0) expected_value"""
+"""A lead or opportunity to qualify, the questions to ask next, and its chance to buy (none without a model)."""
 SOURCES = {
 	"Lead": {
 		"title": "coalesce(nullif(company_name, ''), lead_name)",
@@ -29,7 +33,9 @@ SOURCES = {
 		"title": "subject",
 		"owner": "owner",
 		"open": "status in ('Open', 'Replied', 'On Hold')",
-		"qualify": "0 to_qualify, null ask, null ask_data",  # an issue takes its party's tier: nothing to ask
+		# An issue takes its party's tier: nothing to ask, nothing to buy.
+		"qualify": "0 to_qualify, null ask, null ask_data, null chance, null chance_reason, null chance_data, "
+		"null expected_value",
 	},
 }
 
@@ -86,13 +92,18 @@ def execute(filters=None):
 				assigned_to=", ".join(frappe.parse_json(assigned) or []) if assigned else "",
 				reason=reasons.for_reader(row.pop("reason_data"), row.reason),
 				ask=reasons.for_reader(row.pop("ask_data"), row.ask) if row.to_qualify else "",
+				chance_reason=reasons.for_reader(row.pop("chance_data"), row.chance_reason)
+				if row.chance
+				else "",
 			)
 			rows.append(row)
 	order = {tier: index for index, tier in enumerate(TIERS)}
+	by_value = get_engine_settings().queue_by_expected_value
 	rows.sort(
 		key=lambda r: (
 			-(r.overdue or 0),
 			order.get(r.tier, len(TIERS)),
+			-float(r.expected_value or 0) if by_value else 0.0,
 			str(r.respond_by or "9999"),
 			r.creation,
 		)
@@ -126,6 +137,9 @@ def columns():
 		{"fieldname": "to_qualify", "label": _("To Qualify"), "fieldtype": "Check", "width": 90},
 		{"fieldname": "ask", "label": _("Ask Next"), "fieldtype": "Data", "width": 300},
 		{"fieldname": "reason", "label": _("Why This Tier"), "fieldtype": "Data", "width": 320},
+		{"fieldname": "chance", "label": _("Chance to Buy"), "fieldtype": "Percent", "width": 110},
+		{"fieldname": "expected_value", "label": _("Expected Value"), "fieldtype": "Currency", "width": 120},
+		{"fieldname": "chance_reason", "label": _("Why This Chance"), "fieldtype": "Data", "width": 280},
 		{"fieldname": "owner", "label": _("Owner"), "fieldtype": "Link", "options": "User", "width": 150},
 		{"fieldname": "age_days", "label": _("Age (Days)"), "fieldtype": "Int", "width": 90},
 	]
