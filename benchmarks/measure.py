@@ -10,7 +10,7 @@ from pathlib import Path
 
 import frappe
 
-from benchmarks.timing import best
+from benchmarks.timing import best, write_section  # noqa: F401 (the scripts on a site write through here)
 
 
 def once(fn) -> tuple[float, object]:
@@ -129,14 +129,6 @@ def results_path(argv: list[str]) -> Path:
 	if "--out" in argv:
 		return Path(argv[argv.index("--out") + 1])
 	return Path(__file__).resolve().parent / "RESULTS.md"
-
-
-def write_section(path: Path, title: str, lines: list[str]) -> None:
-	"""Put a "## title" section into a results file, replacing the one already there."""
-	text = path.read_text() if path.exists() else "# Benchmark results\n"
-	head, marker, rest = text.partition(f"\n## {title}\n")
-	tail = rest[rest.index("\n## ") :] if marker and "\n## " in rest else ""
-	path.write_text(head.rstrip("\n") + f"\n\n## {title}\n\n" + "\n".join(lines).strip("\n") + "\n" + tail)
 
 
 def keep_sections(path: Path, head: str) -> None:

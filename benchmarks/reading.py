@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.timing import best  # noqa: E402
+from benchmarks.timing import best, write_section  # noqa: E402
 from customer_priority.engine.reading import read_request  # noqa: E402
 from customer_priority.engine.settings import Settings  # noqa: E402
 
@@ -118,11 +118,7 @@ def main(argv: list[str]) -> None:
 		lines.append(f"| {name} | {n} | {precision:.2f} | {recall:.2f} |")
 	print("\n".join(lines))
 	if "--write" in argv:
-		path = Path(__file__).resolve().parent / "RESULTS.md"
-		text = path.read_text()
-		head, marker, rest = text.partition("\n## Reading requests\n")
-		tail = rest[rest.index("\n## ") :] if marker and "\n## " in rest else ""
-		path.write_text(head.rstrip("\n") + "\n\n## Reading requests\n\n" + "\n".join(lines) + "\n" + tail)
+		write_section(Path(__file__).resolve().parent / "RESULTS.md", "Reading requests", lines)
 
 
 if __name__ == "__main__":

@@ -465,22 +465,26 @@ def item_groups_by_customer_group(groups: list[str], window: tuple[date, date]) 
 def purchase_histories(purchases: Purchases) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
 	"""Every buying customer's purchases for the purchase models: (customers, each purchase's customer as its
 	position among them, its day as an ordinal, its value in the value currency). One GROUP BY on the covering
-	index, days and values as one list per customer (split here by numpy), as ``reborn_dates`` reads them."""
+	index, each customer's (day, value) pairs as one string split here by numpy, in no particular order (the models
+	sort them), as ``reborn_dates`` reads days."""
 	where, params = purchases.where()
 	field = purchases.date_field
 	frappe.db.sql("set session group_concat_max_len = 4294967295")
 	rows = frappe.db.sql(
 		f"""select customer, count(*),
-			group_concat(to_days(`{field}`) - 365 order by `{field}`, name separator ','),
-			group_concat({purchases.value_sql()} order by `{field}`, name separator ',')
+			group_concat(to_days(`{field}`) - 365, ' ', {purchases.value_sql()} separator ' ')
 		from {purchases.table} where {where} group by customer""",
 		params,
 	)
 	if not rows:
 		return [], np.zeros(0, np.intp), np.zeros(0, np.int64), np.zeros(0)
 	counts = np.array([row[1] for row in rows], dtype=np.int64)
-	days = np.array(",".join(row[2] for row in rows).split(","), dtype=np.int64)
-	values = np.array(",".join(str(row[3]) for row in rows).split(","), dtype=float)
-	if len(days) != counts.sum() or len(values) != counts.sum():
+	pairs = np.array(" ".join(row[2] for row in rows).split(" "), dtype=float)
+	if len(pairs) != 2 * counts.sum():
 		frappe.throw(_("The purchase history could not be read whole; nothing was changed"))
-	return [row[0] for row in rows], np.repeat(np.arange(len(rows)), counts), days, values
+	return (
+		[row[0] for row in rows],
+		np.repeat(np.arange(len(rows)), counts),
+		pairs[0::2].astype(np.int64),
+		pairs[1::2],
+	)

@@ -206,3 +206,36 @@ def test_cli_predict_says_why_it_cannot_fit(tmp_path, capsys):
 	assert "fewer than 20 customers bought twice" in capsys.readouterr().err
 	assert cli.main(["predict", str(path), "--horizon-days", "0"]) == 2
 	assert "--horizon-days" in capsys.readouterr().err
+
+
+def test_the_gradients_are_the_likelihoods_own():
+	"""The fits' analytic gradients against central finite differences of the same objectives."""
+	from scipy.optimize import approx_fprime
+
+	from customer_priority.engine import clv
+
+	customer, day, amount = simulate(BG_TRUE, GG_TRUE, 2000, 1825, np.random.default_rng(2))
+	s = summarise(customer, day, amount, 1825)
+	captured = {}
+
+	def capture(function, start):
+		captured["f"] = function
+		return start
+
+	real = clv._minimise
+	clv._minimise = capture
+	try:
+		for fit, args, point in (
+			(clv.fit_bgnbd, (s.frequency, s.recency, s.age), np.log([2.5, 0.4, 1.1, 7.0])),
+			(clv.fit_gamma_gamma, (s.frequency, s.monetary), np.log([1.3, 3.0, 0.8])),
+		):
+			try:
+				fit(*args)
+			except TooLittleHistory:
+				pass
+			function = captured["f"]
+			analytic = function(point)[1]
+			numeric = approx_fprime(point, lambda p, f=function: f(p)[0], 1e-7)
+			assert np.allclose(analytic, numeric, rtol=1e-4, atol=1e-6), (analytic, numeric)
+	finally:
+		clv._minimise = real

@@ -11,6 +11,7 @@ covering the cases of the request-priority article.
 from __future__ import annotations
 
 import csv
+import math
 import random
 import sys
 from datetime import date, timedelta
@@ -165,7 +166,8 @@ def generate(out_dir: Path = HERE, customers: int = 300, seed: int = 7) -> dict[
 		)
 		writer.writerows(customer_rows)
 	invoices = write_gross_profit(out_dir)
-	return {"customers": len(customer_rows), "orders": len(orders), "invoices": invoices}
+	leads = write_leads(out_dir)
+	return {"customers": len(customer_rows), "orders": len(orders), "invoices": invoices, "leads": leads}
 
 
 def write_gross_profit(out_dir: Path = HERE, seed: int = 11) -> int:
@@ -205,6 +207,79 @@ def write_gross_profit(out_dir: Path = HERE, seed: int = 11) -> int:
 		writer.writerow(["Sales Invoice", "Customer", "Posting Date", "Selling Amount", "Gross Profit"])
 		writer.writerows(rows)
 	return len(rows)
+
+
+LEAD_SOURCES = ("Campaign", "Cold Calling", "Existing Customer", "Reference", "Exhibition", "Website")
+TERRITORIES = ("Tehran", "Isfahan", "Tabriz", "Mashhad", "Shiraz", "Ahvaz")
+INDUSTRIES = ("Food", "Textile", "Steel", "Chemicals", "Construction", "Packaging", "Agriculture")
+SIZES = ("1-10", "11-50", "51-200", "201-500", "501-1000", "1000+")
+
+
+def write_leads(out_dir: Path = HERE, count: int = 1200, seed: int = 13) -> int:
+	"""Closed leads of the last two years, as the conversion model reads them: what was known of each when it
+	closed, and whether it bought. Larger companies, referrals and existing customers, a request for a quotation or
+	an order, a meeting held and a recent reply make buying likelier; a random stream of its own."""
+	rng = random.Random(seed)
+	rows = []
+	for number in range(1, count + 1):
+		source, size = rng.choice(LEAD_SOURCES), rng.choice(SIZES)
+		request = rng.choice(REQUEST_KINDS)
+		final = rng.choices(("Yes", "No", "Not Asked"), (0.2, 0.15, 0.65))[0]
+		messages, meetings = rng.randint(0, 9), rng.choices((0, 1, 2, 3), (0.5, 0.3, 0.15, 0.05))[0]
+		silence = round(rng.expovariate(1 / 20), 1)
+		log_odds = (
+			-1.8
+			+ {"Existing Customer": 1.3, "Reference": 0.9, "Cold Calling": -1.0}.get(source, 0.0)
+			+ 0.25 * SIZES.index(size)
+			+ (0.8 if request in ("Quotation", "Order", "Contract") else 0.0)
+			+ (1.0 if final == "Yes" else -0.4 if final == "No" else 0.0)
+			+ 0.5 * meetings
+			- 0.03 * silence
+		)
+		bought = int(rng.random() < 1 / (1 + math.exp(-log_odds)))
+		closed = AS_OF - timedelta(days=rng.randint(0, 730))
+		rows.append(
+			[
+				f"CRM-LEAD-{closed.year}-{number:05d}",
+				closed.isoformat(),
+				bought,
+				source,
+				rng.choice(TERRITORIES),
+				rng.choice(INDUSTRIES),
+				size,
+				request,
+				final,
+				messages,
+				meetings,
+				silence,
+				rng.randint(3, 180),
+			]
+		)
+	rows.sort(key=lambda row: row[1])
+	with open(out_dir / "leads.csv", "w", newline="", encoding="utf-8") as handle:
+		writer = csv.writer(handle)
+		writer.writerow(
+			[
+				"Lead",
+				"Closed On",
+				"Bought",
+				"source",
+				"territory",
+				"industry",
+				"company_size",
+				"request_type",
+				"final_stage",
+				"messages",
+				"meetings",
+				"days_since_touch",
+				"age_days",
+			]
+		)
+		writer.writerows(rows)
+	return len(rows)
+
+
+REQUEST_KINDS = ("Catalogue", "Sample", "Price List", "Quotation", "Meeting", "Question", "Order", "Contract")
 
 
 if __name__ == "__main__":

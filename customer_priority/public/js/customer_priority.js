@@ -59,7 +59,7 @@ Object.assign(customer_priority, {
 			const why = frappe.utils.escape_html(frm.doc.cp_conversion_reason || "");
 			const text = __("Chance to buy: {0}%", [Math.round(frm.doc.cp_conversion_probability)]);
 			parts.push(`<span class="indicator-pill cyan cp-chance" title="${why}">${text}</span>`);
-			if (why) extra += `<div class="small cp-chance-why">${why}</div>`;
+			if (why) extra += `<div class="small cp-chance-why">${__("Why this chance")}: ${why}</div>`;
 		}
 		if (frm.doc.cp_p_alive) {
 			const text = __("Still buying: {0}% · expected {1} in {2} orders", [
