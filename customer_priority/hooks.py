@@ -9,10 +9,13 @@ app_license = "MIT"
 # Written as hrms does, so install-app resolves it from the bench without looking anything up online.
 required_apps = ["frappe/erpnext"]
 
+before_install = "customer_priority.setup.install.before_install"
 after_install = "customer_priority.setup.install.after_install"
 before_uninstall = "customer_priority.setup.install.before_uninstall"
 # Fields and index are re-asserted on every migrate, so a site repaired by hand or restored from an old backup heals.
 after_migrate = ["customer_priority.setup.install.after_migrate"]
+# Installed before ERPNext's setup wizard ran, defaults naming its Sales Stages wait for it (setup/wizard.py).
+setup_wizard_complete = "customer_priority.setup.wizard.after_setup_wizard"
 # Malformed filters for the app's reports get a clear error instead of Frappe's 500 (see inputs.py).
 before_request = ["customer_priority.utils.inputs.check_report_request"]
 

@@ -4,6 +4,7 @@ import frappe
 
 from customer_priority.setup.custom_fields import get_custom_fields
 from customer_priority.setup.indexes import APP_INDEXES
+from tests.integration.helpers import unique
 
 
 def test_app_is_installed_on_erpnext():
@@ -67,3 +68,37 @@ def test_what_the_app_asks_of_modified_has_an_index_of_the_apps_own():
 		)
 		plan = frappe.db.sql("explain " + query.format(hint=hint), {"since": "2024-01-01"}, as_dict=True)[0]
 		assert keys & set((plan.possible_keys or "").split(",")), (doctype, plan)
+
+
+def test_a_default_naming_sales_stages_not_made_yet_waits_and_is_filled_in_once_they_exist(monkeypatch):
+	"""As on a site whose setup wizard has not run: install keeps the default out (Settings would refuse it),
+	notes it, and the first save after its Sales Stage exists fills it in; a field set by hand meanwhile is kept."""
+	from customer_priority.setup import wizard
+
+	stage = unique("CP Stage")
+	shipped = wizard.default_names
+	monkeypatch.setattr(
+		wizard,
+		"default_names",
+		lambda settings, field: [stage] if field == "final_sales_stages" else shipped(settings, field),
+	)
+	settings = frappe.get_single("Customer Priority Settings")
+	settings.final_sales_stages = stage  # at its default, as install sets it
+	wizard.hold_back_missing(settings)
+	assert settings.final_sales_stages == "" and settings.pending_defaults == "final_sales_stages"
+	settings.save()  # Settings accept it now
+	notes = wizard.waiting_notes(frappe.get_single("Customer Priority Settings"))
+	assert len(notes) == 1 and stage in notes[0]
+	frappe.get_doc({"doctype": "Sales Stage", "stage_name": stage}).insert(ignore_permissions=True)
+	wizard.fill_pending_defaults()  # what the wizard's end and every migrate do
+	settings = frappe.get_single("Customer Priority Settings")
+	assert (settings.final_sales_stages, settings.pending_defaults) == (stage, "")
+	assert wizard.waiting_notes(settings) == []
+
+	settings.final_sales_stages = stage
+	wizard.hold_back_missing(settings)  # its stage exists: nothing waits
+	assert settings.final_sales_stages == stage and not settings.pending_defaults
+	settings.pending_defaults = "final_sales_stages"
+	settings.final_sales_stages = "Prospecting"  # set by hand while it waited
+	settings.save()
+	assert (settings.final_sales_stages, settings.pending_defaults) == ("Prospecting", "")
