@@ -395,14 +395,15 @@ def period_profits(
 def two_period_values(
 	purchases: Purchases, now: tuple[date, date], before: tuple[date, date], customers: list[str]
 ) -> dict[str, tuple[float, float]]:
-	"""What each named customer bought in two periods (this quarter so far, the same days last year)."""
+	"""What each named customer bought in two periods (this quarter so far, the same days last year), in the value
+	currency."""
 	if not customers:
 		return {}
 	where, params = purchases.where()
-	field = purchases.date_field
+	field, value = purchases.date_field, purchases.value_sql()
 	rows = frappe.db.sql(
-		f"""select customer, sum(if(`{field}` between %(now_start)s and %(now_end)s, base_net_total, 0)),
-			sum(if(`{field}` between %(before_start)s and %(before_end)s, base_net_total, 0))
+		f"""select customer, sum(if(`{field}` between %(now_start)s and %(now_end)s, {value}, 0)),
+			sum(if(`{field}` between %(before_start)s and %(before_end)s, {value}, 0))
 		from {purchases.table} where {where} and customer in %(customers)s
 			and `{field}` between %(before_start)s and %(now_end)s
 		group by customer""",
@@ -414,14 +415,14 @@ def two_period_values(
 def group_two_period_values(
 	purchases: Purchases, now: tuple[date, date], before: tuple[date, date], groups: list[str]
 ) -> dict[str, tuple[float, float]]:
-	"""What all customers of each named customer group bought in the same two periods."""
+	"""What all customers of each named customer group bought in the same two periods, in the value currency."""
 	if not groups:
 		return {}
 	where, params = purchases.where("o")
-	field = purchases.date_field
+	field, value = purchases.date_field, purchases.value_sql("o")
 	rows = frappe.db.sql(
-		f"""select c.customer_group, sum(if(o.`{field}` between %(now_start)s and %(now_end)s, o.base_net_total, 0)),
-			sum(if(o.`{field}` between %(before_start)s and %(before_end)s, o.base_net_total, 0))
+		f"""select c.customer_group, sum(if(o.`{field}` between %(now_start)s and %(now_end)s, {value}, 0)),
+			sum(if(o.`{field}` between %(before_start)s and %(before_end)s, {value}, 0))
 		from {purchases.table} o join `tabCustomer` c on c.name = o.customer
 		where {where} and c.customer_group in %(groups)s and o.`{field}` between %(before_start)s and %(now_end)s
 		group by c.customer_group""",
