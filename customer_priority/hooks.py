@@ -85,11 +85,9 @@ doc_events = {
 ignore_links_on_delete = ["Customer Tier Log"]
 
 scheduler_events = {
-	# The watch first, so the recompute reads fresh reasons a key account may be lost.
-	"daily_long": [
-		"customer_priority.tasks.refresh_key_account_watch",
-		"customer_priority.tasks.recompute_standings",
-	],
+	# One job, the watch then the recompute (which reads the watch's fresh reasons a key account may be lost):
+	# Frappe runs each entry as a job of its own, in no set order.
+	"daily_long": ["customer_priority.tasks.watch_then_recompute"],
 	"daily": ["customer_priority.tasks.create_review_todos"],
 	# Unanswered First and High requests are escalated within ten minutes of their Respond By.
 	"cron": {"*/10 * * * *": ["customer_priority.tasks.escalate_unanswered_requests"]},
