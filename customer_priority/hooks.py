@@ -9,10 +9,13 @@ app_license = "MIT"
 # Written as hrms does, so install-app resolves it from the bench without looking anything up online.
 required_apps = ["frappe/erpnext"]
 
+before_install = "customer_priority.setup.install.before_install"
 after_install = "customer_priority.setup.install.after_install"
 before_uninstall = "customer_priority.setup.install.before_uninstall"
 # Fields and index are re-asserted on every migrate, so a site repaired by hand or restored from an old backup heals.
 after_migrate = ["customer_priority.setup.install.after_migrate"]
+# Installed before ERPNext's setup wizard ran, defaults naming its Sales Stages wait for it (setup/wizard.py).
+setup_wizard_complete = "customer_priority.setup.wizard.after_setup_wizard"
 # Malformed filters for the app's reports get a clear error instead of Frappe's 500 (see inputs.py).
 before_request = ["customer_priority.utils.inputs.check_report_request"]
 
@@ -82,11 +85,9 @@ doc_events = {
 ignore_links_on_delete = ["Customer Tier Log"]
 
 scheduler_events = {
-	# The watch first, so the recompute reads fresh reasons a key account may be lost.
-	"daily_long": [
-		"customer_priority.tasks.refresh_key_account_watch",
-		"customer_priority.tasks.recompute_standings",
-	],
+	# One job, the watch then the recompute (which reads the watch's fresh reasons a key account may be lost):
+	# Frappe runs each entry as a job of its own, in no set order.
+	"daily_long": ["customer_priority.tasks.watch_then_recompute"],
 	"daily": ["customer_priority.tasks.create_review_todos"],
 	"weekly_long": ["customer_priority.tasks.retrain_conversion_models"],
 	# Unanswered First and High requests are escalated within ten minutes of their Respond By.

@@ -1,6 +1,7 @@
 """Every scheduled job of the app, in the order hooks.py runs them. Each one only decides when and calls below."""
 
 import frappe
+from frappe import _
 from frappe.utils import getdate
 
 from customer_priority.data.settings import DOCTYPE as SETTINGS
@@ -10,14 +11,26 @@ from customer_priority.standing import recompute, reviews, watch
 from customer_priority.standing.rebuild import retier_customer
 
 
+def watch_then_recompute() -> None:
+	"""Daily (long queue), in this order: the key-account watch, then the recompute, which reads the reasons the
+	watch stored. A watch that fails is undone and logged; the recompute still runs, on the reasons of the day
+	before."""
+	try:
+		refresh_key_account_watch()
+	except Exception:
+		frappe.db.rollback()
+		frappe.log_error(title=_("Customer Priority could not refresh the key-account watch"))
+	recompute_standings()
+
+
 def refresh_key_account_watch() -> None:
-	"""Daily, before the recompute: every key account's watch; customers whose reasons changed are re-decided."""
+	"""Every key account's watch; customers whose reasons changed are re-decided."""
 	for name in watch.refresh():
 		retier_customer(name, "Scheduler")
 
 
 def recompute_standings() -> None:
-	"""Daily (long queue): the full recompute, as often as Settings ask (daily, weekly on Mondays, never)."""
+	"""The full recompute, as often as Settings ask (daily, weekly on Mondays, never)."""
 	frequency = frappe.db.get_single_value(SETTINGS, "recompute_frequency") or "Daily"
 	if frequency == "Never" or (frequency == "Weekly" and getdate().weekday() != 0):
 		return

@@ -219,7 +219,7 @@ def period_totals(
 
 
 def customers_buying_since(purchases: Purchases, since, visible: str = "") -> int:
-	"""How many customers have a purchase submitted since ``since`` (on the ``modified`` index); ``visible`` a
+	"""How many customers have a purchase submitted since ``since`` (on ``CHANGED_INDEX``); ``visible`` a
 	condition on ``customer`` that keeps only the customers a reader may see."""
 	where, params = purchases.where()
 	return frappe.db.sql(
@@ -233,7 +233,7 @@ def out_of_step(purchases: Purchases, since) -> list[str]:
 	"""Customers with a document of this kind changed since ``since`` whose stored totals (orders, value, last
 	day) no longer match their orders: the few a concurrent submit and a recompute's older totals left behind.
 
-	The changed customers are found first, on the ``modified`` index, and only their orders are grouped (as one
+	The changed customers are found first, on ``CHANGED_INDEX``, and only their orders are grouped (as one
 	statement with a subquery, MariaDB grouped every order: 12 s at 1,000,000 orders with nothing changed)."""
 	touched = frappe.db.sql(
 		f"""select distinct customer from {purchases.table}
@@ -276,9 +276,15 @@ PROFIT_INDEX_COLUMNS = {
 
 
 CHANGED_INDEX = "cp_changed"
-"""Item rows by when they were last modified: ERPNext's stock revaluation rewrites an item's cost (its
-``incoming_rate``) without touching the invoice, and the recompute finds those invoices on this index."""
-CHANGED_INDEX_COLUMNS = {"Sales Invoice Item": ("modified", "parenttype", "parent")}
+"""Orders, invoices and invoice item rows by when they were last modified, for every "what changed since" the
+recompute asks (``profit_moved_since``, ``out_of_step``) and the Customer Ranking's "buying since": ERPNext's stock
+revaluation rewrites an item's cost (its ``incoming_rate``) without touching the invoice. Declared here rather than
+left to the ``modified`` index Frappe v15 gives every table, which Frappe v16 no longer makes."""
+CHANGED_INDEX_COLUMNS = {
+	"Sales Order": ("modified", "customer"),
+	"Sales Invoice": ("modified", "customer"),
+	"Sales Invoice Item": ("modified", "parenttype", "parent"),
+}
 
 
 def profit_where(companies: tuple[str, ...] = ()) -> tuple[str, dict]:
@@ -389,14 +395,15 @@ def period_profits(
 def two_period_values(
 	purchases: Purchases, now: tuple[date, date], before: tuple[date, date], customers: list[str]
 ) -> dict[str, tuple[float, float]]:
-	"""What each named customer bought in two periods (this quarter so far, the same days last year)."""
+	"""What each named customer bought in two periods (this quarter so far, the same days last year), in the value
+	currency."""
 	if not customers:
 		return {}
 	where, params = purchases.where()
-	field = purchases.date_field
+	field, value = purchases.date_field, purchases.value_sql()
 	rows = frappe.db.sql(
-		f"""select customer, sum(if(`{field}` between %(now_start)s and %(now_end)s, base_net_total, 0)),
-			sum(if(`{field}` between %(before_start)s and %(before_end)s, base_net_total, 0))
+		f"""select customer, sum(if(`{field}` between %(now_start)s and %(now_end)s, {value}, 0)),
+			sum(if(`{field}` between %(before_start)s and %(before_end)s, {value}, 0))
 		from {purchases.table} where {where} and customer in %(customers)s
 			and `{field}` between %(before_start)s and %(now_end)s
 		group by customer""",
@@ -408,14 +415,14 @@ def two_period_values(
 def group_two_period_values(
 	purchases: Purchases, now: tuple[date, date], before: tuple[date, date], groups: list[str]
 ) -> dict[str, tuple[float, float]]:
-	"""What all customers of each named customer group bought in the same two periods."""
+	"""What all customers of each named customer group bought in the same two periods, in the value currency."""
 	if not groups:
 		return {}
 	where, params = purchases.where("o")
-	field = purchases.date_field
+	field, value = purchases.date_field, purchases.value_sql("o")
 	rows = frappe.db.sql(
-		f"""select c.customer_group, sum(if(o.`{field}` between %(now_start)s and %(now_end)s, o.base_net_total, 0)),
-			sum(if(o.`{field}` between %(before_start)s and %(before_end)s, o.base_net_total, 0))
+		f"""select c.customer_group, sum(if(o.`{field}` between %(now_start)s and %(now_end)s, {value}, 0)),
+			sum(if(o.`{field}` between %(before_start)s and %(before_end)s, {value}, 0))
 		from {purchases.table} o join `tabCustomer` c on c.name = o.customer
 		where {where} and c.customer_group in %(groups)s and o.`{field}` between %(before_start)s and %(now_end)s
 		group by c.customer_group""",

@@ -6,6 +6,7 @@ import frappe
 from frappe import _
 
 from customer_priority.requests import reading
+from customer_priority.utils.transactions import transaction_lost
 
 READ_DOCTYPES = ("Lead", "Opportunity")
 SAVEPOINT = "customer_priority_reading"
@@ -34,7 +35,7 @@ def on_update(doc, method=None):
 		else:
 			request.db_set("cp_intake_data", request.cp_intake_data, update_modified=False)
 	except Exception as exc:
-		if frappe.db.is_deadlocked(exc) or frappe.db.is_timedout(exc):
+		if transaction_lost(exc):
 			raise
 		frappe.db.rollback(save_point=SAVEPOINT)
 		frappe.log_error(

@@ -8,8 +8,9 @@ order, or an order dated before the customer's latest one, asks the index for th
 
 A sale never waits on the ranking: if this work fails, everything it wrote is rolled back to a savepoint, the
 submit (or cancel) goes on, an Error Log entry names the order, the user sees a short notice, and the customer is
-queued for a rebuild from its orders (``repair.rebuild_customers``). Only a deadlock or a lock wait timeout, which
-leave the whole transaction unusable, still stop the submit, as they would without this app.
+queued for a rebuild from its orders (``repair.rebuild_customers``). Only a deadlock or a lock wait timeout
+(``transaction_lost``), after which no savepoint is left to return to, still stop the submit, as they would without
+this app: the database has undone all of it, and the submit can be made again.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from customer_priority.engine.settings import Settings
 from customer_priority.standing import announcements
 from customer_priority.standing.rebuild import retier_customer
 from customer_priority.standing.stored import AGGREGATE_FIELDS
+from customer_priority.utils.transactions import transaction_lost
 
 SAVEPOINT = "customer_priority_order"
 ANNOUNCING = "customer_priority_announcing"
@@ -72,7 +74,7 @@ def kept_apart(work, doc, *args) -> None:
 		with announcements.held() as held:
 			work(doc, *args)
 	except Exception as exc:
-		if frappe.db.is_deadlocked(exc) or frappe.db.is_timedout(exc):
+		if transaction_lost(exc):
 			raise  # the database rolled the whole transaction back: nothing of the submit is left to keep
 		frappe.db.rollback(save_point=SAVEPOINT)
 		frappe.log_error(
@@ -105,7 +107,7 @@ def announce_kept(held, doc) -> None:
 	try:
 		held.announce()
 	except Exception as exc:
-		if frappe.db.is_deadlocked(exc) or frappe.db.is_timedout(exc):
+		if transaction_lost(exc):
 			raise
 		frappe.db.rollback(save_point=ANNOUNCING)
 		frappe.log_error(

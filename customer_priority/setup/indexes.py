@@ -1,5 +1,6 @@
-"""The indexes the app adds to ERPNext's tables (named in data/purchases.py, where the queries they serve live):
-added on install and on every migrate, dropped on uninstall."""
+"""The indexes the app adds to ERPNext's tables (named where the queries they serve live: data/purchases.py,
+standing/watch.py): added on install and on every migrate, dropped on uninstall. Every query the app runs on a
+table's ``modified`` has one here, as Frappe v16 no longer indexes ``modified``."""
 
 import frappe
 
@@ -11,11 +12,13 @@ from customer_priority.data.purchases import (
 	PROFIT_INDEX,
 	PROFIT_INDEX_COLUMNS,
 )
+from customer_priority.standing.watch import LOST_INDEX, LOST_INDEX_COLUMNS
 
 APP_INDEXES = (
 	(ORDER_INDEX, ORDER_INDEX_COLUMNS),
 	(PROFIT_INDEX, PROFIT_INDEX_COLUMNS),
 	(CHANGED_INDEX, CHANGED_INDEX_COLUMNS),
+	(LOST_INDEX, LOST_INDEX_COLUMNS),
 )
 
 

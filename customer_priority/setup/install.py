@@ -3,27 +3,62 @@
 import frappe
 from frappe.custom.doctype.custom_field.custom_field import create_custom_fields
 from frappe.gettext.translate import compile_translations as compile_app
+from frappe.installer import remove_app
 
 from customer_priority.engine.settings import default_levels
 from customer_priority.setup.custom_fields import get_custom_fields
 from customer_priority.setup.indexes import add_order_indexes, drop_order_indexes
+from customer_priority.setup.wizard import fill_pending_defaults, hold_back_missing
 from customer_priority.standing.privileges import restore_all
 
+APP = "customer_priority"
 ISSUE_PRIORITIES = {"First": "Urgent", "High": "High", "Medium": "Medium", "Low": "Low"}
 ADDED_BY_APP = "Added by Customer Priority"
 
 
+def before_install():
+	# The app's patches Frappe marks as run during the install, told apart from any an earlier install left.
+	frappe.flags.cp_patch_logs_before = set(app_patch_logs())
+
+
 def after_install():
-	sync_custom_fields()
-	add_order_indexes()
-	make_default_records()
-	compile_translations()
+	try:
+		sync_custom_fields()
+		add_order_indexes()
+		make_default_records()
+		compile_translations()
+	except Exception:
+		undo_install()
+		raise
 
 
 def after_migrate():
 	sync_custom_fields()
 	add_order_indexes()
 	compile_translations()
+	fill_pending_defaults()
+
+
+def app_patch_logs() -> list[str]:
+	return frappe.get_all("Patch Log", filters={"patch": ("like", f"{APP}.%")}, pluck="name")
+
+
+def undo_install():
+	"""A failed install leaves the site as it was. Frappe has already committed the app's doctypes and its place
+	among the installed apps, and every ALTER TABLE committed our fields: what is not rolled back is uninstalled,
+	as ``bench uninstall-app`` would, and the patches marked as run are unmarked."""
+	frappe.db.rollback()
+	try:
+		remove_app(APP, yes=True, no_backup=True, force=True)
+		before = frappe.flags.get("cp_patch_logs_before") or set()
+		added = [name for name in app_patch_logs() if name not in before]
+		if added:
+			frappe.db.delete("Patch Log", {"name": ("in", added)})
+		frappe.db.commit()
+	except Exception:
+		frappe.db.rollback()
+		# The install's own error is what the user must see; this one is printed after it.
+		print(f"Customer Priority could not undo its failed install:\n{frappe.get_traceback()}")
 
 
 def compile_translations():
@@ -61,6 +96,7 @@ def make_default_records():
 	for df in settings.meta.fields:
 		if df.default and df.fieldname not in stored:
 			settings.set(df.fieldname, df.default)
+	hold_back_missing(settings)  # before ERPNext's setup wizard, its Sales Stages do not exist yet
 	settings.flags.ignore_permissions = True
 	settings.save()
 

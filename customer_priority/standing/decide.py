@@ -9,10 +9,8 @@ from datetime import date
 
 import numpy as np
 
-import frappe
 from frappe.utils import cint, flt
 
-from customer_priority.data.settings import DOCTYPE as SETTINGS
 from customer_priority.engine.bulk import Decided, Population, decide_population
 from customer_priority.engine.history import average_order_value, margin_percent
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
@@ -153,10 +151,12 @@ class Everyone:
 	profiles: dict[str, PotentialProfile]
 	risks: dict[str, list]
 	predicted: Predicted
+	population_record: dict[str, str]
+	"""The RFM cut-offs and ranking totals this run decided with, for Settings (written once every customer is)."""
 
 
 def decide_everyone(as_of: date, settings, regroup_all: bool = False) -> Everyone:
-	"""Every customer decided with the columnar path; the RFM cut-offs and the ranking totals are stored."""
+	"""Every customer decided with the columnar path, with the RFM cut-offs and the ranking totals to store."""
 	stored = read_stored()
 	totals = fresh_totals(stored, as_of, settings, regroup_all)
 	profiles = stored_profiles(stored)
@@ -170,9 +170,8 @@ def decide_everyone(as_of: date, settings, regroup_all: bool = False) -> Everyon
 		"count": int(bought.sum()),
 		"class_a": int((bought & (decided.abc == "A")).sum()),
 	}
-	frappe.db.set_single_value(
-		SETTINGS,
-		{"rfm_cutoffs": json.dumps(decided.cutoffs.to_dict()), "ranking_totals": json.dumps(ranking_totals)},
-	)
-	frappe.db.commit()
-	return Everyone(stored, totals, pop, decided, profiles, stored_risks(stored), predicted)
+	record = {
+		"rfm_cutoffs": json.dumps(decided.cutoffs.to_dict()),
+		"ranking_totals": json.dumps(ranking_totals),
+	}
+	return Everyone(stored, totals, pop, decided, profiles, stored_risks(stored), predicted, record)

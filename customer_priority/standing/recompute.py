@@ -138,11 +138,13 @@ def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 	summary = _("{0} customers ranked from {1} with orders; {2} updated, {3} changes logged").format(
 		total, with_orders, written, changed_count
 	)
-	# What the stored values were computed with is recorded only now that every customer holds them: a job killed
-	# half-way leaves the last run's record, so the next run takes again every customer this one did not finish.
+	# What the stored values were computed with (the population's cut-offs and totals too) is recorded only now that
+	# every customer holds them: a job killed half-way leaves the last run's record whole, so the hooks keep deciding
+	# against it and the next run takes again every customer this one did not finish.
 	frappe.db.set_single_value(
 		SETTINGS,
 		{
+			**everyone.population_record,
 			"last_recompute_on": started,
 			"last_recompute_summary": summary,
 			"reborn_lapse_days": settings.lapse_days,

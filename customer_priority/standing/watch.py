@@ -32,6 +32,10 @@ from customer_priority.utils import reasons
 
 DATA_FIELD = "cp_at_risk_data"
 TEXT_FIELD = "cp_at_risk_reason"
+LOST_INDEX = "cp_lost"
+"""Opportunities by status and last change (``lost_to_competitors``): the app's own, not the ``modified`` index
+Frappe v15 gives every table and v16 no longer makes."""
+LOST_INDEX_COLUMNS = {"Opportunity": ("status", "modified", "opportunity_from", "party_name")}
 
 
 def key_accounts(customers: list[str] | None = None) -> dict[str, str]:

@@ -85,12 +85,14 @@ def render_one(item: Reason, lang: str | None) -> str:
 			return item.template.format_map(item.params)
 		except (KeyError, IndexError, ValueError, TypeError):
 			pass
-	template = _translated(item.template, lang)
+	site = getattr(frappe.local, "site", None)
+	template = _translated(item.template, lang, site)
 	params = item.params
 	if lang != "en":
 		words = vocabulary()
 		params = {
-			k: _translated(v, lang) if isinstance(v, str) and v in words else v for k, v in params.items()
+			k: _translated(v, lang, site) if isinstance(v, str) and v in words else v
+			for k, v in params.items()
 		}
 	try:
 		return _FORMATTER.vformat(template, (), params)
@@ -99,7 +101,9 @@ def render_one(item: Reason, lang: str | None) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _translated(template: str, lang: str) -> str:
+def _translated(template: str, lang: str, site: str | None) -> str:
+	"""Kept per site as well as per language: one process serves every site of a bench, and a site's own
+	Translation records may word a template otherwise."""
 	return template if lang == "en" else frappe._(template, lang=lang)
 
 
@@ -137,12 +141,13 @@ def stored(data: str | None, text: str | None) -> list[Reason]:
 
 def for_reader(data: str | None, text: str | None, lang: str | None = None) -> str:
 	"""A stored reason in the reader's language (the session's by default)."""
-	return _for_reader(data, text, lang or frappe.local.lang)
+	return _for_reader(data, text, lang or frappe.local.lang, getattr(frappe.local, "site", None))
 
 
 @functools.lru_cache(maxsize=16384)
-def _for_reader(data: str | None, text: str | None, lang: str) -> str:
-	"""Cached: a report shows the same few reasons on thousands of rows."""
+def _for_reader(data: str | None, text: str | None, lang: str, site: str | None) -> str:
+	"""Cached per site and language (see ``_translated``): a report shows the same few reasons on thousands of
+	rows."""
 	reasons = stored(data, text)
 	if not reasons:
 		return text or ""

@@ -11,7 +11,7 @@ PATH first (where `pip install frappe-bench` puts it), then from the bench's own
   3. creates the test site when it is missing, and under CI=true drops and re-creates it on every run, so CI
      always proves a site created a minute ago; then installs or migrates the app on it;
   4. runs pytest on tests/integration with the bench's Python, in a shuffled order (the seed is printed; set
-     CP_TEST_SEED to repeat one), and the uninstall/reinstall test last, on its own.
+     CP_TEST_SEED to repeat one), and the tests that install and uninstall (test_zz_*) last, on their own.
 """
 
 from __future__ import annotations
@@ -33,8 +33,9 @@ DB_ROOT_PASSWORD = os.environ.get("MARIADB_ROOT_PASSWORD", "root")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 APP = "customer_priority"
 RUNNER_COPY_MARK = ".copied-by-integration-runner"
-# The uninstall/reinstall test alters the site under every other test: it runs alone, after them.
-LAST = "test_zz_reinstall.py"
+# The tests that install and uninstall (test_zz_*.py: the uninstall/reinstall test alters the site under every
+# other test, the install on a site without the setup wizard makes a site of its own) run alone, after the others.
+LAST = "test_zz_"
 # Offline, Frappe's gravatar and exchange-rate look-ups would wait on the network: refuse them at once.
 OFFLINE = {
 	"HTTP_PROXY": "http://127.0.0.1:9",
@@ -268,7 +269,7 @@ def pytest_args() -> tuple[list[str], list[str]]:
 	if not chosen:
 		chosen = [str(p) for p in sorted(tests.glob("test_*.py"))]
 	chosen = [str(Path(a.split("::")[0]).resolve()) + a[len(a.split("::")[0]) :] for a in chosen]
-	last = [a for a in chosen if Path(a.split("::")[0]).name == LAST]
+	last = [a for a in chosen if Path(a.split("::")[0]).name.startswith(LAST)]
 	return [*options, *(a for a in chosen if a not in last)], [*options, *last]
 
 
@@ -317,7 +318,7 @@ def main() -> int:
 			)
 			status = run_pytest(shuffled, env, seed)
 		if last and any(a.endswith(".py") or "::" in a for a in last):
-			say("running the uninstall/reinstall test last")
+			say("running the install, uninstall and reinstall tests last")
 			last_status = run_pytest(last, env, None)
 			status = status or last_status
 		return status

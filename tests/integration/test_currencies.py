@@ -165,3 +165,32 @@ def test_the_company_filter_of_settings_holds_in_hooks_recompute_and_reports(hom
 	assert in_the_report(customer, company=other) is None
 	set_companies(home, other)
 	assert by_the_recompute(customer) == in_the_report(customer) == 600
+
+
+def test_the_key_account_watch_counts_two_currencies_in_one(home):
+	"""The watch's quarter against last year, for the customer and for its group, converts as the rest of the app
+	does instead of adding dollars to euros."""
+	from customer_priority.standing import watch
+
+	euro = make_company("EUR")
+	rate("EUR", "USD", 1.1)
+	set_companies(home, euro)
+	group = frappe.get_doc(
+		{
+			"doctype": "Customer Group",
+			"customer_group_name": unique("CP Group"),
+			"parent_customer_group": "All Customer Groups",
+		}
+	).insert(ignore_permissions=True)
+	customer = make_customer(customer_group=group.name)
+	order(customer, 100, home)
+	order(customer, 100, euro)  # 100 EUR is 110 USD
+	counted = purchases.current()
+	quarter, last_year = watch.quarter_to_date(getdate())
+	rounded = lambda pair: tuple(round(flt(v), 2) for v in pair)  # noqa: E731
+	assert rounded(purchases.two_period_values(counted, quarter, last_year, [customer])[customer]) == (210, 0)
+	assert rounded(
+		purchases.group_two_period_values(counted, quarter, last_year, [group.name])[group.name]
+	) == (210, 0)
+	facts = watch.facts({customer: group.name}, getdate(), get_engine_settings())[customer]
+	assert round(facts.quarter_value, 2) == lifetime(customer) == 210 and facts.group_share == 100

@@ -165,6 +165,27 @@ def test_every_scheduled_entry_is_a_task_that_the_scheduler_knows():
 		), f"{entry} is scheduled after migrate"
 
 
+def test_the_watch_runs_before_the_recompute_in_one_scheduled_job(monkeypatch):
+	"""Frappe runs each scheduler entry as a job of its own in no set order: the order is one job's."""
+	assert hooks.scheduler_events["daily_long"] == ["customer_priority.tasks.watch_then_recompute"]
+	calls = []
+	monkeypatch.setattr(tasks, "refresh_key_account_watch", lambda: calls.append("watch"))
+	monkeypatch.setattr(tasks, "recompute_standings", lambda: calls.append("recompute"))
+	frappe.get_attr(hooks.scheduler_events["daily_long"][0])()
+	assert calls == ["watch", "recompute"]
+
+	def broken():
+		raise RuntimeError("the watch broke")
+
+	monkeypatch.setattr(tasks, "refresh_key_account_watch", broken)
+	calls.clear()
+	tasks.watch_then_recompute()  # a failing watch is logged; the ranking is still brought up to date
+	assert calls == ["recompute"]
+	assert frappe.db.exists(
+		"Error Log", {"method": "Customer Priority could not refresh the key-account watch"}
+	)
+
+
 def test_a_recompute_set_to_never_does_not_run_from_the_schedule():
 	never_recomputed()
 	frappe.db.set_single_value(SETTINGS, "recompute_frequency", "Never")

@@ -98,3 +98,29 @@ def test_words_of_a_person_are_kept_as_written():
 	)
 	assert loaded_as("Customer", customer, "fa").endswith("CEO asked: {treat} them well")
 	assert loaded_as("Customer", customer, "en") == "Set by hand: CEO asked: {treat} them well"
+
+
+def test_a_reason_translated_for_one_site_is_not_shown_on_another(monkeypatch):
+	"""One process serves every site of a bench, and a site may word a template its own way (a Translation record):
+	what was translated for one site is not kept for another."""
+	from frappe.core.doctype.translation.translation import clear_user_translation_cache
+
+	template = "Key account: its requests are handled urgently even when routine"
+	shown = [reasons.Reason(template, {})]
+	stored = reasons.encode(shown)
+	ours = "حساب کلیدی این شرکت: زودتر از همه"
+	try:
+		with monkeypatch.context() as elsewhere:
+			elsewhere.setattr(frappe.local, "site", "another-site.localhost")
+			shipped = reasons.render(shown, "fa")
+			assert persian(shipped) and reasons.for_reader(stored, None, "fa") == shipped
+		frappe.get_doc(
+			{"doctype": "Translation", "language": "fa", "source_text": template, "translated_text": ours}
+		).insert(ignore_permissions=True)
+		assert reasons.render(shown, "fa") == ours
+		assert reasons.for_reader(stored, None, "fa") == ours
+	finally:
+		frappe.db.rollback()
+		clear_user_translation_cache("fa")
+		reasons._translated.cache_clear()
+		reasons._for_reader.cache_clear()

@@ -91,6 +91,7 @@ def test_killed_recompute_leaves_customers_whole_and_a_rerun_finishes(committed_
 	frappe.db.commit()
 	frappe.db.sql("update tabCustomer set cp_rank = 0, cp_ranked_on = null where name in %s", [tuple(names)])
 	frappe.db.commit()
+	last_run = population_record()
 	monkeypatch.setattr(recompute, "CHUNK", 1)
 	with pytest.raises(RuntimeError):
 		recompute.recompute_all(source="Manual", fail_after_chunks=1)
@@ -101,9 +102,22 @@ def test_killed_recompute_leaves_customers_whole_and_a_rerun_finishes(committed_
 		assert (row.cp_rank and row.cp_ranked_on and row.cp_abc_class) or (
 			not row.cp_rank and not row.cp_ranked_on
 		)
+	# The population's cut-offs and totals stay the last whole run's, in step with its record.
+	assert population_record() == last_run
 	monkeypatch.setattr(recompute, "CHUNK", 5000)
 	recompute.recompute_all(source="Manual")
 	assert all(customer_row(n, "cp_rank").cp_rank for n in names)
+	assert population_record() != last_run  # the three new buyers moved them
+
+
+def population_record() -> dict:
+	frappe.db.rollback()
+	return dict(
+		frappe.db.sql(
+			"""select field, value from tabSingles where doctype = 'Customer Priority Settings'
+			and field in ('rfm_cutoffs', 'ranking_totals', 'last_recompute_on')"""
+		)
+	)
 
 
 def test_second_recompute_is_refused_while_one_runs():

@@ -5,6 +5,9 @@ frappe.ui.form.on("Customer Priority Settings", {
 		frm.set_query("grant_price_list", "levels", () => ({ filters: { selling: 1, enabled: 1 } }));
 	},
 	refresh(frm) {
+		// Defaults that wait for records ERPNext's setup wizard makes (the server writes the notes).
+		const waiting = frm.doc.__onload?.waiting_notes || [];
+		frm.set_intro(waiting.length ? waiting.join("<br>") : "", "orange");
 		frm.add_custom_button(
 			__("Retrain Now"),
 			() => {

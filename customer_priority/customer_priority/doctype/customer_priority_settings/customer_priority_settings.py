@@ -9,6 +9,7 @@ from customer_priority.data.currencies import company_currencies, company_rate, 
 from customer_priority.data.settings import CACHE_KEY, BadNumberList, engine_settings_from
 from customer_priority.engine.i18n import Reason
 from customer_priority.engine.settings import TIERS, Settings
+from customer_priority.setup.wizard import fill_in, waiting_notes
 
 ROUTES = ("Account Manager", "Assignment Rule", "Nobody")
 
@@ -24,7 +25,11 @@ class CustomerPrioritySettings(Document):
 	def to_engine_settings(self) -> Settings:
 		return engine_settings_from(self)
 
+	def onload(self):
+		self.set_onload("waiting_notes", waiting_notes(self))
+
 	def validate(self):
+		fill_in(self)  # defaults that waited for ERPNext's setup wizard, once its records exist
 		try:
 			settings = self.to_engine_settings()
 		except BadNumberList as exc:
