@@ -12,6 +12,9 @@ required_apps = ["frappe/erpnext"]
 before_install = "customer_priority.setup.install.before_install"
 after_install = "customer_priority.setup.install.after_install"
 before_uninstall = "customer_priority.setup.install.before_uninstall"
+# Frappe CRM or Helpdesk installed or removed beside this app: their doctypes gain or lose the fields.
+after_app_install = "customer_priority.setup.install.after_app_install"
+before_app_uninstall = "customer_priority.setup.install.before_app_uninstall"
 # Fields and index are re-asserted on every migrate, so a site repaired by hand or restored from an old backup heals.
 after_migrate = ["customer_priority.setup.install.after_migrate"]
 # Installed before ERPNext's setup wizard ran, defaults naming its Sales Stages wait for it (setup/wizard.py).
@@ -63,6 +66,25 @@ doc_events = {
 		"validate": "customer_priority.events.issue.validate",
 		"before_save": "customer_priority.events.issue.before_save",
 		"on_update": "customer_priority.events.issue.on_update",
+	},
+	# Frappe CRM and Helpdesk, when installed beside this app (the handlers do nothing otherwise).
+	"CRM Lead": {
+		"onload": "customer_priority.events.party.onload",
+		"validate": "customer_priority.events.crm.lead_validate",
+		"before_save": "customer_priority.events.crm.before_save",
+		"on_update": "customer_priority.events.crm.on_update",
+		"on_trash": "customer_priority.events.party.on_trash",
+	},
+	"CRM Deal": {
+		"onload": "customer_priority.events.party.onload",
+		"validate": "customer_priority.events.crm.deal_validate",
+		"before_save": "customer_priority.events.crm.before_save",
+		"on_update": "customer_priority.events.crm.on_update",
+		"on_trash": "customer_priority.events.party.on_trash",
+	},
+	"HD Ticket": {
+		"onload": "customer_priority.events.party.onload",
+		"validate": "customer_priority.events.helpdesk.validate",
 	},
 	"Communication": {
 		# A received email on a lead or opportunity is read for what it asks (type, urgency).

@@ -9,20 +9,22 @@ from customer_priority.engine.i18n import _ as mark
 from customer_priority.engine.i18n import reason as engine_reason
 from customer_priority.engine.roles import buying_role_play
 from customer_priority.engine.settings import TIERS
+from customer_priority.requests.partners import CRM_DOCTYPES, has_tiers
 from customer_priority.standing.explain import override_reason, reason_values
 from customer_priority.standing.log import write_log
 from customer_priority.standing.rebuild import retier_customer
 from customer_priority.utils import inputs
 from customer_priority.utils.permissions import require_manager
 
-OVERRIDABLE = ("Customer", "Lead", "Opportunity")
+OVERRIDABLE = ("Customer", "Lead", "Opportunity", *CRM_DOCTYPES)
+"""Frappe CRM's leads and deals too (crm#792 asks for a manual override); only where installed (``check``)."""
 
 
 def check(doctype, name) -> None:
 	"""The party a manager acts on: one of the tiered doctypes, existing, and writable by them. Arguments are
 	checked before anything is read (a hostile value gets a clear 4xx, never a 500)."""
 	inputs.required("Document Type", doctype)
-	if not isinstance(doctype, str) or doctype not in OVERRIDABLE:
+	if not isinstance(doctype, str) or doctype not in OVERRIDABLE or not has_tiers(doctype):
 		frappe.throw(_("Tiers can be set by hand only on {0}").format(", ".join(_(d) for d in OVERRIDABLE)))
 	inputs.name("Name", name)
 	require_manager()

@@ -129,6 +129,11 @@ def issue_priority_for(tier: str) -> str | None:
 	return frappe.db.get_single_value(DOCTYPE, f"issue_priority_{tier.lower()}") if tier else None
 
 
+def ticket_priority_for(tier: str) -> str | None:
+	"""The Helpdesk ticket priority (HD Ticket Priority) a tier gives; its SLA row sets the response time."""
+	return frappe.db.get_single_value(DOCTYPE, f"ticket_priority_{tier.lower()}") if tier else None
+
+
 def value_source() -> str:
 	return frappe.db.get_single_value(DOCTYPE, "value_source") or "Sales Order"
 

@@ -5,10 +5,11 @@ rolled back to a savepoint and logged, and the message is kept as ERPNext receiv
 import frappe
 from frappe import _
 
-from customer_priority.requests import reading
+from customer_priority.requests import partners, reading
 from customer_priority.utils.transactions import transaction_lost
 
-READ_DOCTYPES = ("Lead", "Opportunity")
+READ_DOCTYPES = ("Lead", "Opportunity", *partners.CRM_DOCTYPES)
+"""ERPNext's leads and opportunities, and Frappe CRM's leads and deals where it is installed."""
 SAVEPOINT = "customer_priority_reading"
 
 
@@ -22,6 +23,8 @@ def on_update(doc, method=None):
 	if not (doc.has_value_changed("content") or doc.has_value_changed("subject")):
 		return  # saved again for another reason (seen, linked): its words were read already
 	if doc.get("reference_doctype") not in READ_DOCTYPES or not doc.get("reference_name"):
+		return
+	if not partners.has_tiers(doc.reference_doctype):
 		return
 	frappe.db.savepoint(SAVEPOINT)
 	try:

@@ -22,13 +22,19 @@ from customer_priority.data.settings import (
 )
 from customer_priority.engine.i18n import _ as mark
 from customer_priority.engine.i18n import reason
+from customer_priority.requests.partners import CRM_DOCTYPES, present
 from customer_priority.requests.routing import REQUEST_DOCTYPES, ROUTED_AT_ONCE, response_seconds
 from customer_priority.standing.announcements import bell, language
 from customer_priority.standing.log import write_log
 from customer_priority.utils import reasons
 
 LEVELS = 2
-OPEN_STATUSES = {"Lead": ("Lead", "Open"), "Opportunity": ("Open",)}
+OPEN_STATUSES = {
+	"Lead": ("Lead", "Open"),
+	"Opportunity": ("Open",),
+	"CRM Lead": ("New",),
+	"CRM Deal": ("Qualification",),
+}
 """Statuses of a lead or opportunity still waiting for a first answer (an Issue: until resolved or closed)."""
 
 
@@ -81,7 +87,7 @@ def run_escalations(now: datetime | None = None) -> int:
 	"""The scheduled job (every 10 minutes); ``now`` lets a test move the clock. Returns the escalations made."""
 	now = get_datetime(now or now_datetime())
 	made = 0
-	for doctype in REQUEST_DOCTYPES:
+	for doctype in (*REQUEST_DOCTYPES, *present(CRM_DOCTYPES)):
 		request = frappe.qb.DocType(doctype)
 		level_now = IfNull(request.cp_escalation_level, 0)
 		rows = (

@@ -6,6 +6,7 @@ from frappe import _
 from frappe.utils import getdate
 
 from customer_priority.engine.settings import TIERS
+from customer_priority.requests.partners import OWNER_FIELD
 from customer_priority.requests.routing import account_manager, open_assignees
 from customer_priority.standing.announcements import language
 from customer_priority.utils import reasons
@@ -15,7 +16,7 @@ MARKER = "[customer-priority-qualify]"
 
 def owner_of(doc) -> str | None:
 	"""Who qualifies a request: its owner, else whoever the request went to."""
-	owner = doc.get("lead_owner") if doc.doctype == "Lead" else doc.get("opportunity_owner")
+	owner = doc.get(OWNER_FIELD.get(doc.doctype, "owner"))
 	owner = owner or account_manager(doc) or next(iter(open_assignees(doc)), None)
 	return owner if owner and owner not in ("Administrator", "Guest") else None
 

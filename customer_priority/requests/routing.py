@@ -23,6 +23,7 @@ from customer_priority.engine.settings import TIERS
 from customer_priority.standing.log import write_log
 
 REQUEST_DOCTYPES = ("Lead", "Opportunity", "Issue")
+"""ERPNext's requests; Frappe CRM's leads and deals join them where installed (``requests.partners``)."""
 ROUTED_AT_ONCE = ("First", "High")
 """Tiers whose requests are routed again when a request is promoted into them after it was created."""
 
@@ -65,6 +66,10 @@ def lead_manager(lead: str | None) -> str | None:
 
 def account_manager(doc) -> str | None:
 	"""The person who owns the party behind a request."""
+	if doc.doctype == "CRM Lead":
+		return customer_manager(doc.get("cp_matched_customer")) or doc.get("lead_owner")
+	if doc.doctype == "CRM Deal":
+		return customer_manager(doc.get("cp_matched_customer")) or doc.get("deal_owner")
 	if doc.doctype == "Lead":
 		return lead_manager(doc.name) or doc.get("lead_owner")
 	if doc.doctype == "Opportunity":

@@ -494,6 +494,60 @@ def get_custom_fields() -> dict[str, list[dict]]:
 	return fields
 
 
+PARTNER_APPS = {"crm": ("CRM Lead", "CRM Deal"), "helpdesk": ("HD Ticket",)}
+"""Frappe CRM and Helpdesk: their doctypes get the app's fields only while the app is installed beside this one."""
+
+
+def get_partner_fields() -> dict[str, list[dict]]:
+	"""The fields of Frappe CRM's leads and deals (as ERPNext's) and of Helpdesk's tickets (as an Issue's)."""
+
+	def request_like(after: str) -> list[dict]:
+		return [
+			{
+				"fieldname": "cp_priority_tab",
+				"label": "Priority",
+				"fieldtype": "Tab Break",
+				"insert_after": after,
+			},
+			tier_field("cp_priority_tab", in_list_view=1),
+			*reason_fields("cp_priority_tier"),
+			*response_fields("cp_tier_reason_data"),
+			{
+				"fieldname": "cp_request_section",
+				"label": "The Request",
+				"fieldtype": "Section Break",
+				"insert_after": "cp_escalation_level",
+			},
+			*request_fields("cp_request_section"),
+			*override_fields("cp_last_request"),
+			*intake_fields("cp_ask_next_data"),
+		]
+
+	fields = {
+		"CRM Lead": request_like("facebook_form_id"),
+		"CRM Deal": request_like("status_change_log"),
+		"HD Ticket": [
+			computed(
+				"cp_priority_tier",
+				"Customer Tier",
+				"Select",
+				"priority",
+				options=TIER_OPTIONS,
+				in_standard_filter=1,
+				description="The tier of the customer behind the ticket when it came in; it set the priority",
+			),
+			*reason_fields("cp_priority_tier"),
+			*intake_fields("cp_tier_reason_data"),
+		],
+	}
+	for docfields in fields.values():
+		for field in docfields:
+			if field["fieldname"] in COLUMN_LENGTHS:
+				field["length"] = COLUMN_LENGTHS[field["fieldname"]]
+	return fields
+
+
 def computed_fieldnames(doctype: str) -> set[str]:
 	"""Fields only the app writes: users change them through the override, never directly."""
-	return {f["fieldname"] for f in get_custom_fields()[doctype] if f.get("read_only")}
+	fields = get_custom_fields().get(doctype) or get_partner_fields().get(doctype) or []
+	return {f["fieldname"] for f in fields if f.get("read_only")}

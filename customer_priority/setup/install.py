@@ -6,8 +6,9 @@ from frappe.gettext.translate import compile_translations as compile_app
 from frappe.installer import remove_app
 
 from customer_priority.engine.settings import default_levels
-from customer_priority.setup.custom_fields import get_custom_fields
+from customer_priority.setup.custom_fields import PARTNER_APPS, get_custom_fields, get_partner_fields
 from customer_priority.setup.indexes import add_order_indexes, drop_order_indexes
+from customer_priority.setup.partner_screens import SCREENS
 from customer_priority.setup.wizard import fill_pending_defaults, hold_back_missing
 from customer_priority.standing.privileges import restore_all
 
@@ -69,6 +70,50 @@ def compile_translations():
 
 def sync_custom_fields():
 	create_custom_fields(get_custom_fields(), ignore_validate=True, update=True)
+	for app in PARTNER_APPS:
+		sync_partner_fields(app)
+
+
+def partner_installed(app: str) -> bool:
+	return app in frappe.get_installed_apps() and all(
+		frappe.db.exists("DocType", d) for d in PARTNER_APPS[app]
+	)
+
+
+def sync_partner_fields(app: str) -> None:
+	"""The fields on Frappe CRM's or Helpdesk's doctypes, while that app is installed."""
+	if partner_installed(app):
+		fields = get_partner_fields()
+		create_custom_fields({d: fields[d] for d in PARTNER_APPS[app]}, ignore_validate=True, update=True)
+		SCREENS[app][0]()
+
+
+def remove_partner_fields(app: str, drop_columns_too: bool = True) -> None:
+	"""The app's fields off Frappe CRM's or Helpdesk's doctypes, and their columns unless the tables are about to go
+	with their app."""
+	SCREENS[app][1]()
+	fields = get_partner_fields()
+	for doctype in PARTNER_APPS[app]:
+		names = [f["fieldname"] for f in fields[doctype]]
+		frappe.db.delete("Custom Field", {"dt": doctype, "fieldname": ("in", names)})
+		frappe.db.delete("Property Setter", {"doc_type": doctype, "field_name": ("in", names)})
+		if drop_columns_too and frappe.db.table_exists(doctype):
+			frappe.clear_cache(doctype=doctype)
+			drop_columns(doctype, [c for c in frappe.db.get_table_columns(doctype) if c in names])
+
+
+def after_app_install(app_name: str) -> None:
+	"""Frappe CRM or Helpdesk installed after this app: their doctypes get the fields now."""
+	if app_name in PARTNER_APPS:
+		sync_partner_fields(app_name)
+		frappe.clear_cache()
+
+
+def before_app_uninstall(app_name: str) -> None:
+	"""Frappe CRM or Helpdesk about to be removed: the fields this app put on them go first, so nothing of this
+	app's is left pointing at doctypes that no longer exist."""
+	if app_name in PARTNER_APPS:
+		remove_partner_fields(app_name, drop_columns_too=False)
 
 
 def make_default_records():
@@ -111,6 +156,8 @@ def before_uninstall():
 		frappe.db.delete("Property Setter", {"doc_type": doctype, "field_name": ("in", names)})
 		frappe.clear_cache(doctype=doctype)
 		drop_columns(doctype, [c for c in frappe.db.get_table_columns(doctype) if c in names])
+	for app in PARTNER_APPS:
+		remove_partner_fields(app)
 	drop_order_indexes()
 	remove_unused_issue_priorities()
 	frappe.db.delete(

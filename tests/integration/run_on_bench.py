@@ -36,6 +36,9 @@ RUNNER_COPY_MARK = ".copied-by-integration-runner"
 # The tests that install and uninstall (test_zz_*.py: the uninstall/reinstall test alters the site under every
 # other test, the install on a site without the setup wizard makes a site of its own) run alone, after the others.
 LAST = "test_zz_"
+PARTNER_APPS = ("crm", "helpdesk")
+"""Frappe CRM and Helpdesk: when the bench has both, tests/integration/partners runs on a site with them installed."""
+PARTNER_SITE = os.environ.get("CP_PARTNER_SITE", SITE.replace(".", "-partners.", 1))
 # Offline, Frappe's gravatar and exchange-rate look-ups would wait on the network: refuse them at once.
 OFFLINE = {
 	"HTTP_PROXY": "http://127.0.0.1:9",
@@ -236,25 +239,38 @@ def ensure_browser() -> None:
 	subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, capture_output=True)
 
 
-def ensure_site(bench: Bench) -> None:
+def ensure_site(bench: Bench, site: str = SITE, apps_before: tuple[str, ...] = ()) -> None:
+	"""The test site (``apps_before``: other apps installed before this one, on a site made for them)."""
 	root = ("--db-root-username", "root", "--db-root-password", DB_ROOT_PASSWORD)
-	exists = (BENCH / "sites" / SITE / "site_config.json").exists()
+	exists = (BENCH / "sites" / site / "site_config.json").exists()
 	if exists and IN_CI:
-		say(f"CI: dropping {SITE} to prove the suite on a new site")
-		bench("drop-site", SITE, *root, "--force", "--no-backup")
+		say(f"CI: dropping {site} to prove the suite on a new site")
+		bench("drop-site", site, *root, "--force", "--no-backup")
 		exists = False
 	if not exists:
-		say(f"creating the test site {SITE} (about a minute)")
-		bench("new-site", SITE, *root, "--admin-password", "admin", "--install-app", "erpnext")
-		bench("--site", SITE, "execute", "erpnext.setup.utils.before_tests")
-		bench("--site", SITE, "set-config", "allow_tests", "true")
-	bench("--site", SITE, "clear-cache")  # Frappe caches each app's modules: a newly added app must be seen
-	if APP in bench("--site", SITE, "list-apps").stdout:
-		say("migrating the app on the test site")
-		bench("--site", SITE, "migrate", "--skip-search-index")
+		say(
+			f"creating the test site {site} (about a minute{' and one for each other app' if apps_before else ''})"
+		)
+		bench("new-site", site, *root, "--admin-password", "admin", "--install-app", "erpnext")
+		bench("--site", site, "execute", "erpnext.setup.utils.before_tests")
+		bench("--site", site, "set-config", "allow_tests", "true")
+		for app in apps_before:
+			bench("--site", site, "install-app", app)
+	bench("--site", site, "clear-cache")  # Frappe caches each app's modules: a newly added app must be seen
+	if APP in bench("--site", site, "list-apps").stdout:
+		say(f"migrating the app on {site}")
+		bench("--site", site, "migrate", "--skip-search-index")
 	else:
-		say("installing the app on the test site")
-		bench("--site", SITE, "install-app", APP)
+		say(f"installing the app on {site}")
+		bench("--site", site, "install-app", APP)
+
+
+def partners_on_bench() -> bool:
+	"""Whether the bench has Frappe CRM and Helpdesk (their code in apps/ and listed in apps.txt)."""
+	listed = (
+		(BENCH / "sites" / "apps.txt").read_text().split() if (BENCH / "sites" / "apps.txt").exists() else []
+	)
+	return all((BENCH / "apps" / app).is_dir() and app in listed for app in PARTNER_APPS)
 
 
 def pytest_args() -> tuple[list[str], list[str]]:
@@ -268,9 +284,21 @@ def pytest_args() -> tuple[list[str], list[str]]:
 	options = [a for a in sys.argv[1:] if not is_test(a)]
 	if not chosen:
 		chosen = [str(p) for p in sorted(tests.glob("test_*.py"))]
+		chosen += [str(p) for p in sorted((tests / "partners").glob("test_*.py"))]
 	chosen = [str(Path(a.split("::")[0]).resolve()) + a[len(a.split("::")[0]) :] for a in chosen]
 	last = [a for a in chosen if Path(a.split("::")[0]).name.startswith(LAST)]
 	return [*options, *(a for a in chosen if a not in last)], [*options, *last]
+
+
+def for_partners(args: list[str]) -> tuple[list[str], list[str]]:
+	"""The arguments split: the ones for the site with Frappe CRM and Helpdesk, and the rest."""
+	partners = CHECKOUT / "tests" / "integration" / "partners"
+
+	def theirs(arg: str) -> bool:
+		return Path(arg.split("::")[0]).resolve().is_relative_to(partners)
+
+	options = [a for a in args if a.startswith("-")]
+	return [*options, *(a for a in args if theirs(a))], [a for a in args if not theirs(a)]
 
 
 def run_pytest(args: list[str], env: dict[str, str], seed: int | None) -> int:
@@ -310,6 +338,8 @@ def main() -> int:
 			"CP_SCREENSHOTS": str(CHECKOUT / "docs" / "screenshots"),
 		}
 		shuffled, last = pytest_args()
+		partner_shuffled, shuffled = for_partners(shuffled)
+		partner_last, last = for_partners(last)
 		seed = int(os.environ.get("CP_TEST_SEED") or random.randrange(1, 100_000))
 		status = 0
 		if any(a.endswith(".py") or "::" in a for a in shuffled):
@@ -321,6 +351,20 @@ def main() -> int:
 			say("running the install, uninstall and reinstall tests last")
 			last_status = run_pytest(last, env, None)
 			status = status or last_status
+		if any(a.endswith(".py") or "::" in a for a in (*partner_shuffled, *partner_last)):
+			if not partners_on_bench():
+				print(
+					f"SKIPPED: Frappe CRM and Helpdesk are not on the bench at {BENCH}; their tests did not run",
+					flush=True,
+				)
+				return status
+			ensure_site(bench, PARTNER_SITE, PARTNER_APPS)
+			partner_env = {**env, "CP_TEST_SITE": PARTNER_SITE}
+			say(f"running the Frappe CRM and Helpdesk tests on {PARTNER_SITE}, shuffled with seed {seed}")
+			if any(a.endswith(".py") or "::" in a for a in partner_shuffled):
+				status = run_pytest(partner_shuffled, partner_env, seed) or status
+			if any(a.endswith(".py") or "::" in a for a in partner_last):
+				status = run_pytest(partner_last, partner_env, None) or status
 		return status
 	finally:
 		services.stop()

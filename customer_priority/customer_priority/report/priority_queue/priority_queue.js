@@ -4,7 +4,8 @@ frappe.query_reports["Priority Queue"] = {
 			fieldname: "document_type",
 			label: __("Type"),
 			fieldtype: "Select",
-			options: "\nLead\nOpportunity\nIssue",
+			// Frappe CRM and Helpdesk types list nothing where those apps are not installed.
+			options: "\nLead\nOpportunity\nIssue\nCRM Lead\nCRM Deal\nHD Ticket",
 		},
 		{
 			fieldname: "tier",

@@ -8,14 +8,18 @@ from frappe.utils import cint, getdate
 
 from customer_priority.data.settings import get_engine_settings
 from customer_priority.engine.settings import TIERS
+from customer_priority.requests.partners import has_tiers
 from customer_priority.utils import reasons
 from customer_priority.utils.inputs import report_filters
 from customer_priority.utils.permissions import readable
 
-QUALIFY = """cp_to_qualify to_qualify, cp_ask_next ask, cp_ask_next_data ask_data,
-	nullif(cp_conversion_probability, 0) chance, cp_conversion_reason chance_reason,
+ASKED = "cp_to_qualify to_qualify, cp_ask_next ask, cp_ask_next_data ask_data"
+"""A lead or opportunity to qualify, and the questions to ask next."""
+CHANCE = """nullif(cp_conversion_probability, 0) chance, cp_conversion_reason chance_reason,
 	cp_conversion_reason_data chance_data, nullif(cp_expected_deal_value, 0) expected_value"""
-"""A lead or opportunity to qualify, the questions to ask next, and its chance to buy (none without a model)."""
+"""Its chance to buy (none without a model)."""
+NO_CHANCE = "null chance, null chance_reason, null chance_data, null expected_value"
+QUALIFY = f"{ASKED}, {CHANCE}"
 SOURCES = {
 	"Lead": {
 		"title": "coalesce(nullif(company_name, ''), lead_name)",
@@ -29,13 +33,34 @@ SOURCES = {
 		"open": "status in ('Open', 'Replied', 'Quotation')",
 		"qualify": QUALIFY,
 	},
+	# Frappe CRM and Helpdesk, where installed beside this app (``requests.partners``).
+	"CRM Lead": {
+		"title": "coalesce(nullif(organization, ''), lead_name)",
+		"owner": "lead_owner",
+		"open": "status not in ('Junk', 'Unqualified') and converted = 0",
+		"qualify": f"{ASKED}, {NO_CHANCE}",  # no conversion model for Frappe CRM yet
+	},
+	"CRM Deal": {
+		"title": "organization",
+		"owner": "deal_owner",
+		"open": "status not in ('Won', 'Lost')",
+		"qualify": f"{ASKED}, {NO_CHANCE}",  # no conversion model for Frappe CRM yet
+	},
+	"HD Ticket": {
+		"title": "subject",
+		"owner": "owner",
+		"open": "status in ('Open', 'Replied')",
+		"qualify": f"0 to_qualify, null ask, null ask_data, {NO_CHANCE}",
+		# Helpdesk's own SLA keeps the time: its Response By, and Failed once it is missed.
+		"respond_by": "response_by",
+		"overdue": "agreement_status = 'Failed'",
+	},
 	"Issue": {
 		"title": "subject",
 		"owner": "owner",
 		"open": "status in ('Open', 'Replied', 'On Hold')",
 		# An issue takes its party's tier: nothing to ask, nothing to buy.
-		"qualify": "0 to_qualify, null ask, null ask_data, null chance, null chance_reason, null chance_data, "
-		"null expected_value",
+		"qualify": f"0 to_qualify, null ask, null ask_data, {NO_CHANCE}",
 	},
 }
 
@@ -56,7 +81,7 @@ def execute(filters=None):
 	for doctype, spec in SOURCES.items():
 		if filters.document_type and filters.document_type != doctype:
 			continue
-		if not frappe.has_permission(doctype, "read"):
+		if not has_tiers(doctype) or not frappe.has_permission(doctype, "read"):
 			continue
 		conditions, params = [spec["open"]], {}
 		# Only the rows the reader may open: User Permissions (a customer, a territory) and permission query
@@ -72,7 +97,7 @@ def execute(filters=None):
 			params["user"] = frappe.session.user
 			params["assigned"] = f'%"{frappe.session.user}"%'
 		if cint(filters.overdue_only):
-			conditions.append("cp_overdue = 1")
+			conditions.append(f"({spec.get('overdue', 'cp_overdue = 1')})")
 		if cint(filters.to_qualify_only):
 			if doctype == "Issue":
 				continue
@@ -80,7 +105,8 @@ def execute(filters=None):
 		for row in frappe.db.sql(
 			f"""select name, {spec['title']} title, cp_priority_tier tier, cp_tier_reason reason,
 				cp_tier_reason_data reason_data, {spec['owner']} owner, _assign, creation,
-				cp_respond_by respond_by, cp_overdue overdue, {spec["qualify"]}
+				{spec.get("respond_by", "cp_respond_by")} respond_by, ({spec.get("overdue", "cp_overdue")}) overdue,
+				{spec["qualify"]}
 			from `tab{doctype}` where {" and ".join(conditions)}""",
 			params,
 			as_dict=True,

@@ -1,0 +1,82 @@
+"""Frappe CRM's and Helpdesk's own screens in a real browser: a tiered lead in CRM's list and page, a key account's
+ticket in Helpdesk's agent view with its tier and why beside its priority (screenshots in docs/screenshots)."""
+
+import pytest
+
+import frappe
+
+from tests.integration.helpers import unique
+from tests.integration.partners.test_crm import crm_lead, key_account
+from tests.integration.partners.test_helpdesk import ticket
+from tests.integration.test_browser import SHOTS, browser, server  # noqa: F401 (fixtures)
+
+ADMIN_PASSWORD = "admin"  # the test runner makes the site with it
+
+
+@pytest.fixture(scope="module")
+def records():
+	frappe.db.rollback()
+	customer, email = key_account()
+	lead = crm_lead(email=email, status="New", organization=unique("CP Org"))
+	final = crm_lead(status="Qualified", cp_at_final_stage="Yes", cp_last_request="Yes")
+	doc = ticket(email)
+	frappe.db.commit()
+	yield frappe._dict(
+		customer=customer, lead=lead.name, final=final.name, final_name=final.lead_name, ticket=doc.name
+	)
+	frappe.db.rollback()
+	frappe.delete_doc("HD Ticket", doc.name, force=True, ignore_permissions=True)
+	for name in (lead.name, final.name):
+		frappe.delete_doc("CRM Lead", name, force=True, ignore_permissions=True)
+	frappe.db.commit()
+
+
+def login(browser, base):  # noqa: F811
+	page = browser.new_page(viewport={"width": 1400, "height": 900})
+	# CRM's and Helpdesk's "Getting started" panel would cover the side panels: as if its steps were done.
+	page.add_init_script(
+		"""for (const app of ["frappecrm", "helpdesk"])
+			localStorage.setItem("isOnboardingStepsCompleted" + app + "Administrator", "true");"""
+	)
+	page.goto(f"{base}/login", wait_until="domcontentloaded")
+	page.fill("#login_email", "Administrator")
+	page.fill("#login_password", ADMIN_PASSWORD)
+	page.click(".btn-login")
+	page.wait_for_url("**/app**", timeout=60_000)
+	return page
+
+
+def test_crm_shows_the_tier_in_its_list_and_on_the_lead(server, records, browser):  # noqa: F811
+	SHOTS.mkdir(parents=True, exist_ok=True)
+	page = login(browser, server)
+	view = frappe.db.get_value("CRM View Settings", {"label": "Leads by Priority", "dt": "CRM Lead"})
+	page.goto(f"{server}/crm/leads/view/list?view={view}", wait_until="domcontentloaded")
+	page.wait_for_selector(f"text={records.final_name}", timeout=90_000)
+	page.wait_for_timeout(1500)
+	listed = page.inner_text("body")
+	assert "Priority Tier" in listed and "First" in listed and "High" in listed
+	page.screenshot(path=str(SHOTS / "crm-leads-by-priority.png"))
+
+	page.goto(f"{server}/crm/leads/{records.lead}", wait_until="domcontentloaded")
+	page.wait_for_selector("text=Priority Tier", timeout=90_000)
+	page.wait_for_timeout(1500)
+	shown = page.inner_text("body")
+	values = page.eval_on_selector_all("textarea, input", "els => els.map(e => e.value)")
+	assert "First" in shown + " ".join(v or "" for v in values)
+	assert any("Writes as a contact of" in (v or "") for v in values) or "Writes as a contact of" in shown
+	page.screenshot(path=str(SHOTS / "crm-lead-priority.png"))
+	page.close()
+
+
+def test_helpdesk_shows_the_tier_beside_the_tickets_priority(server, records, browser):  # noqa: F811
+	page = login(browser, server)
+	page.goto(f"{server}/helpdesk/tickets/{records.ticket}", wait_until="domcontentloaded")
+	page.wait_for_selector("text=Customer Tier", timeout=90_000)
+	page.wait_for_timeout(1500)
+	shown = page.inner_text("body")
+	assert "Customer Tier" in shown and "First" in shown and "Urgent" in shown
+	# The reason is a text field: its words are the field's value, not the page's text.
+	values = page.eval_on_selector_all("textarea, input", "els => els.map(e => e.value)")
+	assert any("Tier of" in (v or "") for v in values), values
+	page.screenshot(path=str(SHOTS / "helpdesk-ticket-tier.png"))
+	page.close()
