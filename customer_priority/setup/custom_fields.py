@@ -473,25 +473,35 @@ def get_custom_fields() -> dict[str, list[dict]]:
 			},
 		],
 		"Issue": [
-			computed(
-				"cp_priority_tier",
-				"Customer Tier",
-				"Select",
-				"priority",
-				options=TIER_OPTIONS,
-				in_standard_filter=1,
-				description="The customer's or lead's tier when the issue came in",
-			),
+			arrival_tier_field("The customer's or lead's tier when the issue came in"),
 			*reason_fields("cp_priority_tier"),
 			*response_fields("cp_tier_reason_data"),
 			*intake_fields("cp_escalation_level"),
 		],
 	}
+	return with_lengths(fields)
+
+
+def with_lengths(fields: dict[str, list[dict]]) -> dict[str, list[dict]]:
+	"""Each text field's column narrowed to its ``COLUMN_LENGTHS``."""
 	for docfields in fields.values():
 		for field in docfields:
 			if field["fieldname"] in COLUMN_LENGTHS:
 				field["length"] = COLUMN_LENGTHS[field["fieldname"]]
 	return fields
+
+
+def arrival_tier_field(description: str) -> dict:
+	"""The tier of the party behind an issue or ticket when it came in: it set the priority."""
+	return computed(
+		"cp_priority_tier",
+		"Customer Tier",
+		"Select",
+		"priority",
+		options=TIER_OPTIONS,
+		in_standard_filter=1,
+		description=description,
+	)
 
 
 PARTNER_APPS = {"crm": ("CRM Lead", "CRM Deal"), "helpdesk": ("HD Ticket",)}
@@ -527,24 +537,14 @@ def get_partner_fields() -> dict[str, list[dict]]:
 		"CRM Lead": request_like("facebook_form_id"),
 		"CRM Deal": request_like("status_change_log"),
 		"HD Ticket": [
-			computed(
-				"cp_priority_tier",
-				"Customer Tier",
-				"Select",
-				"priority",
-				options=TIER_OPTIONS,
-				in_standard_filter=1,
-				description="The tier of the customer behind the ticket when it came in; it set the priority",
+			arrival_tier_field(
+				"The tier of the customer behind the ticket when it came in; it set the priority"
 			),
 			*reason_fields("cp_priority_tier"),
 			*intake_fields("cp_tier_reason_data"),
 		],
 	}
-	for docfields in fields.values():
-		for field in docfields:
-			if field["fieldname"] in COLUMN_LENGTHS:
-				field["length"] = COLUMN_LENGTHS[field["fieldname"]]
-	return fields
+	return with_lengths(fields)
 
 
 def computed_fieldnames(doctype: str) -> set[str]:

@@ -20,7 +20,7 @@ import numpy as np
 
 import frappe
 from frappe import _
-from frappe.utils import getdate, now_datetime
+from frappe.utils import cint, flt, getdate, now_datetime
 
 from customer_priority.data.settings import (
 	DOCTYPE as SETTINGS,
@@ -102,7 +102,14 @@ def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 	memo = DecisionMemo(settings)
 	grants = privileges.in_use(settings)
 
-	def write_chunk(statements: list[str], log: list[dict], done: int) -> None:
+	def write_chunk(statements: list[str], log: list[dict], done: int, seen: dict[str, tuple]) -> None:
+		# A customer an order hook (or an override) moved since this run read it keeps what that change wrote,
+		# and its log is not written twice: the finishing pass rebuilds those whose orders moved.
+		moved = moved_since_read(seen)
+		if moved:
+			skip = "delete from cp_recompute where name in %(moved)s"
+			statements = [*statements[:-1], frappe.db.mogrify(skip, {"moved": tuple(moved)}), statements[-1]]
+			log = [entry for entry in log if entry.get("party") not in moved]
 		write_results(statements)
 		write_log(log)
 		frappe.db.commit()  # each chunk whole: a job killed later leaves these customers fully new
@@ -121,13 +128,14 @@ def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 				with paused_gc():
 					rows, log = changed_rows(chunk, everyone, values, settings, as_of, source, memo, grants)
 					statements = result_statements(rows, started) if rows else []
+					seen = as_read(stored, chunk)
 				if in_flight:
 					in_flight.result()
 				done = min(start + CHUNK, len(changed))
 				if grants:
-					write_chunk(statements, log, done)
+					write_chunk(statements, log, done, seen)
 				else:
-					in_flight = writer.submit(copy_context().run, write_chunk, statements, log, done)
+					in_flight = writer.submit(copy_context().run, write_chunk, statements, log, done, seen)
 				written += len(rows)
 				changed_count += len(log)
 		finally:
@@ -156,3 +164,28 @@ def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
 	publish_progress(1, 1, summary)
 	frappe.get_doc(SETTINGS).notify_update()  # an open Settings form shows the new summary
 	return {"customers": total, "with_orders": with_orders, "updated": written, "changes": changed_count}
+
+
+WATCHED = ("cp_order_count", "cp_lifetime_value", "cp_priority_tier", "cp_level", "cp_key_account")
+"""What every order hook, override or mark by hand changes on a customer: if any moved, someone else wrote it."""
+
+
+def watched_form(values) -> tuple:
+	count, lifetime, tier, level, key = values
+	return (cint(count), round(flt(lifetime), 6), tier or "", level or "", cint(key))
+
+
+def as_read(stored: dict, rows) -> dict[str, tuple]:
+	return {stored["name"][r]: watched_form([stored[c][r] for c in WATCHED]) for r in rows.tolist()}
+
+
+def moved_since_read(seen: dict[str, tuple]) -> set[str]:
+	"""The chunk's customers whose watched values are no longer what the run read, their rows locked until the
+	chunk commits (so no hook can move them between this look and the write)."""
+	if not seen:
+		return set()
+	now = frappe.db.sql(
+		f"select name, {', '.join(WATCHED)} from `tabCustomer` where name in %(names)s for update",
+		{"names": tuple(seen)},
+	)
+	return {row[0] for row in now if watched_form(row[1:]) != seen.get(row[0])}
