@@ -22,6 +22,7 @@ from frappe.utils import flt, getdate, now_datetime
 from customer_priority.data import purchases
 from customer_priority.data.settings import DOCTYPE as SETTINGS
 from customer_priority.engine.conversion import ConversionModel, Training, train
+from customer_priority.requests.partners import CRM_DOCTYPES, CRM_LEAD_CLOSED, present
 from customer_priority.utils import reasons
 from customer_priority.utils.sql import column_literals
 
@@ -30,7 +31,12 @@ SCORED_DOCTYPES = ("Lead", "Opportunity")
 LEAD_CLOSED_STATUSES = ("Converted", "Lost Quotation", "Do Not Contact")
 OPPORTUNITY_WON, OPPORTUNITY_NOT = ("Converted",), ("Lost", "Closed")
 KINDS = {"logistic": "Logistic Regression", "naive_bayes": "Naive Bayes"}
-STAGE_FEATURE = {"Lead": "final_stage", "Opportunity": "sales_stage"}
+STAGE_FEATURE = {
+	"Lead": "final_stage",
+	"Opportunity": "sales_stage",
+	"CRM Lead": "final_stage",
+	"CRM Deal": "sales_stage",
+}
 """The stage-alone baseline's feature: what the tier rules read as the stage today."""
 
 COMMON_COLUMNS = {
@@ -53,7 +59,21 @@ OWN_COLUMNS = {
 		"customer_may_leave": "d.cp_churn_risk",
 		"stated_probability": "d.probability",
 	},
+	# Frappe CRM, where installed: a lead's status, a deal's status (its sales stage) and the probability set on it.
+	"CRM Lead": {"qualification": "d.status"},
+	"CRM Deal": {"sales_stage": "d.status", "stated_probability": "d.probability"},
 }
+AMOUNT = {
+	"Lead": "0, d.company",
+	"Opportunity": "d.base_opportunity_amount, d.company",
+	"CRM Lead": "0, null",
+	# In CRM's own currency (its exchange rate), not converted to ERPNext's value currency.
+	"CRM Deal": "d.deal_value * ifnull(nullif(d.exchange_rate, 0), 1), null",
+}
+CRM_DEAL_WON = "exists (select 1 from `tabCRM Deal Status` s where s.name = {deal}.status and s.type = 'Won')"
+CRM_DEAL_LOST = (
+	"exists (select 1 from `tabCRM Deal Status` s where s.name = {deal}.status and s.type = 'Lost')"
+)
 
 
 def outcome_sql(doctype: str) -> str:
@@ -61,6 +81,15 @@ def outcome_sql(doctype: str) -> str:
 	if doctype == "Opportunity":
 		return f"""case when d.status in {sql_tuple(OPPORTUNITY_WON)} then 1
 			when d.status in {sql_tuple(OPPORTUNITY_NOT)} then 0 end"""
+	if doctype == "CRM Deal":
+		return f"case when {CRM_DEAL_WON.format(deal='d')} then 1 when {CRM_DEAL_LOST.format(deal='d')} then 0 end"
+	if doctype == "CRM Lead":
+		# Converted into a deal that was won bought; Junk, Unqualified, or every deal of it lost did not.
+		deals = "select 1 from `tabCRM Deal` o where o.lead = d.name"
+		return f"""case when exists ({deals} and {CRM_DEAL_WON.format(deal='o')}) then 1
+			when d.status in {sql_tuple(CRM_LEAD_CLOSED)}
+				or (exists ({deals}) and not exists ({deals} and not {CRM_DEAL_LOST.format(deal='o')})) then 0
+			end"""
 	won = f"""d.status = 'Converted'
 		or exists (select 1 from `tabCustomer` c where c.lead_name = d.name)
 		or exists (select 1 from `tabOpportunity` o where o.opportunity_from = 'Lead' and o.party_name = d.name
@@ -84,7 +113,7 @@ def read_records(doctype: str, names: list[str] | None = None) -> dict:
 	condition, params = "", {"now": now_datetime()}
 	if names is not None:
 		condition, params["names"] = "where d.name in %(names)s", tuple(names) or ("",)
-	amount = "d.base_opportunity_amount, d.company" if doctype == "Opportunity" else "0, d.company"
+	amount = AMOUNT[doctype]
 	rows = frappe.db.sql(
 		f"""select d.name, {selected}, {outcome_sql(doctype)} as outcome, d.creation, d.modified, {amount}
 		from `tab{doctype}` d {condition}""",
@@ -117,7 +146,7 @@ def read_records(doctype: str, names: list[str] | None = None) -> dict:
 		for t, c in zip(last_touch, cutoff, strict=True)
 	]
 	out["age_days"] = age
-	if doctype == "Opportunity":
+	if doctype in ("Opportunity", "CRM Deal"):
 		out["amount"] = amounts
 	return {
 		"names": names,
@@ -177,7 +206,7 @@ def active_model(doctype: str) -> ConversionModel | None:
 
 
 def clear_model_cache() -> None:
-	for doctype in SCORED_DOCTYPES:
+	for doctype in (*SCORED_DOCTYPES, *CRM_DOCTYPES):
 		frappe.cache.delete_value(f"customer_priority_conversion_model::{doctype}")
 
 
@@ -198,6 +227,9 @@ def score_into(doc) -> None:
 		amount = flt(doc.get("base_opportunity_amount")) * dict(purchases.current().rates).get(
 			doc.company, 1.0
 		)
+		row["amount"] = amount
+	elif doc.doctype == "CRM Deal":
+		amount = flt(doc.get("deal_value")) * (flt(doc.get("exchange_rate")) or 1.0)
 		row["amount"] = amount
 	if not record["names"]:  # a new record: nothing happened to it yet
 		row.update(messages=0, meetings=0, tasks=0, days_since_touch=None, age_days=0.0)
@@ -228,9 +260,12 @@ def score_values(probability: float | None, why: list, amount: float) -> dict:
 def retrain_all() -> list[str]:
 	"""Train a model for leads and one for opportunities, keep each as a record, and score every open record."""
 	made = []
-	for step, doctype in enumerate(SCORED_DOCTYPES):
+	doctypes = (*SCORED_DOCTYPES, *present(CRM_DOCTYPES))
+	for step, doctype in enumerate(doctypes):
 		frappe.publish_progress(
-			step * 50, title=_("Training"), description=_("Learning from closed {0}").format(_(doctype))
+			step * 100 / len(doctypes),
+			title=_("Training"),
+			description=_("Learning from closed {0}").format(_(doctype)),
 		)
 		made.append(retrain(doctype))
 	frappe.publish_progress(100, title=_("Training"), description=_("Done"))
@@ -346,5 +381,12 @@ def write_scores(doctype: str, record: dict, rows: np.ndarray, model: Conversion
 
 
 def is_closed(doc) -> bool:
+	if doc.doctype == "CRM Deal":
+		kind = (
+			frappe.db.get_value("CRM Deal Status", doc.get("status"), "type") if doc.get("status") else None
+		)
+		return kind in ("Won", "Lost")
+	if doc.doctype == "CRM Lead":
+		return doc.get("status") in CRM_LEAD_CLOSED or bool(doc.get("converted"))
 	closed = LEAD_CLOSED_STATUSES if doc.doctype == "Lead" else OPPORTUNITY_WON + OPPORTUNITY_NOT
 	return doc.get("status") in closed

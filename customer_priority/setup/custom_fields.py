@@ -522,11 +522,12 @@ def get_partner_fields() -> dict[str, list[dict]]:
 			tier_field("cp_priority_tab", in_list_view=1),
 			*reason_fields("cp_priority_tier"),
 			*response_fields("cp_tier_reason_data"),
+			*conversion_fields("cp_escalation_level"),
 			{
 				"fieldname": "cp_request_section",
 				"label": "The Request",
 				"fieldtype": "Section Break",
-				"insert_after": "cp_escalation_level",
+				"insert_after": "cp_expected_deal_value",
 			},
 			*request_fields("cp_request_section"),
 			*override_fields("cp_last_request"),

@@ -144,3 +144,40 @@ def test_an_email_received_on_a_crm_lead_is_read_for_what_it_asks():
 	lead.reload()
 	assert lead.cp_request_type == "Quotation"
 	assert 'Read as Quotation from the email: "quotation"' in lead.cp_tier_reason
+
+
+def test_crm_leads_learn_their_chance_to_buy_from_their_own_closed_history():
+	"""Closed CRM leads whose buying depends on their source: a won deal for most referrals, Junk for cold calls."""
+	import random
+
+	from customer_priority.requests import conversion
+
+	rng = random.Random(3)
+	rates = {"Existing Customer": 0.85, "Campaign": 0.35, "Cold Calling": 0.05}
+	for i in range(240):
+		source = list(rates)[i % 3]
+		lead = crm_lead(status="Contacted", source=source)
+		if rng.random() < rates[source]:
+			frappe.get_doc(
+				{"doctype": "CRM Deal", "lead": lead.name, "status": "Won", "currency": crm_currency()}
+			).insert(ignore_permissions=True)
+		else:
+			frappe.db.set_value("CRM Lead", lead.name, "status", "Junk")
+	warm, cold = crm_lead(source="Existing Customer"), crm_lead(source="Cold Calling")
+	conversion.clear_model_cache()
+	try:
+		name = conversion.retrain("CRM Lead", commit=False)
+		record = frappe.get_doc(conversion.MODEL_DOCTYPE, name)
+		assert record.status == "Ready" and record.applies_to == "CRM Lead" and record.closed >= 240
+		chances = {
+			n: frappe.db.get_value("CRM Lead", n, "cp_conversion_probability") for n in (warm.name, cold.name)
+		}
+		assert chances[warm.name] > 50 > chances[cold.name] > 0
+		assert "Source Existing Customer" in frappe.db.get_value(
+			"CRM Lead", warm.name, "cp_conversion_reason"
+		)
+		_columns, rows = priority_queue.execute({"document_type": "CRM Lead"})
+		assert next(r for r in rows if r["name"] == warm.name)["chance"] == chances[warm.name]
+	finally:
+		frappe.db.rollback()
+		conversion.clear_model_cache()

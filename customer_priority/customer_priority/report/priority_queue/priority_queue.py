@@ -38,13 +38,13 @@ SOURCES = {
 		"title": "coalesce(nullif(organization, ''), lead_name)",
 		"owner": "lead_owner",
 		"open": "status not in ('Junk', 'Unqualified') and converted = 0",
-		"qualify": f"{ASKED}, {NO_CHANCE}",  # no conversion model for Frappe CRM yet
+		"qualify": QUALIFY,
 	},
 	"CRM Deal": {
 		"title": "organization",
 		"owner": "deal_owner",
 		"open": "status not in ('Won', 'Lost')",
-		"qualify": f"{ASKED}, {NO_CHANCE}",  # no conversion model for Frappe CRM yet
+		"qualify": QUALIFY,
 	},
 	"HD Ticket": {
 		"title": "subject",
