@@ -145,30 +145,13 @@ def bgnbd_log_likelihood(params, x, t_x, big_t, weight) -> float:
 	"""The BG/NBD log-likelihood of the summaries (each ``weight`` times), the paper's eq. 6."""
 	x = np.asarray(x, dtype=float)
 	counts, at = np.unique(x, return_inverse=True)
-	return _bgnbd_ll(
-		params, counts, at.reshape(-1), x, np.asarray(t_x, float), np.asarray(big_t, float), weight
-	)
-
-
-def _bgnbd_ll(params, counts, at, x, t_x, big_t, weight) -> float:
-	"""``bgnbd_log_likelihood`` with the Gamma-function terms taken once per distinct purchase count (``counts``,
-	``at`` each row's): a few hundred counts for a hundred thousand customers."""
-	from scipy.special import betaln, gammaln
-
-	r, alpha, a, b = params
-	per_count = gammaln(r + counts) - gammaln(r) + betaln(a, b + counts) - betaln(a, b)
-	drop_term = np.full(len(counts), -np.inf)
-	repeat = counts > 0
-	drop_term[repeat] = np.log(a) - np.log(b + counts[repeat] - 1.0)
-	common = per_count[at] + r * np.log(alpha)
-	stays = -(r + x) * np.log(alpha + big_t)
-	with np.errstate(divide="ignore", invalid="ignore"):
-		drops = drop_term[at] - (r + x) * np.log(alpha + t_x)
-	return float(np.sum(weight * (common + np.logaddexp(stays, drops))))
+	weight = np.broadcast_to(np.asarray(weight, dtype=float), x.shape)
+	t_x, big_t = np.asarray(t_x, dtype=float), np.asarray(big_t, dtype=float)
+	return _bgnbd_ll_and_gradient(params, counts, at.reshape(-1), x, t_x, big_t, weight)[0]
 
 
 def _bgnbd_ll_and_gradient(params, counts, at, x, t_x, big_t, weight):
-	"""``_bgnbd_ll`` and its gradient in the log of each parameter (the optimiser's coordinates): the derivatives
+	"""``bgnbd_log_likelihood`` and its gradient in the log of each parameter (the optimiser's coordinates): the derivatives
 	of eq. 6, digamma terms once per distinct count. A unit test checks them against finite differences."""
 	from scipy.special import betaln, digamma, gammaln
 
@@ -219,27 +202,6 @@ def fit_bgnbd(frequency, recency, age) -> BGNBD:
 	params = (float(r), float(alpha * scale), float(a), float(b))
 	# The likelihood in days, as the parameters are given (a density's value depends on the unit of time).
 	return BGNBD(*params, bgnbd_log_likelihood(params, x, t_x, big_t, weight))
-
-
-def gamma_gamma_log_likelihood(params, x, m, weight) -> float:
-	"""The Gamma-Gamma log-likelihood of repeat buyers' (count, mean value) pairs."""
-	from scipy.special import gammaln
-
-	p, q, g = params
-	x, m = np.asarray(x, dtype=float), np.asarray(m, dtype=float)
-	counts, at = np.unique(x, return_inverse=True)
-	per_count = gammaln(p * counts + q) - gammaln(p * counts) - gammaln(q) + p * counts * np.log(counts)
-	return float(
-		np.sum(
-			weight
-			* (
-				per_count[at.reshape(-1)]
-				+ q * np.log(g)
-				+ (p * x - 1.0) * np.log(m)
-				- (p * x + q) * np.log(x * m + g)
-			)
-		)
-	)
 
 
 def fit_gamma_gamma(frequency, monetary) -> GammaGamma:

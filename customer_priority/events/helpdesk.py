@@ -8,9 +8,8 @@ from customer_priority.data.settings import ticket_priority_for
 from customer_priority.engine.i18n import _ as mark
 from customer_priority.engine.i18n import reason
 from customer_priority.events.guards import protect_computed_fields
-from customer_priority.events.issue import standing_of_party
+from customer_priority.events.issue import standing_of_party, take_tier
 from customer_priority.requests import partners, reading
-from customer_priority.standing.explain import reason_values
 
 
 def validate(doc, method=None):
@@ -29,14 +28,12 @@ def validate(doc, method=None):
 	tier, party, why = standing_of_party("Customer", customer) if customer else (None, None, [])
 	if doc.meta.has_field("cp_matched_customer"):
 		doc.cp_matched_customer = customer
-	if not tier:
-		if matched:
-			doc.update(reason_values(matched))
-		return
-	doc.cp_priority_tier = tier
-	given = [*matched, reason(mark("Tier of {party} when the ticket came in"), party=party), *why]
-	priority = ticket_priority_for(tier)
-	if priority and frappe.db.exists("HD Ticket Priority", priority):
+	priority = ticket_priority_for(tier) if tier else None
+	if not (priority and frappe.db.exists("HD Ticket Priority", priority)):
+		priority = None
+	why = [reason(mark("Tier of {party} when the ticket came in"), party=party), *why]
+	given = (
+		[reason(mark("Priority {priority} from the customer's tier"), priority=priority)] if priority else []
+	)
+	if take_tier(doc, tier, matched, why, leading=given) and priority:
 		doc.priority = priority
-		given.insert(0, reason(mark("Priority {priority} from the customer's tier"), priority=priority))
-	doc.update(reason_values(given))

@@ -32,6 +32,18 @@ def standing_of_party(doctype: str, party: str) -> tuple[str | None, str | None,
 	return None, None, []
 
 
+def take_tier(doc, tier: str | None, matched: list, why: list, leading: list = ()) -> bool:
+	"""An issue or a ticket coming in: the tier of the party behind it and why (``leading`` first, then who
+	matched); with no tier, only who matched. Whether it took one."""
+	if not tier:
+		if matched:
+			doc.update(reason_values(matched))
+		return False
+	doc.cp_priority_tier = tier
+	doc.update(reason_values([*leading, *matched, *why]))
+	return True
+
+
 def validate(doc, method=None):
 	if not doc.is_new():
 		protect_computed_fields(doc)  # the tier and its reason stay as they came in
@@ -54,14 +66,10 @@ def before_insert(doc, method=None):
 		matched = list(found.reasons)
 		if found.customer:
 			tier, party, why = standing_of_party("Customer", found.customer)
-	if not tier:
-		if matched:
-			doc.update(reason_values(matched))
+	if not take_tier(
+		doc, tier, matched, [reason(mark("Tier of {party} when the issue came in"), party=party), *why]
+	):
 		return
-	doc.cp_priority_tier = tier
-	doc.update(
-		reason_values([*matched, reason(mark("Tier of {party} when the issue came in"), party=party), *why])
-	)
 	if not doc.get("priority"):
 		priority = issue_priority_for(tier)
 		if priority and frappe.db.exists("Issue Priority", priority):

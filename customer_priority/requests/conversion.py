@@ -17,7 +17,7 @@ import numpy as np
 
 import frappe
 from frappe import _
-from frappe.utils import flt, getdate, now_datetime
+from frappe.utils import flt, get_datetime, getdate, now_datetime
 
 from customer_priority.data import purchases
 from customer_priority.data.settings import DOCTYPE as SETTINGS
@@ -107,7 +107,8 @@ def sql_tuple(values: tuple[str, ...]) -> str:
 
 def read_records(doctype: str, names: list[str] | None = None) -> dict:
 	"""Every record's (or the named records') features, outcome and time, as columns. The touches come in three
-	GROUP BYs, each counting only what happened before the record's cut-off (its close, or now)."""
+	indexed reads (``touch_columns``), each counting only what happened before the record's cut-off (its close,
+	or now)."""
 	columns = {**COMMON_COLUMNS, **OWN_COLUMNS[doctype]}
 	selected = ", ".join(f"{sql} as `{feature}`" for feature, sql in columns.items())
 	condition, params = "", {"now": now_datetime()}
@@ -129,22 +130,7 @@ def read_records(doctype: str, names: list[str] | None = None) -> dict:
 	age = [(c - row[2 + n]).total_seconds() / 86400 for c, row in zip(cutoff, rows, strict=True)]
 	rates = dict(purchases.current().rates)
 	amounts = [flt(row[4 + n]) * rates.get(row[5 + n], 1.0) for row in rows]
-	touches = _touches(doctype, names)
-	for feature in ("messages", "meetings", "tasks"):
-		out[feature] = [0] * len(names)
-	last_touch: list = [None] * len(names)
-	position = {name: i for i, name in enumerate(names)}
-	for feature, name, when in touches:
-		i = position.get(name)
-		if i is None or when is None or when > cutoff[i]:
-			continue
-		out[feature][i] += 1
-		if last_touch[i] is None or when > last_touch[i]:
-			last_touch[i] = when
-	out["days_since_touch"] = [
-		None if t is None else (c - t).total_seconds() / 86400
-		for t, c in zip(last_touch, cutoff, strict=True)
-	]
+	out.update(touch_columns(doctype, names, cutoff))
 	out["age_days"] = age
 	if doctype in ("Opportunity", "CRM Deal"):
 		out["amount"] = amounts
@@ -155,6 +141,25 @@ def read_records(doctype: str, names: list[str] | None = None) -> dict:
 		"closed_day": [getdate(c).toordinal() for c in cutoff],
 		"amount": amounts,
 	}
+
+
+def touch_columns(doctype: str, names: list[str], cutoff: list) -> dict[str, list]:
+	"""Each record's messages, meetings and to-dos before its cut-off, and the days from the last one to it."""
+	out = {feature: [0] * len(names) for feature in ("messages", "meetings", "tasks")}
+	last_touch: list = [None] * len(names)
+	position = {name: i for i, name in enumerate(names)}
+	for feature, name, when in _touches(doctype, names):
+		i = position.get(name)
+		if i is None or when is None or when > cutoff[i]:
+			continue
+		out[feature][i] += 1
+		if last_touch[i] is None or when > last_touch[i]:
+			last_touch[i] = when
+	out["days_since_touch"] = [
+		None if t is None else (c - t).total_seconds() / 86400
+		for t, c in zip(last_touch, cutoff, strict=True)
+	]
+	return out
 
 
 def _touches(doctype: str, names: list[str]) -> list[tuple]:
@@ -216,12 +221,16 @@ def score_into(doc) -> None:
 	if model is None or is_closed(doc):  # no model, or nothing left to predict
 		doc.update(score_values(None, [], 0.0))
 		return
-	record = read_records(doc.doctype, [doc.name])
-	row = {f: values[0] for f, values in record["columns"].items()} if record["names"] else {}
-	# The document as it is being saved, not as stored: what a person just typed counts.
+	# The document as it is being saved, not as stored: what a person just typed counts. It is open (above), so
+	# its touches and age are counted up to now; a new record has had none.
 	columns = {**COMMON_COLUMNS, **OWN_COLUMNS[doc.doctype]}
-	for feature, sql in columns.items():
-		row[feature] = doc.get(sql.removeprefix("d."))
+	row = {feature: doc.get(sql.removeprefix("d.")) for feature, sql in columns.items()}
+	if doc.is_new():
+		row.update(messages=0, meetings=0, tasks=0, days_since_touch=None, age_days=0.0)
+	else:
+		now = now_datetime()
+		row.update({f: values[0] for f, values in touch_columns(doc.doctype, [doc.name], [now]).items()})
+		row["age_days"] = (now - get_datetime(doc.creation)).total_seconds() / 86400
 	amount = 0.0
 	if doc.doctype == "Opportunity":
 		amount = flt(doc.get("base_opportunity_amount")) * dict(purchases.current().rates).get(
@@ -231,8 +240,6 @@ def score_into(doc) -> None:
 	elif doc.doctype == "CRM Deal":
 		amount = flt(doc.get("deal_value")) * (flt(doc.get("exchange_rate")) or 1.0)
 		row["amount"] = amount
-	if not record["names"]:  # a new record: nothing happened to it yet
-		row.update(messages=0, meetings=0, tasks=0, days_since_touch=None, age_days=0.0)
 	probability, why = model.score(row)
 	doc.update(score_values(probability, why, amount))
 

@@ -27,7 +27,8 @@ class Predicted:
 
 def predict_customers(names: list[str], as_of: date, settings) -> Predicted:
 	n = len(names)
-	empty = Predicted(np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan), "")
+	# Nothing predicted (NaN) until the fit says otherwise.
+	out = Predicted(np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan), "")
 	buyers, owner, day, value = purchases.purchase_histories(purchases.current())
 	row_of = {name: row for row, name in enumerate(names)}
 	known = np.array([row_of.get(name, -1) for name in buyers], dtype=np.intp)
@@ -37,14 +38,14 @@ def predict_customers(names: list[str], as_of: date, settings) -> Predicted:
 	try:
 		prediction = predict(summary, settings.prediction_horizon_days)
 	except TooLittleHistory as exc:
-		empty.state = _("Not fitted on {0}: {1}").format(as_of, _(str(exc)))
-		return empty
+		out.state = _("Not fitted on {0}: {1}").format(as_of, _(str(exc)))
+		return out
 	rows = summary.customer
-	empty.p_alive[rows] = prediction.p_alive
-	empty.expected_orders[rows] = prediction.expected_orders
-	empty.expected_value[rows] = prediction.expected_value
+	out.p_alive[rows] = prediction.p_alive
+	out.expected_orders[rows] = prediction.expected_orders
+	out.expected_value[rows] = prediction.expected_value
 	bg, gg = prediction.bgnbd, prediction.gamma_gamma
-	empty.state = _(
+	out.state = _(
 		"Fitted on {0}: {1} customers, {2} of them bought again. BG/NBD r={3:.4g}, alpha={4:.4g} days, "
 		"a={5:.4g}, b={6:.4g}; Gamma-Gamma p={7:.4g}, q={8:.4g}, gamma={9:.4g}. Over the next {10} days: "
 		"{11:,.0f} orders and {12:,.2f} expected."
@@ -63,4 +64,4 @@ def predict_customers(names: list[str], as_of: date, settings) -> Predicted:
 		float(prediction.expected_orders.sum()),
 		float(prediction.expected_value.sum()),
 	)
-	return empty
+	return out

@@ -214,11 +214,14 @@ def browser():
 		chromium.close()
 
 
-def login(browser, base):
+def login(browser, base, user: str = USER, password: str = PASSWORD, before_load: str | None = None):
+	"""A page logged in as the user; ``before_load``: a script every page of it runs before its own."""
 	page = browser.new_page(viewport={"width": 1400, "height": 900})
+	if before_load:
+		page.add_init_script(before_load)
 	page.goto(f"{base}/login", wait_until="domcontentloaded")
-	page.fill("#login_email", USER)
-	page.fill("#login_password", PASSWORD)
+	page.fill("#login_email", user)
+	page.fill("#login_password", password)
 	page.click(".btn-login")
 	page.wait_for_url("**/app**", timeout=60_000)
 	return page

@@ -8,7 +8,7 @@ import frappe
 from tests.integration.helpers import unique
 from tests.integration.partners.test_crm import crm_lead, key_account
 from tests.integration.partners.test_helpdesk import ticket
-from tests.integration.test_browser import SHOTS, browser, server  # noqa: F401 (fixtures)
+from tests.integration.test_browser import SHOTS, browser, login, server  # noqa: F401 (fixtures)
 
 ADMIN_PASSWORD = "admin"  # the test runner makes the site with it
 
@@ -31,24 +31,18 @@ def records():
 	frappe.db.commit()
 
 
-def login(browser, base):  # noqa: F811
-	page = browser.new_page(viewport={"width": 1400, "height": 900})
-	# CRM's and Helpdesk's "Getting started" panel would cover the side panels: as if its steps were done.
-	page.add_init_script(
-		"""for (const app of ["frappecrm", "helpdesk"])
-			localStorage.setItem("isOnboardingStepsCompleted" + app + "Administrator", "true");"""
-	)
-	page.goto(f"{base}/login", wait_until="domcontentloaded")
-	page.fill("#login_email", "Administrator")
-	page.fill("#login_password", ADMIN_PASSWORD)
-	page.click(".btn-login")
-	page.wait_for_url("**/app**", timeout=60_000)
-	return page
+# CRM's and Helpdesk's "Getting started" panel would cover the side panels: as if its steps were done.
+ONBOARDED = """for (const app of ["frappecrm", "helpdesk"])
+	localStorage.setItem("isOnboardingStepsCompleted" + app + "Administrator", "true");"""
+
+
+def admin_page(browser, base):  # noqa: F811 (the fixture, passed in)
+	return login(browser, base, "Administrator", ADMIN_PASSWORD, ONBOARDED)
 
 
 def test_crm_shows_the_tier_in_its_list_and_on_the_lead(server, records, browser):  # noqa: F811
 	SHOTS.mkdir(parents=True, exist_ok=True)
-	page = login(browser, server)
+	page = admin_page(browser, server)
 	view = frappe.db.get_value("CRM View Settings", {"label": "Leads by Priority", "dt": "CRM Lead"})
 	page.goto(f"{server}/crm/leads/view/list?view={view}", wait_until="domcontentloaded")
 	page.wait_for_selector(f"text={records.final_name}", timeout=90_000)
@@ -69,7 +63,7 @@ def test_crm_shows_the_tier_in_its_list_and_on_the_lead(server, records, browser
 
 
 def test_helpdesk_shows_the_tier_beside_the_tickets_priority(server, records, browser):  # noqa: F811
-	page = login(browser, server)
+	page = admin_page(browser, server)
 	page.goto(f"{server}/helpdesk/tickets/{records.ticket}", wait_until="domcontentloaded")
 	page.wait_for_selector("text=Customer Tier", timeout=90_000)
 	page.wait_for_timeout(1500)
