@@ -81,6 +81,23 @@ def set_tier_override(
 	return {"tier": tier}
 
 
+@frappe.whitelist()
+def may_override(doctype: str | None = None, name: str | None = None) -> dict:
+	"""Whether the reader may set this record's tier by hand, and the tiers to choose from (in their language):
+	Frappe CRM's pages show the button only then (the setting itself checks again)."""
+	try:
+		check(doctype, name)
+	except (frappe.PermissionError, frappe.ValidationError):
+		frappe.clear_messages()
+		return {"may": False, "tiers": [], "overridden": False}
+	return {
+		"may": True,
+		"tiers": [{"value": tier, "label": _(tier)} for tier in TIERS],
+		# Read here, not from the page's copy: CRM first shows a cached copy of the record.
+		"overridden": bool(cint(frappe.db.get_value(doctype, name, "cp_tier_override"))),
+	}
+
+
 @frappe.whitelist(methods=["POST"])
 def clear_tier_override(doctype: str | None = None, name: str | None = None) -> dict:
 	check(doctype, name)

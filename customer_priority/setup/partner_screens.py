@@ -1,11 +1,13 @@
 """The tier in Frappe CRM's and Helpdesk's own screens, through their own extension points (their pages do not run
 desk form scripts): a "Priority" section on the side panel of CRM's lead and deal pages (CRM Fields Layout), and
 the tier with its reason beside the priority in Helpdesk's agent ticket view (the Default HD Ticket Template's
-fields). Added when both apps are installed, taken off again when either goes; a site's own layout is kept."""
+fields); the manual override for managers on CRM's pages (a CRM Form Script). Added when both apps are
+installed, taken off again when either goes; a site's own layout is kept."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import frappe
 
@@ -84,8 +86,40 @@ def add_crm_views() -> None:
 	)
 
 
+FORM_SCRIPT = "{0}: Tier by Hand"
+"""A CRM Form Script per doctype: the manual override in CRM's own lead and deal pages (crm#792)."""
+
+
+def form_script_source() -> str:
+	return (
+		Path(frappe.get_app_path("customer_priority")) / "public" / "js" / "crm_form_script.js"
+	).read_text()
+
+
+def add_crm_form_scripts() -> None:
+	source = form_script_source()
+	for doctype in VIEWS:
+		name = FORM_SCRIPT.format(doctype)
+		if frappe.db.exists("CRM Form Script", name):
+			# A migrate brings a changed script; an unchanged one is left untouched (a second migrate changes nothing).
+			if frappe.db.get_value("CRM Form Script", name, "script") != source:
+				frappe.db.set_value("CRM Form Script", name, "script", source)
+			continue
+		frappe.get_doc(
+			{
+				"doctype": "CRM Form Script",
+				"__newname": name,
+				"dt": doctype,
+				"view": "Form",
+				"enabled": 1,
+				"script": source,
+			}
+		).insert(ignore_permissions=True)
+
+
 def add_crm_sections() -> None:
 	add_crm_views()
+	add_crm_form_scripts()
 	for doctype in ("CRM Lead", "CRM Deal"):
 		layout = side_panel(doctype)
 		if layout is None:
@@ -106,6 +140,7 @@ def remove_crm_sections() -> None:
 		return
 	for doctype, label in VIEWS.items():
 		frappe.db.delete("CRM View Settings", {"label": label, "dt": doctype})
+		frappe.db.delete("CRM Form Script", {"name": FORM_SCRIPT.format(doctype)})
 	for doctype in ("CRM Lead", "CRM Deal"):
 		layout = side_panel(doctype)
 		if layout is None:

@@ -181,3 +181,77 @@ def test_crm_leads_learn_their_chance_to_buy_from_their_own_closed_history():
 	finally:
 		frappe.db.rollback()
 		conversion.clear_model_cache()
+
+
+def test_a_key_accounts_deal_goes_through_crms_assignment_rule_and_is_escalated():
+	"""Settings send First requests to an Assignment Rule: a key account's new deal is assigned by the CRM Deal rule
+	(round robin over its users, as CRM's own assignment screens make them), logged, and escalated when unanswered."""
+	from frappe.cache_manager import clear_doctype_map
+
+	from tests.integration.test_routing import WEEK, settings, todos
+
+	first, second = (
+		make_user("cp-deal-robin-1@example.com", ["Sales User"]),
+		make_user("cp-deal-robin-2@example.com", ["Sales User"]),
+	)
+	rule = unique("CP First Deals")
+	frappe.get_doc(
+		{
+			"doctype": "Assignment Rule",
+			"name": rule,
+			"document_type": "CRM Deal",
+			"priority": 99,
+			"description": "First-tier deal",
+			"assign_condition": "False",  # applied only when the app routes a tier to it
+			"rule": "Round Robin",
+			"users": [{"user": first}, {"user": second}],
+			"assignment_days": [{"day": day} for day in WEEK],
+		}
+	).insert(ignore_permissions=True)
+	try:
+		settings(route_first="Assignment Rule")
+		customer, _email = key_account()
+		deals = [deal_of(customer) for _ in range(2)]
+		assert [deal.cp_priority_tier for deal in deals] == ["First", "First"]
+		assigned = todos("CRM Deal", deals[0].name) + todos("CRM Deal", deals[1].name)
+		assert sorted(assigned) == sorted([first, second])
+		logged = frappe.get_all(
+			"Customer Tier Log",
+			filters={"party_type": "CRM Deal", "party": deals[0].name, "field": "Routing"},
+			pluck="reason",
+		)
+		assert len(logged) == 1 and f"by the Assignment Rule {rule}" in logged[0]
+		assert run_escalations(now=add_to_date(deals[0].cp_respond_by, minutes=5)) >= 1
+		assert frappe.db.get_value("CRM Deal", deals[0].name, "cp_overdue") == 1
+	finally:
+		frappe.db.rollback()
+		frappe.delete_doc("Assignment Rule", rule, force=True, ignore_permissions=True)
+		frappe.db.set_single_value("Customer Priority Settings", "route_first", "Account Manager")
+		frappe.db.commit()
+		clear_doctype_map("Assignment Rule", "CRM Deal")
+
+
+def test_crms_pages_offer_managers_the_override_and_nobody_else():
+	"""The CRM Form Script on lead and deal pages shows "Set Tier by Hand" only to whom the setting would accept."""
+	from customer_priority.api.party import may_override
+	from customer_priority.setup.partner_screens import FORM_SCRIPT, form_script_source
+
+	for doctype in ("CRM Lead", "CRM Deal"):
+		script = frappe.db.get_value(
+			"CRM Form Script", FORM_SCRIPT.format(doctype), ["dt", "view", "enabled", "script"], as_dict=True
+		)
+		assert (script.dt, script.view, script.enabled) == (doctype, "Form", 1)
+		assert script.script == form_script_source() and "set_tier_override" in script.script
+	lead = crm_lead(status="New")
+	manager = make_user("cp-crm-manager@example.com", ["Sales Manager"])
+	seller = make_user("cp-crm-seller@example.com", ["Sales User"])
+	try:
+		frappe.set_user(manager)
+		offered = may_override("CRM Lead", lead.name)
+		assert offered["may"] and [t["value"] for t in offered["tiers"]] == ["First", "High", "Medium", "Low"]
+		assert offered["overridden"] is False
+		frappe.set_user(seller)
+		assert may_override("CRM Lead", lead.name) == {"may": False, "tiers": [], "overridden": False}
+		assert may_override("CRM Lead", "no such lead")["may"] is False
+	finally:
+		frappe.set_user("Administrator")
