@@ -39,6 +39,9 @@ LAST = "test_zz_"
 PARTNER_APPS = ("crm", "helpdesk")
 """Frappe CRM and Helpdesk: when the bench has both, tests/integration/partners runs on a site with them installed."""
 PARTNER_SITE = os.environ.get("CP_PARTNER_SITE", SITE.replace(".", "-partners.", 1))
+REPLICA_ASKED = os.environ.get("CP_REPLICA", "").lower() in ("1", "true", "yes")
+"""tests/integration/replica runs only when asked: it starts two more MariaDB servers and makes a site on them."""
+REPLICA_SITE = os.environ.get("CP_REPLICA_SITE", SITE.replace(".", "-replica.", 1))
 # Offline, Frappe's gravatar and exchange-rate look-ups would wait on the network: refuse them at once.
 OFFLINE = {
 	"HTTP_PROXY": "http://127.0.0.1:9",
@@ -239,8 +242,11 @@ def ensure_browser() -> None:
 	subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=False, capture_output=True)
 
 
-def ensure_site(bench: Bench, site: str = SITE, apps_before: tuple[str, ...] = ()) -> None:
-	"""The test site (``apps_before``: other apps installed before this one, on a site made for them)."""
+def ensure_site(
+	bench: Bench, site: str = SITE, apps_before: tuple[str, ...] = (), database: tuple[str, ...] = ()
+) -> None:
+	"""The test site (``apps_before``: other apps installed before this one, on a site made for them;
+	``database``: where its database lives, when not on the bench's own server)."""
 	root = ("--db-root-username", "root", "--db-root-password", DB_ROOT_PASSWORD)
 	exists = (BENCH / "sites" / site / "site_config.json").exists()
 	if exists and IN_CI:
@@ -251,7 +257,7 @@ def ensure_site(bench: Bench, site: str = SITE, apps_before: tuple[str, ...] = (
 		say(
 			f"creating the test site {site} (about a minute{' and one for each other app' if apps_before else ''})"
 		)
-		bench("new-site", site, *root, "--admin-password", "admin", "--install-app", "erpnext")
+		bench("new-site", site, *root, *database, "--admin-password", "admin", "--install-app", "erpnext")
 		bench("--site", site, "execute", "erpnext.setup.utils.before_tests")
 		bench("--site", site, "set-config", "allow_tests", "true")
 		for app in apps_before:
@@ -285,14 +291,17 @@ def pytest_args() -> tuple[list[str], list[str]]:
 	if not chosen:
 		chosen = [str(p) for p in sorted(tests.glob("test_*.py"))]
 		chosen += [str(p) for p in sorted((tests / "partners").glob("test_*.py"))]
+		if REPLICA_ASKED:
+			chosen += [str(p) for p in sorted((tests / "replica").glob("test_*.py"))]
 	chosen = [str(Path(a.split("::")[0]).resolve()) + a[len(a.split("::")[0]) :] for a in chosen]
 	last = [a for a in chosen if Path(a.split("::")[0]).name.startswith(LAST)]
 	return [*options, *(a for a in chosen if a not in last)], [*options, *last]
 
 
-def for_partners(args: list[str]) -> tuple[list[str], list[str]]:
-	"""The arguments split: the ones for the site with Frappe CRM and Helpdesk, and the rest."""
-	partners = CHECKOUT / "tests" / "integration" / "partners"
+def for_partners(args: list[str], folder: str = "partners") -> tuple[list[str], list[str]]:
+	"""The arguments split: the ones for the site with Frappe CRM and Helpdesk (or another folder's site), and
+	the rest."""
+	partners = CHECKOUT / "tests" / "integration" / folder
 
 	def theirs(arg: str) -> bool:
 		return Path(arg.split("::")[0]).resolve().is_relative_to(partners)
@@ -307,6 +316,35 @@ def run_pytest(args: list[str], env: dict[str, str], seed: int | None) -> int:
 	command = [bench_python(), "-m", "pytest", "-p", "no:cacheprovider", "--rootdir", str(tests)]
 	command += ["-c", str(tests / "pytest.ini"), *shuffle, *args]
 	return subprocess.run(command, cwd=BENCH / "sites", env=env).returncode
+
+
+def run_on_replica(bench: Bench, args: list[str], env: dict[str, str], seed: int) -> int:
+	"""tests/integration/replica on a site whose database has a replica following it (see replica_pair.py)."""
+	from replica_pair import PRIMARY_PORT, ReplicaPair
+
+	if not REPLICA_ASKED:
+		print(
+			"SKIPPED: the replica tests run only with CP_REPLICA=1 (they start two MariaDB servers)",
+			flush=True,
+		)
+		return 0
+	pair = ReplicaPair(BENCH, say)
+	try:
+		# A new pair for a new site: the site's database lives only on these servers.
+		ready = pair.root / f"{REPLICA_SITE}.ready"
+		fresh = IN_CI or not ready.exists() or not (BENCH / "sites" / REPLICA_SITE).exists()
+		if fresh and (BENCH / "sites" / REPLICA_SITE).exists():
+			shutil.rmtree(BENCH / "sites" / REPLICA_SITE)
+		pair.start(fresh=fresh)
+		ensure_site(bench, REPLICA_SITE, database=("--db-host", "127.0.0.1", "--db-port", str(PRIMARY_PORT)))
+		ready.write_text("the site's database is on these servers\n")
+		for key, value in pair.site_config().items():
+			bench("--site", REPLICA_SITE, "set-config", "--parse", key, json.dumps(value))
+		pair.wait_caught_up()
+		say(f"running the replica tests on {REPLICA_SITE}")
+		return run_pytest(args, {**env, **pair.environment(), "CP_TEST_SITE": REPLICA_SITE}, seed)
+	finally:
+		pair.stop()
 
 
 def main() -> int:
@@ -340,6 +378,7 @@ def main() -> int:
 		shuffled, last = pytest_args()
 		partner_shuffled, shuffled = for_partners(shuffled)
 		partner_last, last = for_partners(last)
+		replica_tests, shuffled = for_partners(shuffled, "replica")
 		seed = int(os.environ.get("CP_TEST_SEED") or random.randrange(1, 100_000))
 		status = 0
 		if any(a.endswith(".py") or "::" in a for a in shuffled):
@@ -351,6 +390,8 @@ def main() -> int:
 			say("running the install, uninstall and reinstall tests last")
 			last_status = run_pytest(last, env, None)
 			status = status or last_status
+		if any(a.endswith(".py") or "::" in a for a in replica_tests):
+			status = run_on_replica(bench, replica_tests, env, seed) or status
 		if any(a.endswith(".py") or "::" in a for a in (*partner_shuffled, *partner_last)):
 			if not partners_on_bench():
 				print(
