@@ -41,11 +41,26 @@ def git(*args: str) -> subprocess.CompletedProcess:
 	return subprocess.run(["git", "-C", str(CHECKOUT), *args], capture_output=True, check=True)
 
 
+RELEASES = {
+	"v0.1": "d4504a1f5e31dd4a8b3f3d891d6157bd798d9431",
+	"v0.2": "331dfc38b081f2e41e9c0431ebbc90f24e19d40b",
+	"v0.3": "81116e1b7b9459527e87a36a45612803bd806857",
+	"v0.4": "4aad915d8fb72d3b19345d3c1f6cc270f55969d0",
+	"v0.5": "ce8d453f7425ee32d2955ac69ec8331257b30f89",
+}
+"""The tagged releases' commits: a clone that brought the history but not the tags still tests the upgrade."""
+
+
 def releases() -> list[str]:
-	"""The release tags (vX.Y), oldest first."""
+	"""The release tags (vX.Y), oldest first: the repository's and the ones above."""
 	tags = git("tag", "--list", "v*").stdout.decode().split()
-	tags = [t for t in tags if re.fullmatch(r"v\d+\.\d+(\.\d+)?", t)]
+	tags = {t for t in [*tags, *RELEASES] if re.fullmatch(r"v\d+\.\d+(\.\d+)?", t)}
 	return sorted(tags, key=lambda t: tuple(int(p) for p in t[1:].split(".")))
+
+
+def commit_of(tag: str) -> str:
+	found = git("tag", "--list", tag).stdout.decode().split()
+	return tag if found else RELEASES[tag]
 
 
 def patches_of(text: str) -> list[str]:
@@ -57,7 +72,7 @@ def current_patches() -> list[str]:
 
 
 def release_patches(tag: str) -> list[str]:
-	return patches_of(git("show", f"{tag}:{APP}/patches.txt").stdout.decode())
+	return patches_of(git("show", f"{commit_of(tag)}:{APP}/patches.txt").stdout.decode())
 
 
 def upgrades_from() -> list[str]:
@@ -70,7 +85,7 @@ def upgrades_from() -> list[str]:
 
 def extract(tag: str, into: Path) -> Path:
 	"""The release's app package, from its tag (git archive), as the only customer_priority on PYTHONPATH."""
-	archive = git("archive", "--format=tar", tag, APP).stdout
+	archive = git("archive", "--format=tar", commit_of(tag), APP).stdout
 	with tarfile.open(fileobj=BytesIO(archive)) as tar:
 		tar.extractall(into, filter="data")
 	return into
