@@ -201,6 +201,7 @@ def test_delete_customer_takes_its_log():
 
 def test_report_style_input_in_override_is_refused():
 	customer = make_customer()
+	before = frappe.db.get_value("Customer", customer, "*", as_dict=True)
 	with pytest.raises(frappe.ValidationError):
 		frappe.call(
 			"customer_priority.api.party.set_tier_override",
@@ -217,7 +218,10 @@ def test_report_style_input_in_override_is_refused():
 			tier="First",
 			reason="x",
 		)
-	assert frappe.db.count("Customer") > 0
+	assert (
+		frappe.db.get_value("Customer", customer, "*", as_dict=True) == before
+	), "the refusal changed the customer"
+	assert not frappe.db.exists("Customer Tier Log", {"party": customer})
 
 
 def test_sales_invoices_count_when_settings_say_so():

@@ -16,7 +16,9 @@ def realtime_calls():
 				continue
 			func = node.func
 			name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-			owner = func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+			owner = (
+				func.value.id if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+			)
 			if owner == "frappe" and name in ("publish_realtime", "publish_progress"):
 				yield f"{path.relative_to(ROOT)}:{node.lineno}", name, {k.arg for k in node.keywords}
 
