@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import os
 import pkgutil
 import re
 from pathlib import Path
@@ -39,7 +40,7 @@ TABLES = (
 )
 JOBS = ("customer_priority_recompute", "customer_priority::retrain_conversion")
 PERSONAS = ("Guest", "Sales User", "Sales Manager")
-EXAMPLES = 20
+EXAMPLES = int(os.environ.get("CP_HOSTILE_EXAMPLES", "25"))  # per method or report and persona
 
 
 def whitelisted() -> dict[str, inspect.Signature]:
@@ -100,7 +101,11 @@ HTML = [
 	"&lt;b&gt;",
 ]
 JSON_VALUES = st.recursive(
-	st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+	st.none()
+	| st.booleans()
+	| st.integers()
+	| st.floats(allow_nan=False, allow_infinity=False)
+	| st.text(max_size=12),
 	lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
 	max_leaves=8,
 )
@@ -135,6 +140,27 @@ def arguments(signature: inspect.Signature, known: list[str]):
 	return st.tuples(st.fixed_dictionaries(fields), EXTRA).map(
 		lambda pair: {**pair[1], **{k: v for k, v in pair[0].items() if v is not MISSING}}
 	)
+
+
+def show_tracebacks(value: int) -> int:
+	old = frappe.db.get_single_value("System Settings", "allow_error_traceback")
+	frappe.db.set_single_value("System Settings", "allow_error_traceback", value)
+	frappe.db.commit()
+	frappe.clear_document_cache("System Settings", "System Settings")
+	frappe.local.system_settings = None
+	return old
+
+
+@pytest.fixture(scope="module", autouse=True)
+def production_errors():
+	"""Frappe shows a caller the traceback of any error, a clean refusal included, when System Settings' "Show
+	Full Error" is on (it is on a new site, for developers). A production site turns it off; then the app itself
+	must never put one in an answer, which is what is checked here."""
+	frappe.db.rollback()
+	old = show_tracebacks(0)
+	yield
+	frappe.db.rollback()
+	show_tracebacks(old or 0)
 
 
 @pytest.fixture(scope="module")
