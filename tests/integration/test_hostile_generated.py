@@ -204,7 +204,7 @@ def judge(response, persona: str, what: str) -> None:
 		assert message_of(response).strip(), f"{what}: refused without a message: {text[:800]}"
 	else:
 		assert persona != "Guest", f"{what}: a Guest was answered"
-		assert "message" in response.json() or what.startswith("report"), f"{what}: {text[:800]}"
+		assert isinstance(response.json(), dict), f"{what}: {text[:800]}"  # no "message": the answer is None
 
 
 RELAXED = settings(
