@@ -22,6 +22,16 @@ setup_wizard_complete = "customer_priority.setup.wizard.after_setup_wizard"
 # Malformed filters for the app's reports get a clear error instead of Frappe's 500 (see inputs.py).
 before_request = ["customer_priority.utils.inputs.check_report_request"]
 
+# The log and the evaluations name their party by a dynamic link, which User Permissions do not reach: their rows
+# are readable only with the party (lists, number cards, charts and reports alike).
+permission_query_conditions = {
+	"Customer Tier Log": "customer_priority.utils.permissions.party_rows_query",
+	"Customer Evaluation": "customer_priority.utils.permissions.party_rows_query",
+}
+has_permission = {
+	"Customer Tier Log": "customer_priority.utils.permissions.party_row_permission",
+	"Customer Evaluation": "customer_priority.utils.permissions.party_row_permission",
+}
 # The desk namespace (tier colours, badge, override actions, list indicator, report cells): one plain file on
 # every desk page, no build step, so `bench get-app` needs no Node.js. The doctype scripts below only call it.
 app_include_js = "/assets/customer_priority/js/customer_priority.js"

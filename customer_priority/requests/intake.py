@@ -39,10 +39,14 @@ def standing_of(doctype: str, name: str) -> dict | None:
 
 
 def party_of_call(call_log) -> tuple[str, str] | tuple[None, None]:
-	"""Who is calling: the Call Log's customer, a linked contact's customer, else a linked lead (or its customer)."""
+	"""Who is calling: the Call Log's customer, a linked customer, a linked contact's customer, else a linked lead
+	(or its customer)."""
 	if call_log.get("customer"):
 		return "Customer", call_log.customer
 	links = {(link.link_doctype, link.link_name) for link in call_log.get("links") or []}
+	for doctype, name in sorted(links):
+		if doctype == "Customer":
+			return "Customer", name
 	for doctype, name in sorted(links):
 		if doctype == "Contact":
 			customer = frappe.db.get_value(

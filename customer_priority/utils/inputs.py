@@ -145,6 +145,17 @@ def report_filters(filters, spec: dict[str, tuple[str, str, object]]) -> frappe.
 	return checked
 
 
+def no_filters(label: str, filters) -> None:
+	"""What takes no filters (a number card, a chart) refuses any sent rather than ignore them; the empty forms
+	Frappe's widgets send pass."""
+	try:
+		given = frappe.parse_json(filters)
+	except (ValueError, RecursionError):
+		given = filters
+	if given not in (None, "", [], {}):
+		frappe.throw(_("{0} takes no filters").format(label), title=_("Invalid Filters"))
+
+
 REPORTS = frozenset(("Customer Ranking", "Priority Queue", "Key Account Review", "Tier Changes"))
 
 

@@ -18,6 +18,7 @@ from frappe.utils.password import update_password
 from customer_priority.requests.escalation import run_escalations
 from customer_priority.standing.recompute import recompute_all
 from tests.integration.helpers import (
+	company,
 	make_customer,
 	make_invoice,
 	make_order,
@@ -103,7 +104,7 @@ def agent_employee(user: str) -> None:
 				"gender": "Female",
 				"date_of_birth": "1990-01-01",
 				"date_of_joining": "2020-01-01",
-				"company": frappe.db.get_value("Company", {}, "name"),
+				"company": company(),
 				"status": "Active",
 				"user_id": user,
 			}

@@ -3,6 +3,7 @@ recomputes run: no user sees an error (no deadlock), the stored aggregates equal
 recompute, and the tier log holds one row per real change."""
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -46,6 +47,27 @@ def customer():
 	frappe.db.commit()
 
 
+WORK = re.compile(r"^work=([0-9.]+) ([0-9.]+)$", re.MULTILINE)
+
+
+def assert_overlapped(outputs: list[str], recomputes: list[tuple[float, float]]) -> None:
+	"""Started together is not enough: every worker was still working when the last one began (their work
+	intervals share a moment), and, while recomputing, a recompute ran inside that shared moment's span."""
+	intervals = []
+	for out in outputs:
+		found = WORK.findall(out)
+		assert found, f"a worker did not report when it worked: {out[-1500:]}"
+		intervals.append(tuple(float(t) for t in found[-1]))
+	last_start, first_end = max(s for s, _e in intervals), min(e for _s, e in intervals)
+	assert last_start < first_end, f"the workers ran one after another, not together: {sorted(intervals)}"
+	if recomputes:
+		first_start, last_end = min(s for s, _e in intervals), max(e for _s, e in intervals)
+		assert any(
+			s < last_end and e > first_start for s, e in recomputes
+		), f"no recompute ran while the workers did: {recomputes} vs {first_start}..{last_end}"
+	print(f"workers all at work together for {first_end - last_start:.2f}s")
+
+
 def run_at_once(customer: str, recomputing: bool) -> list[str]:
 	env = {k: v for k, v in os.environ.items() if k != "CI"}
 	start = f"{time.time() + 3}\n"  # time for every interpreter to load
@@ -64,19 +86,23 @@ def run_at_once(customer: str, recomputing: bool) -> list[str]:
 	for process in processes:
 		process.stdin.write(start)
 		process.stdin.close()
-	runs = 0
+	runs: list[tuple[float, float]] = []
 	if recomputing:
 		while any(p.poll() is None for p in processes):
 			frappe.db.rollback()
+			began = time.time()
 			assert "skipped" not in recompute.recompute_all(source="Scheduler")
-			runs += 1
-	failures = []
+			runs.append((began, time.time()))
+	failures, outputs = [], []
 	for process in processes:
 		out = process.stdout.read()
+		outputs.append(out)
 		if process.wait(600) != 0:
 			failures.append(out[-3000:])
-	assert not recomputing or runs >= 1
-	print(f"{WORKERS} processes, {WORKERS * ORDERS_EACH} submits; {runs} full recomputes ran alongside")
+	assert not recomputing or len(runs) >= 1
+	if not failures:
+		assert_overlapped(outputs, runs)
+	print(f"{WORKERS} processes, {WORKERS * ORDERS_EACH} submits; {len(runs)} full recomputes ran alongside")
 	return failures
 
 

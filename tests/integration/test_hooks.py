@@ -6,7 +6,7 @@ import frappe
 from frappe.utils import add_days, flt, getdate
 
 from customer_priority.standing.stored import AGGREGATE_FIELDS
-from tests.integration.helpers import customer_row, make_customer, make_order, unique
+from tests.integration.helpers import company, customer_row, make_customer, make_order, unique
 
 AGG = AGGREGATE_FIELDS
 
@@ -141,7 +141,7 @@ def test_opportunity_final_sales_stage_from_settings():
 			"doctype": "Opportunity",
 			"opportunity_from": "Lead",
 			"party_name": lead.name,
-			"company": frappe.db.get_value("Company", {}, "name"),
+			"company": company(),
 			"sales_stage": "Negotiation/Review",
 			"cp_last_request": "Yes",
 		}
@@ -201,6 +201,7 @@ def test_delete_customer_takes_its_log():
 
 def test_report_style_input_in_override_is_refused():
 	customer = make_customer()
+	before = frappe.db.get_value("Customer", customer, "*", as_dict=True)
 	with pytest.raises(frappe.ValidationError):
 		frappe.call(
 			"customer_priority.api.party.set_tier_override",
@@ -217,7 +218,10 @@ def test_report_style_input_in_override_is_refused():
 			tier="First",
 			reason="x",
 		)
-	assert frappe.db.count("Customer") > 0
+	assert (
+		frappe.db.get_value("Customer", customer, "*", as_dict=True) == before
+	), "the refusal changed the customer"
+	assert not frappe.db.exists("Customer Tier Log", {"party": customer})
 
 
 def test_sales_invoices_count_when_settings_say_so():
@@ -231,7 +235,7 @@ def test_sales_invoices_count_when_settings_say_so():
 			{
 				"doctype": "Sales Invoice",
 				"customer": customer,
-				"company": frappe.db.get_value("Company", {}, "name"),
+				"company": company(),
 				"posting_date": getdate(),
 				"due_date": getdate(),
 				"items": [{"item_code": "CP Test Service", "qty": 1, "rate": 700}],

@@ -21,7 +21,7 @@ from customer_priority.requests import conversion
 from customer_priority.standing import recompute
 from customer_priority.standing.rebuild import retier_customer
 from customer_priority.utils import reasons
-from tests.integration.helpers import make_customer, make_order, make_user, unique
+from tests.integration.helpers import company, make_customer, make_order, make_user, unique
 from tests.integration.test_recompute import committed_customers  # noqa: F401 (a fixture)
 
 SOURCES = {"Existing Customer": 0.85, "Campaign": 0.35, "Cold Calling": 0.05}
@@ -174,9 +174,7 @@ def opportunity(customer: str, amount: float):
 			"opportunity_from": "Customer",
 			"party_name": customer,
 			"opportunity_amount": amount,
-			"currency": frappe.db.get_value(
-				"Company", frappe.db.get_value("Company", {}), "default_currency"
-			),
+			"currency": frappe.db.get_value("Company", company(), "default_currency"),
 		}
 	)
 	doc.insert(ignore_permissions=True)

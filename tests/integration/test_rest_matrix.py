@@ -207,7 +207,8 @@ A, R, IGN, HID = "allowed", "refused", "ignored", "hidden"
 G, SU, SM, AU, SY = PERSONAS
 # Who may do what. Customer data follows ERPNext's own permissions: Accounts Users read customers but change
 # nothing of them; ERPNext gives a System Manager no permission on Customer, so the customer-bound actions refuse
-# one, while the app's own settings, recompute, evaluations and log are the System Manager's too.
+# one (evaluating a customer and reading its log rows too), while the app's settings, the recompute and deleting
+# log rows are the System Manager's too.
 MATRIX = {
 	read_fields: {G: R, SU: A, SM: A, AU: A, SY: R},
 	write_fields: {G: R, SU: IGN, SM: IGN, AU: R, SY: R},
@@ -218,7 +219,8 @@ MATRIX = {
 	recompute_now: {G: R, SU: R, SM: A, AU: R, SY: A},
 	read_settings: {G: R, SU: A, SM: A, AU: R, SY: A},
 	write_settings: {G: R, SU: R, SM: A, AU: R, SY: A},
-	submit_evaluation: {G: R, SU: R, SM: A, AU: R, SY: A},
+	# An evaluation is about a customer: who may not read the customer (a System Manager) may not evaluate it.
+	submit_evaluation: {G: R, SU: R, SM: A, AU: R, SY: R},
 	edit_log: {G: R, SU: R, SM: R, AU: R, SY: R},
 	delete_log: {G: R, SU: R, SM: R, AU: R, SY: A},
 	reference_standing: {G: R, SU: A, SM: A, AU: A, SY: R},

@@ -3,7 +3,8 @@
     cd sites && python order_worker.py SITE CUSTOMER ORDERS SEED
 
 Each order is inserted, submitted and committed as a desk request would be; every other one is then cancelled.
-Any error a user would see (a deadlock included) is printed and makes the exit status 1.
+Any error a user would see (a deadlock included) is printed and makes the exit status 1. The last line says
+when the work began and ended (``work=START END``, epoch seconds), so the test can show the processes overlapped.
 """
 
 import random
@@ -25,6 +26,7 @@ def main(site: str, customer: str, orders: int, seed: int) -> int:
 	failures = 0
 	start = float(sys.stdin.readline() or 0)  # every process starts at the same moment
 	time.sleep(max(0.0, start - time.time()))
+	began = time.time()
 	for i in range(orders):
 		try:
 			day = add_days(getdate(), -rng.choice([0, 5, 60, 400]))
@@ -37,8 +39,10 @@ def main(site: str, customer: str, orders: int, seed: int) -> int:
 			frappe.db.rollback()
 			failures += 1
 			traceback.print_exc()
+	ended = time.time()
 	frappe.destroy()
 	print(f"failures={failures}", flush=True)
+	print(f"work={began!r} {ended!r}", flush=True)
 	return 1 if failures else 0
 
 

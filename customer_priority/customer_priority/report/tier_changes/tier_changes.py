@@ -8,7 +8,7 @@ from customer_priority.engine.settings import TIERS
 from customer_priority.standing.log import LOG_FIELDS
 from customer_priority.utils import reasons
 from customer_priority.utils.inputs import existing, report_filters
-from customer_priority.utils.permissions import readable
+from customer_priority.utils.permissions import readable_parties
 
 FIELDS = (
 	"Tier",
@@ -73,11 +73,7 @@ def visible_parties() -> list[str]:
 	"""Rows (and so the chart) only for parties the reader may see: the log names them by a dynamic link,
 	which User Permissions do not reach on their own."""
 	frappe.has_permission("Customer Tier Log", "read", throw=True)
-	conditions = []
-	for party_type in PARTY_TYPES:
-		if visible := readable(party_type, "party"):
-			conditions.append(f"(party_type != {frappe.db.escape(party_type)} or {visible})")
-	return conditions
+	return readable_parties("party_type", "party")
 
 
 def chart(rows):
