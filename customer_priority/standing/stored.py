@@ -194,12 +194,13 @@ PARSERS = {
 }
 
 
-def read_stored() -> dict[str, list]:
-	"""Every customer's stored state, column by column (a list per field), in name order.
+def read_stored(fields: tuple[str, ...] = STORED) -> dict[str, list]:
+	"""Every customer's stored state (``fields`` of it, ``name`` always), column by column (a list per field), in
+	name order.
 
 	Each row comes as one string and is split here: pymysql decodes a field at a time in Python, a cost that
 	grows with rows times fields. Values are parsed by their column's SQL type; NULL stays None."""
-	columns = list(dict.fromkeys(STORED))
+	columns = list(dict.fromkeys(("name", *fields)))
 	kinds = dict(
 		frappe.db.sql(
 			"""select column_name, data_type from information_schema.columns
