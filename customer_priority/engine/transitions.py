@@ -100,17 +100,29 @@ def transitions(before: Mapping[str, Sequence], after: Mapping[str, Sequence]) -
 	for dimension in DIMENSIONS:
 		if dimension not in before or dimension not in after:
 			continue
-		old = np.array([v or "" for v in before[dimension]], dtype=object)
-		new = np.array([v or "" for v in after[dimension]], dtype=object)
+		old, new = _labels(before[dimension]), _labels(after[dimension])
 		if len(old) != len(new):
 			raise ValueError(f"{dimension}: {len(old)} rows before, {len(new)} after")
 		mask = old != new
-		counts: dict[tuple[str, str], int] = {}
-		for pair in zip(old[mask].tolist(), new[mask].tolist(), strict=True):
-			counts[pair] = counts.get(pair, 0) + 1
+		froms, old_at = np.unique(old[mask].astype(str), return_inverse=True)
+		tos, new_at = np.unique(new[mask].astype(str), return_inverse=True)
+		pairs, counts = np.unique(old_at.reshape(-1) * len(tos) + new_at.reshape(-1), return_counts=True)
 		table[dimension] = sorted(
-			((a, b, n) for (a, b), n in counts.items()), key=lambda row: (-row[2], row[0], row[1])
+			(
+				(str(froms[p // len(tos)]), str(tos[p % len(tos)]), int(n))
+				for p, n in zip(pairs, counts, strict=True)
+			),
+			key=lambda row: (-row[2], row[0], row[1]),
 		)
 		moved[dimension] = mask
 		values[dimension] = (old, new)
 	return Moves(table, moved, values)
+
+
+def _labels(values: Sequence) -> np.ndarray:
+	"""A column of labels as an object array, None as ""."""
+	labels = np.array(values, dtype=object)
+	missing = np.equal(labels, None)
+	if missing.any():
+		labels[missing] = ""
+	return labels

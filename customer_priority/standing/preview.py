@@ -18,7 +18,6 @@ import numpy as np
 
 import frappe
 from frappe import _
-from frappe.utils import cint
 
 from customer_priority.engine.bulk import decide_population
 from customer_priority.engine.columnar import tier_reasons
@@ -35,92 +34,109 @@ from customer_priority.standing.decide import population
 from customer_priority.standing.explain import override_reason
 from customer_priority.standing.predictions import Predicted, predict_customers
 from customer_priority.standing.stored import (
-	AGGREGATE_FIELDS,
+	DAY,
 	DAY_COLUMNS,
+	NUMBER,
 	PROFILE_FIELDS,
-	ordinal,
-	read_stored,
+	TEXT,
+	WHOLE,
+	read_columns,
 	stored_profiles,
 	stored_risks,
 )
 from customer_priority.standing.totals import fresh_totals
 from customer_priority.utils import reasons
 
-READ = (
-	*AGGREGATE_FIELDS,
-	*PROFILE_FIELDS,
-	"is_internal_customer",
-	"cp_priority_tier",
-	"cp_level",
-	"cp_abc_class",
-	"cp_key_account",
-	"cp_key_account_source",
-	"cp_lifecycle",
-	"cp_relationship_level",
-	"cp_tier_override",
-	"cp_override_tier",
-	"cp_override_reason",
-	"cp_at_risk_data",
-	"cp_p_alive",
-	"cp_expected_orders",
-	"cp_expected_value",
-)
+READ = {
+	"cp_lifetime_value": NUMBER,
+	"cp_order_count": WHOLE,
+	"cp_window_value": NUMBER,
+	"cp_window_order_count": WHOLE,
+	"cp_first_order_date": DAY,
+	"cp_last_order_date": DAY,
+	"cp_reborn_on": DAY,
+	"cp_lifetime_profit": NUMBER,
+	"cp_window_profit": NUMBER,
+	"cp_window_invoiced": NUMBER,
+	**{field: NUMBER for field in PROFILE_FIELDS},
+	"is_internal_customer": WHOLE,
+	"cp_priority_tier": TEXT,
+	"cp_level": TEXT,
+	"cp_abc_class": TEXT,
+	"cp_key_account": WHOLE,
+	"cp_key_account_source": TEXT,
+	"cp_lifecycle": TEXT,
+	"cp_relationship_level": TEXT,
+	"cp_tier_override": WHOLE,
+	"cp_override_tier": TEXT,
+	"cp_override_reason": TEXT,
+	"cp_at_risk_data": TEXT,
+	"cp_p_alive": NUMBER,
+	"cp_expected_orders": NUMBER,
+	"cp_expected_value": NUMBER,
+}
 """What the preview reads of each customer: the aggregates, what the rules read besides, and the standing now."""
 
 SAMPLE = 20
 """Customers shown with their new reason."""
 
 
-def numbers(values: list, dtype=float) -> np.ndarray:
-	return np.array([v or 0 for v in values], dtype=dtype)
-
-
 def stored_totals(stored: dict) -> dict[str, np.ndarray]:
 	"""The aggregates as the recompute's fresh totals hold them (days as ordinals)."""
-	days = {c: np.array([ordinal(d) for d in stored[c]], dtype=np.int64) for c in DAY_COLUMNS}
 	return {
-		"lifetime": numbers(stored["cp_lifetime_value"]),
-		"count": numbers(stored["cp_order_count"], np.int64),
-		"window": numbers(stored["cp_window_value"]),
-		"window_count": numbers(stored["cp_window_order_count"], np.int64),
-		"first": days["cp_first_order_date"],
-		"last": days["cp_last_order_date"],
-		"reborn": days["cp_reborn_on"],
-		"lifetime_profit": numbers(stored["cp_lifetime_profit"]),
-		"window_profit": numbers(stored["cp_window_profit"]),
-		"window_invoiced": numbers(stored["cp_window_invoiced"]),
+		"lifetime": stored["cp_lifetime_value"],
+		"count": stored["cp_order_count"],
+		"window": stored["cp_window_value"],
+		"window_count": stored["cp_window_order_count"],
+		"first": stored["cp_first_order_date"],
+		"last": stored["cp_last_order_date"],
+		"reborn": stored["cp_reborn_on"],
+		"lifetime_profit": stored["cp_lifetime_profit"],
+		"window_profit": stored["cp_window_profit"],
+		"window_invoiced": stored["cp_window_invoiced"],
 	}
 
 
 def stored_predictions(stored: dict) -> Predicted:
 	"""The predictions the last recompute stored; NaN where none (a fitted P(alive) is never 0)."""
-	p_alive = numbers(stored["cp_p_alive"]) / 100.0
+	p_alive = stored["cp_p_alive"] / 100.0
 	none = p_alive <= 0
 	return Predicted(
 		np.where(none, np.nan, p_alive),
-		np.where(none, np.nan, numbers(stored["cp_expected_orders"])),
-		np.where(none, np.nan, numbers(stored["cp_expected_value"])),
+		np.where(none, np.nan, stored["cp_expected_orders"]),
+		np.where(none, np.nan, stored["cp_expected_value"]),
 		"",
 	)
 
 
-def standing_now(stored: dict) -> dict[str, list]:
+def standing_now(stored: dict) -> dict[str, np.ndarray]:
 	"""Each customer's standing as stored, in the dimensions of ``engine.transitions``."""
 	return {
 		"tier": stored["cp_priority_tier"],
 		"level": stored["cp_level"],
 		"abc": stored["cp_abc_class"],
-		"key_account": [KEY if cint(v) else NOT_KEY for v in stored["cp_key_account"]],
+		"key_account": np.where(stored["cp_key_account"] != 0, KEY, NOT_KEY).astype(object),
 		"lifecycle": stored["cp_lifecycle"],
 		"relationship": stored["cp_relationship_level"],
 	}
 
 
+def read() -> dict:
+	"""Every customer's ``READ`` fields as columns (the names as a list, as a ``Population`` holds them)."""
+	return read_columns(READ)
+
+
+def with_dates(stored: dict) -> dict:
+	"""The columns with the stored days as dates, as ``fresh_totals`` reads them."""
+	days = {c: [date.fromordinal(int(v)) if v else None for v in stored[c].tolist()] for c in DAY_COLUMNS}
+	return {**stored, **days}
+
+
 def preview(settings: Settings, saved: Settings, as_of: date, sample: int = SAMPLE) -> dict:
 	"""The moves saving ``settings`` (in place of ``saved``) and recomputing as of ``as_of`` would make."""
-	stored = read_stored(READ)
+	stored = read()
 	if (settings.lookback_days, settings.lapse_days) != (saved.lookback_days, saved.lapse_days):
-		totals = fresh_totals(stored, as_of, settings)
+		totals = fresh_totals(with_dates(stored), as_of, settings)
 	else:
 		totals = stored_totals(stored)
 	if settings.prediction_horizon_days != saved.prediction_horizon_days:
@@ -130,10 +146,7 @@ def preview(settings: Settings, saved: Settings, as_of: date, sample: int = SAMP
 	profiles = stored_profiles(stored)
 	pop = population(stored, totals, profiles, settings, predicted)
 	decided = decide_population(pop, as_of, settings)
-	overridden = [
-		t if cint(o) else None
-		for o, t in zip(stored["cp_tier_override"], stored["cp_override_tier"], strict=True)
-	]
+	overridden = np.where(stored["cp_tier_override"] != 0, stored["cp_override_tier"], "").astype(object)
 	moves = transitions(standing_now(stored), standing_columns(decided, overridden))
 	shown = moves.sample(sample * 5)  # more than shown: the reader may not see every customer
 	why, which = tier_reasons(pop, decided, shown, as_of, settings, profiles, stored_risks(stored))

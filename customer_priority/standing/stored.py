@@ -255,3 +255,23 @@ def stored_risks(stored: dict) -> dict[str, list]:
 		for name, data in zip(stored["name"], stored["cp_at_risk_data"], strict=True)
 		if data
 	}
+
+
+NUMBER, WHOLE, DAY, TEXT = "number", "whole", "day", "text"
+"""How ``read_columns`` gives a field: a decimal as a float, an integer, a date as its ordinal (``NO_DAY`` when
+none), a text ("" when none)."""
+
+
+def read_columns(kinds: dict[str, str]) -> dict[str, np.ndarray]:
+	"""Every customer's fields (``read_stored``) as arrays of the given kinds, ``name`` among them as a list."""
+	stored = read_stored(tuple(kinds))
+	out: dict = {"name": stored["name"]}
+	for field, kind in kinds.items():
+		values = stored[field]
+		if kind == TEXT:
+			out[field] = np.array([v or "" for v in values], dtype=object)
+		elif kind == DAY:
+			out[field] = np.array([ordinal(v) for v in values], dtype=np.int64)
+		else:
+			out[field] = np.array([v or 0 for v in values], dtype=float if kind == NUMBER else np.int64)
+	return out
