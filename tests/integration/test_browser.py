@@ -576,7 +576,7 @@ def test_a_manager_previews_edited_settings_before_saving(server, records, brows
 	page.evaluate(
 		"() => cur_frm.set_value({abc_a_cutoff: 20, abc_b_cutoff: 50, key_account_top_percent: 40})"
 	)
-	page.get_by_role("button", name="Preview Changes").click()
+	page.get_by_role("button", name="Preview Changes").first.click()
 	dialog = page.wait_for_selector(".modal.show .cp-preview", timeout=60_000)
 	text = dialog.inner_text()
 	assert "would move" in text and "ABC Class" in text and "Key Account" in text, text
