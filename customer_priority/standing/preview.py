@@ -193,8 +193,9 @@ def preview(settings: Settings, saved: Settings, as_of: date, sample: int = SAMP
 
 
 def readable_names(names: list[str]) -> dict[str, str]:
-	"""The customers of ``names`` the reader may see (User Permissions applied), with their names."""
-	if not names:
+	"""The customers of ``names`` the reader may see (User Permissions applied), with their names: none for a
+	reader who may read no customer (ERPNext gives a System Manager no role permission on Customer)."""
+	if not names or not frappe.has_permission("Customer", "read"):
 		return {}
 	return dict(
 		frappe.get_list(
