@@ -268,10 +268,10 @@ def read_columns(kinds: dict[str, str]) -> dict[str, np.ndarray]:
 	out: dict = {"name": stored["name"]}
 	for field, kind in kinds.items():
 		values = stored[field]
-		if kind == TEXT:
-			out[field] = np.array([v or "" for v in values], dtype=object)
-		elif kind == DAY:
+		if kind == DAY:
 			out[field] = np.array([ordinal(v) for v in values], dtype=np.int64)
-		else:
-			out[field] = np.array([v or 0 for v in values], dtype=float if kind == NUMBER else np.int64)
+			continue
+		if None in values:  # NULL as "" or 0; most columns have none, and numpy takes those whole
+			values = [v or ("" if kind == TEXT else 0) for v in values]
+		out[field] = np.array(values, dtype=object if kind == TEXT else float if kind == NUMBER else np.int64)
 	return out
