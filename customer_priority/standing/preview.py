@@ -58,7 +58,9 @@ READ = {
 	"cp_lifetime_profit": NUMBER,
 	"cp_window_profit": NUMBER,
 	"cp_window_invoiced": NUMBER,
-	**{field: NUMBER for field in PROFILE_FIELDS},
+	**{
+		field: TEXT for field in PROFILE_FIELDS
+	},  # as stored (ratings are Select texts): the profile reads them
 	"is_internal_customer": WHOLE,
 	"cp_priority_tier": TEXT,
 	"cp_level": TEXT,

@@ -259,7 +259,7 @@ def stored_risks(stored: dict) -> dict[str, list]:
 
 NUMBER, WHOLE, DAY, TEXT = "number", "whole", "day", "text"
 """How ``read_columns`` gives a field: a decimal as a float, an integer, a date as its ordinal (``NO_DAY`` when
-none), a text ("" when none)."""
+none), or as stored in an object array ("" when none)."""
 
 
 def read_columns(kinds: dict[str, str]) -> dict[str, np.ndarray]:
