@@ -102,7 +102,7 @@ def main() -> None:
 				from `tabSales Invoice` where docstatus = 1 group by customer"""
 			)
 		)
-		full = best(lambda: purchases.customer_profits(window))
+		full = best(lambda: purchases.customer_profits(window, purchases.current()))
 		settle()  # the floor's rolled-back writes written back first
 		first, _result = once(lambda: recompute.recompute_all(source="Manual"))
 		as_if_last_run_was_yesterday()

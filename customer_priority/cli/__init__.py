@@ -3,6 +3,8 @@
     customer-priority demo                     rank the bundled sample data, tier the sample requests
     customer-priority rank ORDERS.csv          rank a Sales Order export from ERPNext
     customer-priority predict ORDERS.csv       P(alive), expected orders and value per customer (BG/NBD, Gamma-Gamma)
+    customer-priority compare ORDERS.csv --settings NEW.json [--against OLD.json]
+                                               how many customers move between tiers, levels, classes... (from -> to)
     options: --format table|csv|json  --settings FILE.json  --as-of YYYY-MM-DD  --limit N
              --profits GROSS_PROFIT.csv  (rank): ERPNext's Gross Profit report by invoice, for profit and margin
 
@@ -45,6 +47,14 @@ from customer_priority.engine.pipeline import Standing
 from customer_priority.engine.ranking import is_thin_margin, pareto_head
 from customer_priority.engine.settings import Settings, SettingsError
 from customer_priority.engine.tiers import LastRequest, Relationship, RequestFacts, Stage, decide_request_tier
+from customer_priority.engine.transitions import (
+	DIMENSIONS,
+	KEY,
+	NOT_KEY,
+	Moves,
+	standing_columns,
+	transitions,
+)
 
 RANK_COLUMNS = (
 	"rank",
@@ -557,6 +567,132 @@ def cmd_predict(args: argparse.Namespace) -> int:
 	return 0
 
 
+COMPARE_COLUMNS = ("dimension", "from", "to", "count")
+SAMPLE_COLUMNS = ("customer", "moves", "reason")
+KEY_WORDS = {KEY: "yes", NOT_KEY: "no"}
+
+
+@dataclass
+class Comparison:
+	"""Everyone under the settings compared against (``before``) and under the new ones (``after``): the new run
+	takes each customer's level from the one before, as a recompute after saving takes the stored level."""
+
+	before: Ranking
+	after: Ranking
+	moves: Moves
+
+	def rows(self) -> list[dict[str, Any]]:
+		"""One row per (dimension, from, to) that happens, dimension by dimension, the most frequent first."""
+		return [
+			{
+				"dimension": dimension,
+				"from": shown(dimension, old),
+				"to": shown(dimension, new),
+				"count": count,
+			}
+			for dimension in DIMENSIONS
+			for old, new, count in self.moves.table[dimension]
+		]
+
+	def sample(self, limit: int) -> list[dict[str, Any]]:
+		"""Up to ``limit`` customers that move (every kind of move in turn), with their moves and new tier reason."""
+		rows = self.moves.sample(limit)
+		after = self.after
+		reasons, which = tier_reasons(
+			after.population, after.decided, rows, after.as_of, after.settings, after.profiles
+		)
+		out = []
+		for i, row in enumerate(rows.tolist()):
+			moves = [
+				f"{dimension} {shown(dimension, old[row])} -> {shown(dimension, new[row])}"
+				for dimension, (old, new) in self.moves.values.items()
+				if self.moves.moved[dimension][row]
+			]
+			out.append(
+				{
+					"customer": after.population.names[row],
+					"moves": "; ".join(moves),
+					"reason": render_reasons(reasons[which[i]]),
+				}
+			)
+		return out
+
+
+def shown(dimension: str, value: str) -> str:
+	if dimension == "key_account":
+		return KEY_WORDS.get(value, value)
+	return value or "-"
+
+
+def compare_orders(args: argparse.Namespace) -> Comparison:
+	"""Both rankings of the same export; the new one decides levels from the old one's (hysteresis)."""
+	if not args.settings:
+		raise CliError("compare needs --settings NEW.json (the settings to try)")
+	old_settings, new_settings = load_settings(args.against), load_settings(args.settings)
+	customers = Path(args.customers) if args.customers else None
+	before = rank_orders(args.orders, old_settings, args.as_of, customers, args.date_format, args.profits)
+	after = rank_orders(args.orders, new_settings, before.as_of, customers, args.date_format, args.profits)
+	if (
+		after.population.names != before.population.names
+	):  # the same file read twice: never, unless it changed
+		raise CliError(f"{args.orders}: the file changed while it was read")
+	after.population.previous_level = before.decided.level.tolist()
+	after.decided = decide_population(after.population, after.as_of, new_settings)
+	moves = transitions(standing_columns(before.decided), standing_columns(after.decided))
+	return Comparison(before, after, moves)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+	comparison = compare_orders(args)
+	moves, rows = comparison.moves, comparison.rows()
+	customers = len(comparison.after.population)
+	moved = int(np.count_nonzero(moves.any_moved))
+	if args.format == "json":
+		json.dump(
+			{
+				"as_of": comparison.after.as_of.isoformat(),
+				"customers": customers,
+				"moved": moved,
+				"dimensions": {
+					dimension: {
+						"moved": moves.count(dimension),
+						"transitions": [
+							{"from": r["from"], "to": r["to"], "count": r["count"]}
+							for r in rows
+							if r["dimension"] == dimension
+						],
+					}
+					for dimension in DIMENSIONS
+				},
+				"sample": comparison.sample(args.limit),
+			},
+			sys.stdout,
+			ensure_ascii=False,
+			indent=1,
+		)
+		sys.stdout.write("\n")
+	elif args.format == "csv":
+		write_csv({c: [r[c] for r in rows] for c in COMPARE_COLUMNS}, sys.stdout)
+	else:
+		against = args.against or "the default settings"
+		print(
+			f"As of {comparison.after.as_of}: {moved} of {customers} customers would move under {args.settings} "
+			f"(against {against})."
+		)
+		print(", ".join(f"{d}: {moves.count(d)}" for d in DIMENSIONS))
+		print()
+		if rows:
+			print_table(rows, COMPARE_COLUMNS)
+			sample = comparison.sample(args.limit)
+			if sample:
+				print()
+				print(f"Some of them ({len(sample)} of {moved}), with their new tier's reason:")
+				print_table(sample, SAMPLE_COLUMNS, {"customer": 28, "moves": 60, "reason": 70})
+		else:
+			print("Nobody moves.")
+	return 0
+
+
 def _as_of(text: str) -> date:
 	try:
 		return date.fromisoformat(text)
@@ -604,6 +740,26 @@ def build_parser() -> argparse.ArgumentParser:
 	)
 	predictor.add_argument("--limit", type=int, default=50, help="rows to show in the table (0 = all)")
 	predictor.set_defaults(func=cmd_predict)
+	comparer = sub.add_parser(
+		"compare",
+		parents=[common],
+		help="how many customers move between tiers, levels, classes, key accounts and roles under new settings",
+	)
+	comparer.add_argument("orders", help="CSV with Customer, Date, Net Total (Company Currency) and Status")
+	comparer.add_argument(
+		"--against", metavar="FILE", help="JSON file of the settings in use (default: the default settings)"
+	)
+	comparer.add_argument(
+		"--customers", metavar="FILE", help="optional customers CSV (potential profile, internal)"
+	)
+	comparer.add_argument(
+		"--date-format", metavar="FMT", help="strptime format of the Date column if not ISO"
+	)
+	comparer.add_argument("--profits", metavar="FILE", help="gross profit per invoice, as for rank")
+	comparer.add_argument(
+		"--limit", type=int, default=10, help="customers to show with their new reason (default 10)"
+	)
+	comparer.set_defaults(func=cmd_compare)
 	return parser
 
 

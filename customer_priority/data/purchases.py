@@ -71,8 +71,27 @@ class Purchases:
 		prefix = f"{alias}." if alias else ""
 		if not self.rates:
 			return f"{prefix}base_net_total"
+		return f"({prefix}base_net_total * {self.rate_sql(alias)})"
+
+	def rate_sql(self, alias: str = "") -> str:
+		"""The SQL factor that brings a row's company-currency figure into the value currency (1 when every
+		counted company keeps its books in it); its parameters come with ``where``."""
+		if not self.rates:
+			return "1"
+		prefix = f"{alias}." if alias else ""
 		cases = " ".join(f"when %(cp_rate_company_{i})s then %(cp_rate_{i})s" for i in range(len(self.rates)))
-		return f"({prefix}base_net_total * case {prefix}company {cases} else 0 end)"
+		return f"(case {prefix}company {cases} else 0 end)"
+
+	def rate_of(self, company: str | None) -> float:
+		"""The factor of one company's figures into the value currency."""
+		return dict(self.rates).get(company, 1.0) if self.rates else 1.0
+
+	def rate_params(self) -> dict:
+		return {
+			key: value
+			for i, (company, rate) in enumerate(self.rates)
+			for key, value in ((f"cp_rate_company_{i}", company), (f"cp_rate_{i}", rate))
+		}
 
 	def where(self, alias: str = "") -> tuple[str, dict]:
 		"""The SQL condition (with its named parameters) that picks these purchases from the document table."""
@@ -84,8 +103,7 @@ class Purchases:
 		if self.companies:
 			conditions.append(f"{prefix}company in %(cp_companies)s")
 			params["cp_companies"] = self.companies
-		for i, (company, rate) in enumerate(self.rates):
-			params[f"cp_rate_company_{i}"], params[f"cp_rate_{i}"] = company, rate
+		params.update(self.rate_params())
 		return " and ".join(conditions), params
 
 
@@ -287,10 +305,14 @@ CHANGED_INDEX_COLUMNS = {
 }
 
 
-def profit_where(companies: tuple[str, ...] = ()) -> tuple[str, dict]:
-	"""The invoices (alias ``si``) whose items make gross profit, with their named parameters."""
+def profit_where(counted: Purchases, company: str | None = None) -> tuple[str, dict]:
+	"""The invoices (alias ``si``) whose items make gross profit: those of the counted companies (or of one of
+	them), with their named parameters (the rates of ``Purchases.rate_sql`` among them)."""
 	conditions = ["si.docstatus = 1", "si.customer is not null", "si.is_opening != 'Yes'"]
-	params: dict = {}
+	params: dict = counted.rate_params()
+	companies = counted.companies
+	if company:  # one of the counted companies; another counts nothing
+		companies = (company,) if not companies or company in companies else ("",)
 	if companies:
 		conditions.append("si.company in %(cp_companies)s")
 		params["cp_companies"] = tuple(companies)
@@ -318,27 +340,33 @@ def invoice_profit(invoice: str) -> tuple[float, float]:
 
 
 def customer_profits(
-	window: tuple[date, date], companies: tuple[str, ...] = (), customers: list[str] | None = None
+	window: tuple[date, date], counted: Purchases, customers: list[str] | None = None
 ) -> list[tuple]:
 	"""Every customer's (or the named customers') (name, lifetime gross profit, window gross profit, window net
-	amount): one GROUP BY over the items of submitted invoices. ``window`` is the look-back window, both ends
-	included."""
-	where, params = profit_where(companies)
+	amount) in the value currency: one GROUP BY over the items of submitted invoices. ``window`` is the look-back
+	window, both ends included."""
+	where, params = profit_where(counted)
 	if customers is not None:
 		where += " and si.customer in %(customers)s"
 		params["customers"] = tuple(customers) or ("",)
+	profit, net = in_value_currency(PROFIT, counted), in_value_currency(NET, counted)
 	# Invoices first, in customer order on their covering index, then each one's items on theirs: the GROUP BY
 	# needs no temporary table and no wide row is read (STRAIGHT_JOIN keeps that order; for named customers
 	# MariaDB would rather take ERPNext's index on the customer alone and read every invoice's wide row).
 	return frappe.db.sql(
-		f"""select si.customer, sum({PROFIT}),
-			sum(if(si.posting_date between %(start)s and %(end)s, {PROFIT}, 0)),
-			sum(if(si.posting_date between %(start)s and %(end)s, {NET}, 0))
+		f"""select si.customer, sum({profit}),
+			sum(if(si.posting_date between %(start)s and %(end)s, {profit}, 0)),
+			sum(if(si.posting_date between %(start)s and %(end)s, {net}, 0))
 		from `tabSales Invoice` si force index (`{PROFIT_INDEX}`) straight_join `tabSales Invoice Item` i
 			on i.parent = si.name and i.parenttype = 'Sales Invoice'
 		where {where} group by si.customer""",
 		{**params, "start": window[0], "end": window[1]},
 	)
+
+
+def in_value_currency(expression: str, counted: Purchases) -> str:
+	"""A company-currency figure of an invoice's item (``si``: its invoice) in the value currency."""
+	return f"({expression} * {counted.rate_sql('si')})" if counted.rates else expression
 
 
 def profit_moved_since(since: datetime, crossed: list[tuple[date, date]]) -> list[str]:
@@ -373,16 +401,19 @@ def profit_moved_since(since: datetime, crossed: list[tuple[date, date]]) -> lis
 
 
 def period_profits(
-	period: tuple[date, date], companies: tuple[str, ...] = (), customers: list[str] | None = None
+	period: tuple[date, date],
+	counted: Purchases,
+	customers: list[str] | None = None,
+	company: str | None = None,
 ) -> dict[str, tuple[float, float]]:
-	"""(Net amount, gross profit) per customer (or per named customer) over a period (the Customer Ranking's
-	other periods)."""
-	where, params = profit_where(companies)
+	"""(Net amount, gross profit) in the value currency per customer (or per named customer) over a period (the
+	Customer Ranking's other periods), of the counted companies or of one of them."""
+	where, params = profit_where(counted, company)
 	if customers is not None:
 		where += " and si.customer in %(customers)s"
 		params["customers"] = tuple(customers) or ("",)
 	rows = frappe.db.sql(
-		f"""select si.customer, sum({NET}), sum({PROFIT})
+		f"""select si.customer, sum({in_value_currency(NET, counted)}), sum({in_value_currency(PROFIT, counted)})
 		from `tabSales Invoice` si force index (`{PROFIT_INDEX}`) straight_join `tabSales Invoice Item` i
 			on i.parent = si.name and i.parenttype = 'Sales Invoice'
 		where {where} and si.posting_date between %(start)s and %(end)s group by si.customer""",

@@ -390,6 +390,20 @@ def _distinct(values) -> tuple[list, np.ndarray]:
 	return labels[first].tolist(), inverse.reshape(-1)
 
 
+def _distinct_rows(columns: list) -> tuple[np.ndarray, np.ndarray]:
+	"""``np.unique(np.column_stack(columns).astype(float), axis=0, return_inverse=True)`` without sorting rows of
+	floats: each column becomes the position of its value among its distinct values, and a row the number those
+	positions make in mixed radix, so one sort of integers finds the distinct rows. The distinct rows come in
+	the same (lexicographic) order."""
+	n = len(columns[0]) if columns else 0
+	key = np.zeros(n, dtype=np.int64)
+	for column in columns:
+		distinct, position = np.unique(np.asarray(column, dtype=float), return_inverse=True)
+		key = key * len(distinct) + position.reshape(-1)  # a few distinct values each: far below 2**63
+	_keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+	return np.column_stack(columns).astype(float)[first], inverse.reshape(-1)
+
+
 def _tiers(
 	lifecycle,
 	is_key,
@@ -415,7 +429,7 @@ def _tiers(
 	segments, seg = _distinct(segment)
 	classes, cls = _distinct(abc)
 	columns = [life, is_key, seg, at_risk, cls, window_value > 0, potential_score, leaving, potential]
-	situations, inverse = np.unique(np.column_stack(columns).astype(float), axis=0, return_inverse=True)
+	situations, inverse = _distinct_rows(columns)
 	decided: dict[RequestFacts, str] = {}
 	answers = np.empty(len(situations), dtype=object)
 	for row, (life_i, key, seg_i, risk, cls_i, bought, score, leaves, could) in enumerate(

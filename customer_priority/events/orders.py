@@ -61,7 +61,7 @@ def record(doc, sign: int) -> None:
 		day, amount = getdate(doc.get(counted.date_field)), counted.value(doc)
 		values.update(apply_delta(row, counted, doc.customer, day, amount, sign, settings))
 	if has_profit:
-		values.update(profit_delta(row, doc, sign, settings))
+		values.update(profit_delta(row, doc, sign, settings, counted.rate_of(doc.company)))
 	frappe.db.set_value("Customer", doc.customer, values, update_modified=False)
 	retier_customer(doc.customer, "Hook", doc, settings=settings)
 
@@ -121,11 +121,11 @@ def announce_kept(held, doc) -> None:
 		frappe.db.release_savepoint(ANNOUNCING)
 
 
-def profit_delta(row, doc, sign: int, settings: Settings) -> dict:
+def profit_delta(row, doc, sign: int, settings: Settings, rate: float = 1.0) -> dict:
 	"""The invoice's gross profit (its item rows as stored, the same expression the recompute sums) added or
-	taken back."""
+	taken back, in the value currency (``rate``: its company's factor into it)."""
 	today = getdate()
-	net, profit = purchases.invoice_profit(doc.name)
+	net, profit = (rate * figure for figure in purchases.invoice_profit(doc.name))
 	in_window = window_start(today, settings) <= getdate(doc.posting_date) <= today
 	return {
 		"cp_lifetime_profit": flt(row.cp_lifetime_profit) + sign * profit,

@@ -194,12 +194,13 @@ PARSERS = {
 }
 
 
-def read_stored() -> dict[str, list]:
-	"""Every customer's stored state, column by column (a list per field), in name order.
+def read_stored(fields: tuple[str, ...] = STORED) -> dict[str, list]:
+	"""Every customer's stored state (``fields`` of it, ``name`` always), column by column (a list per field), in
+	name order.
 
 	Each row comes as one string and is split here: pymysql decodes a field at a time in Python, a cost that
 	grows with rows times fields. Values are parsed by their column's SQL type; NULL stays None."""
-	columns = list(dict.fromkeys(STORED))
+	columns = list(dict.fromkeys(("name", *fields)))
 	kinds = dict(
 		frappe.db.sql(
 			"""select column_name, data_type from information_schema.columns
@@ -254,3 +255,23 @@ def stored_risks(stored: dict) -> dict[str, list]:
 		for name, data in zip(stored["name"], stored["cp_at_risk_data"], strict=True)
 		if data
 	}
+
+
+NUMBER, WHOLE, DAY, TEXT = "number", "whole", "day", "text"
+"""How ``read_columns`` gives a field: a decimal as a float, an integer, a date as its ordinal (``NO_DAY`` when
+none), or as stored in an object array ("" when none)."""
+
+
+def read_columns(kinds: dict[str, str]) -> dict[str, np.ndarray]:
+	"""Every customer's fields (``read_stored``) as arrays of the given kinds, ``name`` among them as a list."""
+	stored = read_stored(tuple(kinds))
+	out: dict = {"name": stored["name"]}
+	for field, kind in kinds.items():
+		values = stored[field]
+		if kind == DAY:
+			out[field] = np.array([ordinal(v) for v in values], dtype=np.int64)
+			continue
+		if None in values:  # NULL as "" or 0; most columns have none, and numpy takes those whole
+			values = [v or ("" if kind == TEXT else 0) for v in values]
+		out[field] = np.array(values, dtype=object if kind == TEXT else float if kind == NUMBER else np.int64)
+	return out

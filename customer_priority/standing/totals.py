@@ -22,9 +22,7 @@ def order_aggregates(as_of: date, settings, customers: list[str] | None = None) 
 	window = (window_start(as_of, settings), as_of)
 	counted = purchases.current()
 	aggregates = purchases.customer_aggregates(counted, window, settings.lapse_days, customers)
-	for name, lifetime, in_window, invoiced in purchases.customer_profits(
-		window, counted.companies, customers
-	):
+	for name, lifetime, in_window, invoiced in purchases.customer_profits(window, counted, customers):
 		agg = aggregates.setdefault(name, Aggregate(name))
 		agg.lifetime_profit, agg.window_profit, agg.window_invoiced = (
 			flt(lifetime),
@@ -77,7 +75,7 @@ def fresh_totals(stored: dict, as_of: date, settings, regroup_all: bool = False)
 				reborn[row] = day.toordinal()
 	totals["reborn"] = reborn
 	profits, totals["profit_state"] = profit_totals(
-		stored, index, (window_start(as_of, settings), as_of), counted.companies, regroup_all
+		stored, index, (window_start(as_of, settings), as_of), counted, regroup_all
 	)
 	totals.update(profits)
 	totals["stored_days"] = stored_days  # the comparison with what is stored needs them too
@@ -104,7 +102,7 @@ def profit_totals(
 	stored: dict,
 	index: dict[str, int],
 	window: tuple[date, date],
-	companies: tuple[str, ...],
+	counted: purchases.Purchases,
 	regroup_all: bool = False,
 ) -> tuple[dict[str, np.ndarray], dict]:
 	"""Each customer's gross profit, aligned with the stored rows, and the state to store once the run is written.
@@ -118,11 +116,14 @@ def profit_totals(
 	state = {
 		"read_at": str(now_datetime()),
 		"window": [str(day) for day in window],
-		"companies": sorted(companies),
+		"companies": sorted(counted.companies),
+		"rates": [list(pair) for pair in counted.rates],
 	}
 	last = last_profit_state()
 	regroup = None
-	if last and last["companies"] == state["companies"] and not regroup_all:
+	# Other companies, or other exchange rates (the daily run re-values everything at the day's rate): all again.
+	same = last and (last["companies"], last.get("rates", [])) == (state["companies"], state["rates"])
+	if same and not regroup_all:
 		regroup = purchases.profit_moved_since(
 			get_datetime(last["read_at"]) - OPEN_TRANSACTION_MARGIN,
 			crossed_days(tuple(getdate(day) for day in last["window"]), window),
@@ -139,7 +140,7 @@ def profit_totals(
 		for column in totals:
 			totals[column][rows] = 0.0  # a customer whose last invoice was cancelled has none left
 	if regroup is None or regroup:
-		for name, lifetime, in_window, invoiced in purchases.customer_profits(window, companies, regroup):
+		for name, lifetime, in_window, invoiced in purchases.customer_profits(window, counted, regroup):
 			row = index.get(name)
 			if row is not None:
 				totals["lifetime_profit"][row], totals["window_profit"][row] = flt(lifetime), flt(in_window)

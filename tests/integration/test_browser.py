@@ -556,3 +556,37 @@ def test_the_forms_show_the_predictions_with_their_reasons(server, records, pred
 	assert "the last on" in page.inner_text(".cp-p-alive-why")
 	page.screenshot(path=str(SHOTS / "customer-predictions.png"))
 	page.close()
+
+
+MANAGER = "cp-browser-settings@example.com"
+
+
+def test_a_manager_previews_edited_settings_before_saving(server, records, browser):
+	"""Settings' Preview Changes: the form's edited values, unsaved, shown as moves per dimension in a dialog; the
+	Settings stay as they were."""
+	make_user(MANAGER, ["System Manager", "Sales Manager"])
+	update_password(MANAGER, PASSWORD)
+	frappe.db.set_value("User", MANAGER, "language", "en")
+	frappe.db.commit()
+	saved = frappe.db.get_single_value("Customer Priority Settings", "abc_a_cutoff")
+	page = login(browser, server, MANAGER)
+	page.goto(f"{server}/app/customer-priority-settings", wait_until="domcontentloaded")
+	page.wait_for_function(
+		"window.cur_frm && cur_frm.doctype === 'Customer Priority Settings'", timeout=60_000
+	)
+	page.evaluate(
+		"() => cur_frm.set_value({abc_a_cutoff: 20, abc_b_cutoff: 50, key_account_top_percent: 40})"
+	)
+	page.get_by_role("button", name="Preview Changes").first.click()
+	dialog = page.wait_for_selector(".modal.show .cp-preview", timeout=60_000)
+	text = dialog.inner_text()
+	assert "would move" in text and "ABC Class" in text and "Key Account" in text, text
+	assert page.query_selector(".modal.show .cp-preview-table"), "a from -> to table"
+	assert page.query_selector(
+		".modal.show .cp-preview-customer"
+	), "a customer that would move, with its reason"
+	page.wait_for_timeout(500)
+	page.screenshot(path=str(SHOTS / "settings-preview.png"))
+	page.close()
+	frappe.db.rollback()
+	assert frappe.db.get_single_value("Customer Priority Settings", "abc_a_cutoff") == saved, "nothing saved"

@@ -194,3 +194,53 @@ def test_the_key_account_watch_counts_two_currencies_in_one(home):
 	) == (210, 0)
 	facts = watch.facts({customer: group.name}, getdate(), get_engine_settings())[customer]
 	assert round(facts.quarter_value, 2) == lifetime(customer) == 210 and facts.group_share == 100
+
+
+def invoice(customer: str, amount: float, in_company: str):
+	"""A submitted Sales Invoice of ``amount`` in its company's currency, moving no stock (its cost is nil)."""
+	currency = frappe.get_cached_value("Company", in_company, "default_currency")
+	doc = frappe.get_doc(
+		{
+			"doctype": "Sales Invoice",
+			"customer": customer,
+			"company": in_company,
+			"currency": currency,
+			"conversion_rate": 1,
+			"selling_price_list": "Standard Selling",
+			"price_list_currency": currency,
+			"plc_conversion_rate": 1,
+			"ignore_pricing_rule": 1,
+			"posting_date": getdate(),
+			"due_date": add_days(getdate(), 30),
+			"items": [{"item_code": ensure_item(), "qty": 1, "rate": amount}],
+		}
+	)
+	doc.insert(ignore_permissions=True)
+	doc.submit()
+	return doc
+
+
+def test_gross_profit_counts_two_currencies_in_one(home):
+	"""An invoice's gross profit and net amount are in its company's currency: other companies' are converted
+	into the value currency, in the hooks, the recompute's GROUP BY and the report, never added as they are."""
+	euro = make_company("EUR")
+	rate("EUR", "USD", 1.1)
+	set_companies(home, euro)
+	customer = make_customer()
+	invoice(customer, 100, home)
+	invoice(customer, 100, euro)  # 100 EUR is 110 USD
+	counted = purchases.current()
+	window = (window_start(getdate(), get_engine_settings()), getdate())
+	[(name, lifetime_profit, window_profit, invoiced)] = purchases.customer_profits(
+		window, counted, [customer]
+	)
+	assert name == customer
+	assert [round(flt(v), 2) for v in (lifetime_profit, window_profit, invoiced)] == [210, 210, 210]
+	row = customer_row(customer, "cp_lifetime_profit", "cp_window_profit", "cp_window_invoiced")
+	assert [round(flt(v), 2) for v in row.values()] == [210, 210, 210]  # the hooks, invoice by invoice
+	period = (add_days(getdate(), -30), getdate())
+	rounded = lambda pair: tuple(round(flt(v), 2) for v in pair)  # noqa: E731
+	assert rounded(purchases.period_profits(period, counted, [customer])[customer]) == (210, 210)
+	assert rounded(purchases.period_profits(period, counted, [customer], euro)[customer]) == (110, 110)
+	set_companies(home)  # the euro company no longer counted: its invoice neither
+	assert purchases.period_profits(period, purchases.current(), [customer], euro) == {}

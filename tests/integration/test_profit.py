@@ -70,7 +70,7 @@ def test_gross_profit_per_customer_equals_erpnext_gross_profit_report(sales):
 	assert round(report[sales["a"]][0], 2) == 1000 + 120 + 450 - 200
 	# The set-based sum the recompute uses gives the same figures as the hooks.
 	window = (add_days(getdate(), -364), getdate())
-	summed = purchases.customer_profits(window, (), list(sales["expected"]))
+	summed = purchases.customer_profits(window, purchases.current(), list(sales["expected"]))
 	assert {name: (round(flt(life), 2), round(flt(win), 2)) for name, life, win, _net in summed} == {
 		name: (float(e), float(e)) for name, e in sales["expected"].items()
 	}
@@ -163,7 +163,7 @@ def profits_summed(as_of) -> dict[str, tuple[float, float, float]]:
 
 	window = (window_start(getdate(as_of), get_engine_settings()), getdate(as_of))
 	summed = {name: (0.0, 0.0, 0.0) for name in frappe.get_all("Customer", pluck="name")}
-	for name, *values in purchases.customer_profits(window, purchases.current().companies):
+	for name, *values in purchases.customer_profits(window, purchases.current()):
 		summed[name] = tuple(round(flt(v), 2) for v in values)
 	return summed
 

@@ -160,6 +160,12 @@ def write_settings(c, t):
 		frappe.cache.delete_value("customer_priority_engine_settings")
 
 
+def preview_settings(c, t):
+	doc = {**frappe.get_doc(SETTINGS).as_dict(convert_dates_to_str=True), "abc_a_cutoff": 50}
+	r = c.method("customer_priority.api.preview.preview_settings", doc=frappe.parse_json(frappe.as_json(doc)))
+	return r, r.ok and "dimensions" in r.json()["message"]
+
+
 def submit_evaluation(c, t):
 	r = c.call("POST", "/api/resource/Customer Evaluation", json=scorecard(t.customer))
 	return r, frappe.db.count("Customer Evaluation", {"party": t.customer, "docstatus": 1}) == 1
@@ -219,6 +225,7 @@ MATRIX = {
 	recompute_now: {G: R, SU: R, SM: A, AU: R, SY: A},
 	read_settings: {G: R, SU: A, SM: A, AU: R, SY: A},
 	write_settings: {G: R, SU: R, SM: A, AU: R, SY: A},
+	preview_settings: {G: R, SU: R, SM: A, AU: R, SY: A},
 	# An evaluation is about a customer: who may not read the customer (a System Manager) may not evaluate it.
 	submit_evaluation: {G: R, SU: R, SM: A, AU: R, SY: R},
 	edit_log: {G: R, SU: R, SM: R, AU: R, SY: R},

@@ -6,7 +6,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from customer_priority.engine.bulk import Population, decide_population, rank_columns, reborn_days
+from customer_priority.engine.bulk import (
+	Population,
+	_distinct_rows,
+	decide_population,
+	rank_columns,
+	reborn_days,
+)
 from customer_priority.engine.history import Aggregate, reborn_day
 from customer_priority.engine.i18n import reason
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
@@ -203,3 +209,21 @@ def test_reborn_days_are_the_reference_reborn_day_of_each_customer(histories, ga
 	counts = np.array([len(h) for h in histories], dtype=np.int64)
 	got = reborn_days(days, counts, gap).tolist()
 	assert got == [reborn_day(h, gap) or 0 if h else 0 for h in histories]
+
+
+@given(
+	st.integers(min_value=1, max_value=80).flatmap(
+		lambda n: st.lists(
+			st.lists(st.sampled_from([0.0, 1.0, 2.0, 12.5, 70.0, -3.0]), min_size=n, max_size=n),
+			min_size=1,
+			max_size=9,
+		)
+	)
+)
+def test_distinct_rows_are_numpys_distinct_rows(columns):
+	rows, inverse = _distinct_rows([np.array(c) for c in columns])
+	expected, expected_inverse = np.unique(
+		np.column_stack(columns).astype(float), axis=0, return_inverse=True
+	)
+	assert np.array_equal(rows, expected)
+	assert np.array_equal(inverse, expected_inverse.reshape(-1))

@@ -72,13 +72,17 @@ def period_ranking(filters, from_date, to_date, settings, limit: int):
 	totals = fetch(filters, from_date, to_date, counted)
 	if not totals:
 		return columns(settings), [], None, None, []
-	companies = (filters.company,) if filters.company else counted.companies
 	names = [customer for customer, *_rest in totals]
 	value = np.array([flt(v) for _customer, v, *_rest in totals])
 	by_profit = settings.rank_by == "Gross Profit"
 	invoiced, profit = np.zeros(len(names)), np.zeros(len(names))
 	if by_profit:
-		add_profits(invoiced, profit, names, purchases.period_profits((from_date, to_date), companies))
+		add_profits(
+			invoiced,
+			profit,
+			names,
+			purchases.period_profits((from_date, to_date), counted, company=filters.company),
+		)
 	measure = profit if by_profit else value
 	rank, _percentile, share, cumulative, abc = rank_columns(names, measure, measure, settings)
 	order = np.argsort(rank)
@@ -87,7 +91,12 @@ def period_ranking(filters, from_date, to_date, settings, limit: int):
 		shown = shown[:limit]
 	if not by_profit:
 		page = [names[i] for i in shown]
-		add_profits(invoiced, profit, names, purchases.period_profits((from_date, to_date), companies, page))
+		add_profits(
+			invoiced,
+			profit,
+			names,
+			purchases.period_profits((from_date, to_date), counted, page, filters.company),
+		)
 	details = customer_details([names[i] for i in shown])
 	data = []
 	for i in shown.tolist():
