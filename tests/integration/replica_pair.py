@@ -39,6 +39,9 @@ def server(folder: Path, port: int, server_id: int, *extra: str) -> list[str]:
 		f"--port={port}",
 		f"--socket={folder / 'mysqld.sock'}",
 		f"--pid-file={folder / 'mysqld.pid'}",
+		# A temporary folder of its own: a starting server clears the leftover work files in its folder, and
+		# /tmp is the bench's server's.
+		f"--tmpdir={folder / 'tmp'}",
 		f"--server-id={server_id}",
 		f"--log-bin={folder / 'data' / 'binlog'}",
 		*extra,
@@ -70,8 +73,8 @@ class ReplicaPair:
 			shutil.rmtree(self.root)
 		new = not (self.primary / "data").exists()
 		for folder in (self.primary, self.replica):
+			(folder / "tmp").mkdir(parents=True, exist_ok=True)
 			if not (folder / "data").exists():
-				folder.mkdir(parents=True, exist_ok=True)
 				subprocess.run(
 					[
 						"mariadb-install-db",
