@@ -9,6 +9,7 @@ from customer_priority.utils import inputs
 
 
 @frappe.whitelist()
+@frappe.read_only()  # reads only: on the site's read replica when it has one
 def caller_standing(call_log: str | None = None) -> dict | None:
 	"""For the call popup: the caller's party, its tier and why."""
 	inputs.existing("Call Log", "Call Log", call_log)
@@ -18,6 +19,7 @@ def caller_standing(call_log: str | None = None) -> dict | None:
 
 
 @frappe.whitelist()
+@frappe.read_only()  # reads only: on the site's read replica when it has one
 def reference_standing(doctype: str | None = None, name: str | None = None) -> dict | None:
 	"""For a Communication: the standing of the document it is about (none for a document that has none)."""
 	inputs.required("Document Type", doctype)

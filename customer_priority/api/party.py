@@ -180,6 +180,7 @@ def set_key_account(
 
 
 @frappe.whitelist()
+@frappe.read_only()  # reads only: on the site's read replica when it has one
 def buying_roles(customer: str | None = None) -> list[dict]:
 	"""Contacts linked to a customer with their buying role (spec section 5), Wallet first."""
 	inputs.existing("Customer", "Customer", customer)

@@ -8,6 +8,7 @@ from customer_priority.utils import inputs
 
 
 @frappe.whitelist()
+@frappe.read_only()  # reads only: on the site's read replica when it has one
 def reviews_due_count(filters=None) -> int:
 	"""The workspace's "Reviews Due" number card: key accounts the reader may see whose review is due. The card
 	has no filters; any sent are refused rather than ignored."""

@@ -101,3 +101,18 @@ def test_a_report_reads_the_replica_and_writes_nothing():
 		assert frappe.db.get_value("Customer", customer, "cp_priority_tier") == moved  # the primary has it
 		assert ranking_row(customer)["tier"] == before["tier"], "the report read the held-back replica"
 	assert ranking_row(customer)["tier"] == moved, "and once the replica caught up, it shows the change"
+
+
+def test_the_apps_reading_methods_read_the_replica():
+	"""A customer made on the primary while the replica is held back is not there for a method that only reads."""
+	from customer_priority.api.party import buying_roles
+
+	with replica_held_back():
+		customer = make_customer(unique("CP Replica New"))
+		frappe.db.commit()
+		as_a_new_request()
+		with pytest.raises(frappe.DoesNotExistError):
+			buying_roles(customer)
+		frappe.clear_messages()
+	as_a_new_request()
+	assert buying_roles(customer) == []

@@ -9,6 +9,7 @@ from customer_priority.utils import inputs
 
 
 @frappe.whitelist()
+@frappe.read_only()  # reads only: on the site's read replica when it has one
 def get(
 	chart_name=None,
 	chart=None,
