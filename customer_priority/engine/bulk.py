@@ -149,13 +149,70 @@ class Decided:
 	at_risk: np.ndarray | None = None
 	predicted_leaving: np.ndarray | None = None
 	predicted_potential: np.ndarray | None = None
+	ranked_count: int = -1
+	"""How many customers the whole population ranks (a rank reason names it): the rows' own count unless the
+	rows are one part of a population ranked as a whole (``Ranking``)."""
+
+	def __post_init__(self):
+		if self.ranked_count < 0:
+			self.ranked_count = int(np.count_nonzero(self.rank))
 
 
-def decide_population(pop: Population, as_of: date, settings: Settings) -> Decided:
-	n = len(pop)
+@dataclass
+class Ranking:
+	"""What a population's decisions need of the whole population: each row's place in the ranking and the RFM
+	cut-offs. ``rank_population`` takes it once over everyone; a part of the population (a slice of its rows) is
+	then decided alone with ``decide_population(part, ..., ranking=ranking.part(start, end))``, with the same
+	result as deciding everyone at once."""
+
+	rank: np.ndarray
+	percentile: np.ndarray
+	share: np.ndarray
+	cumulative_share: np.ndarray
+	abc: np.ndarray
+	cutoffs: RfmCutoffs
+	count: int
+	"""Ranked customers in the whole population."""
+
+	def part(self, start: int, end: int) -> Ranking:
+		return Ranking(
+			self.rank[start:end],
+			self.percentile[start:end],
+			self.share[start:end],
+			self.cumulative_share[start:end],
+			self.abc[start:end],
+			self.cutoffs,
+			self.count,
+		)
+
+
+def rank_population(pop: Population, as_of: date, settings: Settings) -> Ranking:
+	"""The population-wide figures of ``decide_population``: rank, percentile, shares, ABC class, RFM cut-offs.
+	Reads only the values, the days and the internal flags (a population of a million customers needs no more
+	than those columns)."""
 	ranked = ~pop.internal
 	rank, percentile, share, cumulative, abc = _rank(pop, ranked, settings)
-	cutoffs = _cutoffs(pop, ranked, as_of)
+	return Ranking(
+		rank, percentile, share, cumulative, abc, _cutoffs(pop, ranked, as_of), int(np.count_nonzero(rank))
+	)
+
+
+def decide_population(
+	pop: Population, as_of: date, settings: Settings, ranking: Ranking | None = None
+) -> Decided:
+	"""Every row's decisions. ``ranking``: the rows' places in a larger population ranked as a whole
+	(``rank_population``), when the rows are one part of it."""
+	n = len(pop)
+	ranking = ranking or rank_population(pop, as_of, settings)
+	rank, percentile, share, cumulative, abc = (
+		ranking.rank,
+		ranking.percentile,
+		ranking.share,
+		ranking.cumulative_share,
+		ranking.abc,
+	)
+	cutoffs = ranking.cutoffs
+	ranked = ~pop.internal
 	r, f, m = _rfm_scores(pop, cutoffs, as_of)
 	code = r * 100 + f * 10 + m
 	segment, points = _by_rfm(code, settings)
@@ -201,6 +258,7 @@ def decide_population(pop: Population, as_of: date, settings: Settings) -> Decid
 		at_risk=at_risk,
 		predicted_leaving=leaving,
 		predicted_potential=potential,
+		ranked_count=ranking.count,
 	)
 
 
@@ -212,7 +270,7 @@ def _rank(pop: Population, ranked: np.ndarray, settings: Settings):
 	abc = np.full(n, "C", dtype=object)
 	rows = np.flatnonzero(ranked)
 	if len(rows):
-		names = np.array(pop.names, dtype=object)[rows]
+		names = _name_keys(pop.names)[rows]
 		window, lifetime = pop.ranking_values(settings)
 		found = rank_columns(names, window[rows], lifetime[rows], settings)
 		rank[rows], percentile[rows], share[rows], cumulative[rows], abc[rows] = found
@@ -229,7 +287,7 @@ def rank_columns(names, value: np.ndarray, lifetime: np.ndarray, settings: Setti
 	abc = np.full(count, "C", dtype=object)
 	if not count:
 		return rank, percentile, share, cumulative, abc
-	order = np.lexsort((np.asarray(names, dtype=object).astype(str), -lifetime, -value))
+	order = np.lexsort((_name_keys(names), -lifetime, -value))
 	ordered = value[order]
 	positive = np.maximum(ordered, 0.0)
 	running = np.cumsum(positive)
@@ -250,6 +308,14 @@ def rank_columns(names, value: np.ndarray, lifetime: np.ndarray, settings: Setti
 	)
 	abc[order] = np.where(positive <= 0, "C", classes)
 	return rank, _exact_percentiles(percentile, count, tie_rank, order), share, cumulative, abc
+
+
+def _name_keys(names) -> np.ndarray:
+	"""Names as a numpy array that sorts as Python sorts the names: the names themselves, or their UTF-8 bytes
+	(``S``, a tenth of the memory of a million ``str``; UTF-8 sorts bytes in the order of the code points)."""
+	if isinstance(names, np.ndarray) and names.dtype.kind in "SU":
+		return names
+	return np.asarray(names, dtype=object).astype(str)
 
 
 def _exact_percentiles(
