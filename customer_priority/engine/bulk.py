@@ -22,7 +22,7 @@ from .history import Aggregate
 from .levels import decide_level, points_from_rfm
 from .pipeline import customer_request_facts
 from .predicted import prediction_flags
-from .ranking import Rfm, RfmCutoffs, quintile_cutoffs, segment_for
+from .ranking import Rfm, RfmCutoffs, segment_for
 from .settings import Settings
 from .tiers import (
 	RequestFacts,
@@ -265,10 +265,13 @@ def decide_population(
 def _rank(pop: Population, ranked: np.ndarray, settings: Settings):
 	"""``rank_columns`` on the ranked rows; the others keep rank 0."""
 	n = len(pop)
+	rows = np.flatnonzero(ranked)
+	if n and len(rows) == n:  # no internal customer: the columns themselves, not copies of them
+		window, lifetime = pop.ranking_values(settings)
+		return rank_columns(_name_keys(pop.names), window, lifetime, settings)
 	rank = np.zeros(n, dtype=np.int64)
 	percentile, share, cumulative = np.zeros(n), np.zeros(n), np.zeros(n)
 	abc = np.full(n, "C", dtype=object)
-	rows = np.flatnonzero(ranked)
 	if len(rows):
 		names = _name_keys(pop.names)[rows]
 		window, lifetime = pop.ranking_values(settings)
@@ -295,14 +298,19 @@ def rank_columns(names, value: np.ndarray, lifetime: np.ndarray, settings: Setti
 	before_running = np.concatenate(([0.0], running[:-1]))
 	positions = np.arange(1, count + 1)
 	starts = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+	del ordered  # a million customers' columns: each let go once used
 	tie_rank = np.maximum.accumulate(np.where(starts, positions, 0))
+	del starts
 	rank[order] = positions
+	del positions
 	if total:
 		share[order] = 100.0 * positive / total
 		cumulative[order] = 100.0 * running / total
+		del running
 		before = 100.0 * before_running / total
 	else:
 		before = np.full(count, 100.0)
+	del before_running
 	classes = np.where(
 		before < settings.abc_a_cutoff, "A", np.where(before < settings.abc_b_cutoff, "B", "C")
 	)
@@ -323,19 +331,36 @@ def _exact_percentiles(
 ) -> np.ndarray:
 	"""Python's ``round`` on each distinct tie rank (numpy rounds through a scaled product and may differ)."""
 	distinct, each = np.unique(tie_rank, return_inverse=True)
-	exact = np.array([round(100.0 * (count - int(t) + 1) / count, 4) for t in distinct.tolist()])
+	exact = np.empty(len(distinct))
+	for start in range(0, len(distinct), PYTHON_BATCH):  # a batch of Python floats at a time, not a million
+		exact[start : start + PYTHON_BATCH] = [
+			round(100.0 * (count - t + 1) / count, 4) for t in distinct[start : start + PYTHON_BATCH].tolist()
+		]
 	percentile[order] = exact[each]
 	return percentile
+
+
+PYTHON_BATCH = 65536
+"""Values turned into Python objects at a time where the reference's own arithmetic is needed."""
 
 
 def _cutoffs(pop: Population, ranked: np.ndarray, as_of: date) -> RfmCutoffs:
 	buying = ranked & (pop.order_count > 0) & (pop.last_order != NO_DAY)
 	recency = (as_of.toordinal() - pop.last_order[buying]).astype(float)
 	return RfmCutoffs(
-		quintile_cutoffs(recency.tolist()),
-		quintile_cutoffs(pop.window_order_count[buying].astype(float).tolist()),
-		quintile_cutoffs(pop.window_value[buying].astype(float).tolist()),
+		_quintiles(recency),
+		_quintiles(pop.window_order_count[buying].astype(float)),
+		_quintiles(pop.window_value[buying].astype(float)),
 	)
+
+
+def _quintiles(values: np.ndarray) -> tuple[float, ...]:
+	"""``ranking.quintile_cutoffs`` on an array: the same nearest-rank values, sorted by numpy."""
+	n = len(values)
+	if not n:
+		return ()
+	ordered = np.sort(values)
+	return tuple(float(ordered[max(0, -(-n * q // 5) - 1)]) for q in (1, 2, 3, 4))
 
 
 def _rfm_scores(pop: Population, cutoffs: RfmCutoffs, as_of: date):

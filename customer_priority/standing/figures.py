@@ -172,9 +172,12 @@ class Figures:
 def take_figures(as_of: date, settings, regroup_all: bool = False, size: int | None = None) -> Figures:
 	"""Every customer's totals, one part of ``size`` customers at a time, and the population-wide figures."""
 	size = size or PART
-	plan = profit_plan(frappe.db.count("Customer"), as_of, settings, regroup_all)
+	expected = frappe.db.count("Customer")
+	plan = profit_plan(expected, as_of, settings, regroup_all)
 	counted = purchases.current()
-	pieces: dict[str, list[np.ndarray]] = {column: [] for column in (*TOTALS, "names", "internal")}
+	# The columns are made once, for as many customers as there are, and each part fills its rows.
+	width = cint(frappe.db.sql("select max(length(name)) from `tabCustomer`")[0][0]) or 1
+	columns = Columns(expected, width)
 	summaries, starts, after = [], [0], None
 	while True:
 		stored = read_stored(TOTALS_READ, after=after, limit=size)
@@ -183,23 +186,22 @@ def take_figures(as_of: date, settings, regroup_all: bool = False, size: int | N
 			break
 		span = (names[0], names[-1])
 		totals = fresh_totals(stored, as_of, settings, plan, span, counted)
-		for column in TOTALS:
-			pieces[column].append(totals[column])
-		pieces["names"].append(np.array([name.encode() for name in names]))
-		pieces["internal"].append(
-			np.array([bool(cint(v)) for v in stored["is_internal_customer"]], dtype=bool)
-		)
+		internal = [bool(cint(v)) for v in stored["is_internal_customer"]]
+		columns.fill(starts[-1], names, totals, internal)
 		summaries.append(summarise_part(names, starts[-1], as_of, counted, span))
 		starts.append(starts[-1] + len(names))
 		after = names[-1]
+		del stored, totals
 		if len(names) < size:
 			break
-	joined = {column: _joined(pieces.pop(column)) for column in list(pieces)}
-	names, internal = joined.pop("names"), joined.pop("internal")
-	n = len(names)
+	n = starts[-1]
+	joined, names, internal = columns.cut(n)
 	if not summaries:  # no customer: nothing to fit on, as the models say
 		summaries = [summarise(np.zeros(0, np.intp), np.zeros(0, np.int64), np.zeros(0), as_of.toordinal())]
-	predicted = predict_from(join_summaries(summaries), n, as_of, settings)
+	summary = join_summaries(summaries)
+	summaries.clear()
+	predicted = predict_from(summary, n, as_of, settings)
+	del summary
 	pop = Population(
 		names=names,
 		window_value=joined["window"],
@@ -235,11 +237,42 @@ def take_figures(as_of: date, settings, regroup_all: bool = False, size: int | N
 	return Figures(names, starts, joined, internal, predicted, ranking, plan, record)
 
 
-def _joined(pieces: list[np.ndarray]) -> np.ndarray:
-	if not pieces:
-		return np.zeros(0)
-	if len(pieces) == 1:
-		return pieces[0]
-	joined = np.concatenate(pieces)
-	pieces.clear()
-	return joined
+class Columns:
+	"""Every customer's totals as columns, filled a part at a time (grown if customers are added meanwhile)."""
+
+	def __init__(self, rows: int, width: int):
+		self.names = np.zeros(rows, dtype=f"S{width}")
+		self.internal = np.zeros(rows, dtype=bool)
+		self.totals = {
+			column: np.zeros(rows, dtype=np.int64 if column in INTEGERS else float) for column in TOTALS
+		}
+
+	def fill(self, start: int, names: list[str], totals: dict, internal: list[bool]) -> None:
+		end = start + len(names)
+		encoded = np.array([name.encode() for name in names])
+		if end > len(self.names) or encoded.dtype.itemsize > self.names.dtype.itemsize:
+			self.grow(end, max(encoded.dtype.itemsize, self.names.dtype.itemsize))
+		self.names[start:end] = encoded
+		self.internal[start:end] = internal
+		for column in TOTALS:
+			self.totals[column][start:end] = totals[column]
+
+	def grow(self, rows: int, width: int) -> None:
+		rows = max(rows, len(self.names))
+		names = np.zeros(rows, dtype=f"S{width}")
+		names[: len(self.names)] = self.names
+		self.names = names
+		self.internal = np.concatenate([self.internal, np.zeros(rows - len(self.internal), dtype=bool)])
+		for column, values in self.totals.items():
+			self.totals[column] = np.concatenate([values, np.zeros(rows - len(values), dtype=values.dtype)])
+
+	def cut(self, rows: int) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+		"""The columns of the first ``rows`` customers (fewer than counted when some were removed meanwhile)."""
+		return (
+			{column: values[:rows] for column, values in self.totals.items()},
+			self.names[:rows],
+			self.internal[:rows],
+		)
+
+
+INTEGERS = ("count", "window_count", "first", "last", "reborn")

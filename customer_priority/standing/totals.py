@@ -168,7 +168,7 @@ def profit_totals(
 			totals[column][rows] = 0.0  # a customer whose last invoice was cancelled has none left
 	if regroup is None or regroup:
 		for name, lifetime, in_window, invoiced in purchases.customer_profits(
-			plan.window, plan.companies, regroup, None if regroup else span
+			plan.window, plan.companies, regroup, span=None if regroup else span
 		):
 			row = index.get(name)
 			if row is not None:
