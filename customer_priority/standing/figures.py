@@ -26,10 +26,10 @@ from customer_priority.engine.bulk import Population, Ranking, rank_population
 from customer_priority.engine.clv import summarise
 from customer_priority.engine.ranking import RfmCutoffs
 from customer_priority.standing.predictions import Predicted, join_summaries, predict_from, summarise_part
-from customer_priority.standing.stored import read_stored
+from customer_priority.standing.stored import forget_column_kinds, read_stored
 from customer_priority.standing.totals import TOTALS_READ, ProfitPlan, fresh_totals, profit_plan
 
-PART = 25_000
+PART = 10_000
 """Customers in one part: what one step of the recompute holds in memory, and one job of a fanned-out one."""
 
 TOTALS = (
@@ -172,6 +172,7 @@ class Figures:
 def take_figures(as_of: date, settings, regroup_all: bool = False, size: int | None = None) -> Figures:
 	"""Every customer's totals, one part of ``size`` customers at a time, and the population-wide figures."""
 	size = size or PART
+	forget_column_kinds()  # the columns as they are now, read once for the run
 	expected = frappe.db.count("Customer")
 	plan = profit_plan(expected, as_of, settings, regroup_all)
 	counted = purchases.current()

@@ -206,12 +206,7 @@ def read_stored(
 	Each row comes as one string and is split here: pymysql decodes a field at a time in Python, a cost that
 	grows with rows times fields. Values are parsed by their column's SQL type; NULL stays None."""
 	columns = list(dict.fromkeys(columns))
-	kinds = dict(
-		frappe.db.sql(
-			"""select column_name, data_type from information_schema.columns
-			where table_schema = database() and table_name = 'tabCustomer'"""
-		)
-	)
+	kinds = column_kinds()
 	conditions, params = [], {}
 	if span is not None:
 		conditions.append("name between %(first)s and %(last)s")
@@ -237,6 +232,26 @@ def read_stored(
 		elif parse:
 			stored[column] = list(map(parse, values))
 	return stored
+
+
+KINDS = "cp_customer_column_kinds"
+
+
+def forget_column_kinds() -> None:
+	frappe.local.cache.pop(KINDS, None)
+
+
+def column_kinds() -> dict[str, str]:
+	"""The SQL type of each column of tabCustomer, looked up once per run (a run reads its rows part by part)."""
+	key = KINDS
+	if key not in frappe.local.cache:
+		frappe.local.cache[key] = dict(
+			frappe.db.sql(
+				"""select column_name, data_type from information_schema.columns
+				where table_schema = database() and table_name = 'tabCustomer'"""
+			)
+		)
+	return frappe.local.cache[key]
 
 
 def by_column(columns: list[str], rows) -> dict[str, list]:
