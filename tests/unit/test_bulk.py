@@ -1,12 +1,19 @@
 """The columnar bulk path decides exactly what the per-customer reference decides, field by field."""
 
+from dataclasses import fields
 from datetime import date, timedelta
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from customer_priority.engine.bulk import Population, decide_population, rank_columns, reborn_days
+from customer_priority.engine.bulk import (
+	Population,
+	decide_population,
+	rank_columns,
+	rank_population,
+	reborn_days,
+)
 from customer_priority.engine.history import Aggregate, reborn_day
 from customer_priority.engine.i18n import reason
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
@@ -203,3 +210,36 @@ def test_reborn_days_are_the_reference_reborn_day_of_each_customer(histories, ga
 	counts = np.array([len(h) for h in histories], dtype=np.int64)
 	got = reborn_days(days, counts, gap).tolist()
 	assert got == [reborn_day(h, gap) or 0 if h else 0 for h in histories]
+
+
+def part_of(pop: Population, start: int, end: int) -> Population:
+	"""Rows ``start`` to ``end`` of a population, as a population of their own."""
+	columns = {}
+	for field in fields(Population):
+		value = getattr(pop, field.name)
+		columns[field.name] = value[start:end]
+	return Population(**columns)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+	st.dictionaries(st.sampled_from([f"C{i:02d}" for i in range(40)]), customers(), max_size=30),
+	st.sampled_from(SETTINGS),
+	st.integers(1, 7),
+)
+def test_parts_decided_against_the_population_ranking_decide_as_everyone_at_once(rows, config, size):
+	"""The recompute decides a part at a time against ``rank_population`` of everyone (the names may sort as
+	bytes): every row's decisions, and the rank count its reasons name, equal deciding everyone at once."""
+	pop = population(dict(sorted(rows.items())), config)
+	whole = decide_population(pop, AS_OF, config)
+	keyed = Population(**{**{f.name: getattr(pop, f.name) for f in fields(Population)}})
+	keyed.names = np.array([name.encode() for name in pop.names]) if len(pop) else pop.names
+	ranking = rank_population(keyed, AS_OF, config)
+	assert ranking.count == whole.ranked_count
+	for start in range(0, len(pop), size):
+		end = min(start + size, len(pop))
+		part = decide_population(part_of(pop, start, end), AS_OF, config, ranking.part(start, end))
+		assert part.ranked_count == whole.ranked_count
+		assert part.cutoffs == whole.cutoffs
+		for field in FIELDS:
+			assert list(getattr(part, field)) == list(getattr(whole, field)[start:end]), field
