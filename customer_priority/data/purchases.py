@@ -130,7 +130,10 @@ def date_bounds(purchases: Purchases, customer: str) -> tuple[date | None, date 
 
 
 def reborn_dates(
-	purchases: Purchases, lapse_days: int, customers: list[str] | None = None
+	purchases: Purchases,
+	lapse_days: int,
+	customers: list[str] | None = None,
+	span: tuple[str, str] | None = None,
 ) -> dict[str, date]:
 	"""The engine's Reborn rule over every customer's (or the named customers') purchase days: each customer's
 	latest purchase after a gap longer than ``lapse_days`` (``engine.bulk.reborn_days``, proved equal to
@@ -141,6 +144,7 @@ def reborn_dates(
 	if customers is not None:
 		where += " and customer in %(customers)s"
 		params["customers"] = tuple(customers) or ("",)
+	where += within(span, "customer", params)
 	frappe.db.sql("set session group_concat_max_len = 4294967295")  # never cut a long history short
 	rows = frappe.db.sql(
 		f"""select customer, count(*), group_concat(to_days(`{field}`) - 365 order by `{field}` separator ',')
@@ -150,7 +154,7 @@ def reborn_dates(
 	if not rows:
 		return {}
 	counts = np.array([count for _customer, count, _days in rows], dtype=np.int64)
-	days = np.array(",".join(days for _customer, _count, days in rows).split(","), dtype=np.int64)
+	days = parsed([days for _customer, _count, days in rows], ",", np.int64)
 	if len(days) != counts.sum():
 		frappe.throw(_("The purchase history could not be read whole; nothing was changed"))
 	found = reborn_days(days, counts, lapse_days)
@@ -179,20 +183,43 @@ def customer_aggregates(
 	return out
 
 
+def parsed(texts: list[str], separator: str, dtype) -> np.ndarray:
+	"""Numbers written one after the other in each text, read by numpy straight from the text (a customer with
+	millions of orders is one text; splitting it into Python strings first would hold each number as an object)."""
+	if not texts:
+		return np.zeros(0, dtype=dtype)
+	return np.concatenate([np.fromstring(text, dtype=dtype, sep=separator) for text in texts])
+
+
+def within(span: tuple[str, str] | None, column: str, params: dict) -> str:
+	"""The condition (added to ``params``) that keeps the rows whose customer's name lies in ``span``, both ends
+	included, in the database's own order of names: one part of the customers, read on the index that starts
+	with the customer."""
+	if span is None:
+		return ""
+	params["cp_span_first"], params["cp_span_last"] = span
+	return f" and {column} between %(cp_span_first)s and %(cp_span_last)s"
+
+
 def day(ordinal) -> date | None:
 	return date.fromordinal(int(ordinal)) if ordinal else None
 
 
 def customer_totals(
-	purchases: Purchases, window: tuple[date, date], customers: list[str] | None = None
+	purchases: Purchases,
+	window: tuple[date, date],
+	customers: list[str] | None = None,
+	span: tuple[str, str] | None = None,
 ) -> list[tuple]:
-	"""Every buying customer's (or the named customers') (name, lifetime value, orders, window value, window
-	orders, first day, last day), days as ordinals: one GROUP BY on the covering index."""
+	"""Every buying customer's (or the named customers', or those whose names lie in ``span``) (name, lifetime
+	value, orders, window value, window orders, first day, last day), days as ordinals: one GROUP BY on the
+	covering index."""
 	where, params = purchases.where()
 	field = purchases.date_field
 	if customers is not None:
 		where += " and customer in %(customers)s"
 		params["customers"] = tuple(customers) or ("",)
+	where += within(span, "customer", params)
 	return frappe.db.sql(
 		f"""select customer, sum({purchases.value_sql()}), count(*),
 			sum(if(`{field}` between %(start)s and %(end)s, {purchases.value_sql()}, 0)),
@@ -340,7 +367,10 @@ def invoice_profit(invoice: str) -> tuple[float, float]:
 
 
 def customer_profits(
-	window: tuple[date, date], counted: Purchases, customers: list[str] | None = None
+	window: tuple[date, date],
+	counted: Purchases,
+	customers: list[str] | None = None,
+	span: tuple[str, str] | None = None,
 ) -> list[tuple]:
 	"""Every customer's (or the named customers') (name, lifetime gross profit, window gross profit, window net
 	amount) in the value currency: one GROUP BY over the items of submitted invoices. ``window`` is the look-back
@@ -349,6 +379,7 @@ def customer_profits(
 	if customers is not None:
 		where += " and si.customer in %(customers)s"
 		params["customers"] = tuple(customers) or ("",)
+	where += within(span, "si.customer", params)
 	profit, net = in_value_currency(PROFIT, counted), in_value_currency(NET, counted)
 	# Invoices first, in customer order on their covering index, then each one's items on theirs: the GROUP BY
 	# needs no temporary table and no wide row is read (STRAIGHT_JOIN keeps that order; for named customers
@@ -500,13 +531,16 @@ def item_groups_by_customer_group(groups: list[str], window: tuple[date, date]) 
 	return out
 
 
-def purchase_histories(purchases: Purchases) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+def purchase_histories(
+	purchases: Purchases, span: tuple[str, str] | None = None
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
 	"""Every buying customer's purchases for the purchase models: (customers, each purchase's customer as its
 	position among them, its day as an ordinal, its value in the value currency). One GROUP BY on the covering
 	index, each customer's (day, value) pairs as one string split here by numpy, in no particular order (the models
-	sort them), as ``reborn_dates`` reads days."""
+	sort them), as ``reborn_dates`` reads days. ``span``: only the customers whose names lie in it."""
 	where, params = purchases.where()
 	field = purchases.date_field
+	where += within(span, "customer", params)
 	frappe.db.sql("set session group_concat_max_len = 4294967295")
 	rows = frappe.db.sql(
 		f"""select customer, count(*),
@@ -517,7 +551,7 @@ def purchase_histories(purchases: Purchases) -> tuple[list[str], np.ndarray, np.
 	if not rows:
 		return [], np.zeros(0, np.intp), np.zeros(0, np.int64), np.zeros(0)
 	counts = np.array([row[1] for row in rows], dtype=np.int64)
-	pairs = np.array(" ".join(row[2] for row in rows).split(" "), dtype=float)
+	pairs = parsed([row[2] for row in rows], " ", float)
 	if len(pairs) != 2 * counts.sum():
 		frappe.throw(_("The purchase history could not be read whole; nothing was changed"))
 	return (

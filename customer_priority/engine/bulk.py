@@ -22,7 +22,7 @@ from .history import Aggregate
 from .levels import decide_level, points_from_rfm
 from .pipeline import customer_request_facts
 from .predicted import prediction_flags
-from .ranking import Rfm, RfmCutoffs, quintile_cutoffs, segment_for
+from .ranking import Rfm, RfmCutoffs, segment_for
 from .settings import Settings
 from .tiers import (
 	RequestFacts,
@@ -149,13 +149,70 @@ class Decided:
 	at_risk: np.ndarray | None = None
 	predicted_leaving: np.ndarray | None = None
 	predicted_potential: np.ndarray | None = None
+	ranked_count: int = -1
+	"""How many customers the whole population ranks (a rank reason names it): the rows' own count unless the
+	rows are one part of a population ranked as a whole (``Ranking``)."""
+
+	def __post_init__(self):
+		if self.ranked_count < 0:
+			self.ranked_count = int(np.count_nonzero(self.rank))
 
 
-def decide_population(pop: Population, as_of: date, settings: Settings) -> Decided:
-	n = len(pop)
+@dataclass
+class Ranking:
+	"""What a population's decisions need of the whole population: each row's place in the ranking and the RFM
+	cut-offs. ``rank_population`` takes it once over everyone; a part of the population (a slice of its rows) is
+	then decided alone with ``decide_population(part, ..., ranking=ranking.part(start, end))``, with the same
+	result as deciding everyone at once."""
+
+	rank: np.ndarray
+	percentile: np.ndarray
+	share: np.ndarray
+	cumulative_share: np.ndarray
+	abc: np.ndarray
+	cutoffs: RfmCutoffs
+	count: int
+	"""Ranked customers in the whole population."""
+
+	def part(self, start: int, end: int) -> Ranking:
+		return Ranking(
+			self.rank[start:end],
+			self.percentile[start:end],
+			self.share[start:end],
+			self.cumulative_share[start:end],
+			self.abc[start:end],
+			self.cutoffs,
+			self.count,
+		)
+
+
+def rank_population(pop: Population, as_of: date, settings: Settings) -> Ranking:
+	"""The population-wide figures of ``decide_population``: rank, percentile, shares, ABC class, RFM cut-offs.
+	Reads only the values, the days and the internal flags (a population of a million customers needs no more
+	than those columns)."""
 	ranked = ~pop.internal
 	rank, percentile, share, cumulative, abc = _rank(pop, ranked, settings)
-	cutoffs = _cutoffs(pop, ranked, as_of)
+	return Ranking(
+		rank, percentile, share, cumulative, abc, _cutoffs(pop, ranked, as_of), int(np.count_nonzero(rank))
+	)
+
+
+def decide_population(
+	pop: Population, as_of: date, settings: Settings, ranking: Ranking | None = None
+) -> Decided:
+	"""Every row's decisions. ``ranking``: the rows' places in a larger population ranked as a whole
+	(``rank_population``), when the rows are one part of it."""
+	n = len(pop)
+	ranking = ranking or rank_population(pop, as_of, settings)
+	rank, percentile, share, cumulative, abc = (
+		ranking.rank,
+		ranking.percentile,
+		ranking.share,
+		ranking.cumulative_share,
+		ranking.abc,
+	)
+	cutoffs = ranking.cutoffs
+	ranked = ~pop.internal
 	r, f, m = _rfm_scores(pop, cutoffs, as_of)
 	code = r * 100 + f * 10 + m
 	segment, points = _by_rfm(code, settings)
@@ -201,18 +258,22 @@ def decide_population(pop: Population, as_of: date, settings: Settings) -> Decid
 		at_risk=at_risk,
 		predicted_leaving=leaving,
 		predicted_potential=potential,
+		ranked_count=ranking.count,
 	)
 
 
 def _rank(pop: Population, ranked: np.ndarray, settings: Settings):
 	"""``rank_columns`` on the ranked rows; the others keep rank 0."""
 	n = len(pop)
+	rows = np.flatnonzero(ranked)
+	if n and len(rows) == n:  # no internal customer: the columns themselves, not copies of them
+		window, lifetime = pop.ranking_values(settings)
+		return rank_columns(_name_keys(pop.names), window, lifetime, settings)
 	rank = np.zeros(n, dtype=np.int64)
 	percentile, share, cumulative = np.zeros(n), np.zeros(n), np.zeros(n)
 	abc = np.full(n, "C", dtype=object)
-	rows = np.flatnonzero(ranked)
 	if len(rows):
-		names = np.array(pop.names, dtype=object)[rows]
+		names = _name_keys(pop.names)[rows]
 		window, lifetime = pop.ranking_values(settings)
 		found = rank_columns(names, window[rows], lifetime[rows], settings)
 		rank[rows], percentile[rows], share[rows], cumulative[rows], abc[rows] = found
@@ -229,7 +290,7 @@ def rank_columns(names, value: np.ndarray, lifetime: np.ndarray, settings: Setti
 	abc = np.full(count, "C", dtype=object)
 	if not count:
 		return rank, percentile, share, cumulative, abc
-	order = np.lexsort((np.asarray(names, dtype=object).astype(str), -lifetime, -value))
+	order = np.lexsort((_name_keys(names), -lifetime, -value))
 	ordered = value[order]
 	positive = np.maximum(ordered, 0.0)
 	running = np.cumsum(positive)
@@ -237,14 +298,19 @@ def rank_columns(names, value: np.ndarray, lifetime: np.ndarray, settings: Setti
 	before_running = np.concatenate(([0.0], running[:-1]))
 	positions = np.arange(1, count + 1)
 	starts = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+	del ordered  # a million customers' columns: each let go once used
 	tie_rank = np.maximum.accumulate(np.where(starts, positions, 0))
+	del starts
 	rank[order] = positions
+	del positions
 	if total:
 		share[order] = 100.0 * positive / total
 		cumulative[order] = 100.0 * running / total
+		del running
 		before = 100.0 * before_running / total
 	else:
 		before = np.full(count, 100.0)
+	del before_running
 	classes = np.where(
 		before < settings.abc_a_cutoff, "A", np.where(before < settings.abc_b_cutoff, "B", "C")
 	)
@@ -252,24 +318,49 @@ def rank_columns(names, value: np.ndarray, lifetime: np.ndarray, settings: Setti
 	return rank, _exact_percentiles(percentile, count, tie_rank, order), share, cumulative, abc
 
 
+def _name_keys(names) -> np.ndarray:
+	"""Names as a numpy array that sorts as Python sorts the names: the names themselves, or their UTF-8 bytes
+	(``S``, a tenth of the memory of a million ``str``; UTF-8 sorts bytes in the order of the code points)."""
+	if isinstance(names, np.ndarray) and names.dtype.kind in "SU":
+		return names
+	return np.asarray(names, dtype=object).astype(str)
+
+
 def _exact_percentiles(
 	percentile: np.ndarray, count: int, tie_rank: np.ndarray, order: np.ndarray
 ) -> np.ndarray:
 	"""Python's ``round`` on each distinct tie rank (numpy rounds through a scaled product and may differ)."""
 	distinct, each = np.unique(tie_rank, return_inverse=True)
-	exact = np.array([round(100.0 * (count - int(t) + 1) / count, 4) for t in distinct.tolist()])
+	exact = np.empty(len(distinct))
+	for start in range(0, len(distinct), PYTHON_BATCH):  # a batch of Python floats at a time, not a million
+		exact[start : start + PYTHON_BATCH] = [
+			round(100.0 * (count - t + 1) / count, 4) for t in distinct[start : start + PYTHON_BATCH].tolist()
+		]
 	percentile[order] = exact[each]
 	return percentile
+
+
+PYTHON_BATCH = 65536
+"""Values turned into Python objects at a time where the reference's own arithmetic is needed."""
 
 
 def _cutoffs(pop: Population, ranked: np.ndarray, as_of: date) -> RfmCutoffs:
 	buying = ranked & (pop.order_count > 0) & (pop.last_order != NO_DAY)
 	recency = (as_of.toordinal() - pop.last_order[buying]).astype(float)
 	return RfmCutoffs(
-		quintile_cutoffs(recency.tolist()),
-		quintile_cutoffs(pop.window_order_count[buying].astype(float).tolist()),
-		quintile_cutoffs(pop.window_value[buying].astype(float).tolist()),
+		_quintiles(recency),
+		_quintiles(pop.window_order_count[buying].astype(float)),
+		_quintiles(pop.window_value[buying].astype(float)),
 	)
+
+
+def _quintiles(values: np.ndarray) -> tuple[float, ...]:
+	"""``ranking.quintile_cutoffs`` on an array: the same nearest-rank values, sorted by numpy."""
+	n = len(values)
+	if not n:
+		return ()
+	ordered = np.sort(values)
+	return tuple(float(ordered[max(0, -(-n * q // 5) - 1)]) for q in (1, 2, 3, 4))
 
 
 def _rfm_scores(pop: Population, cutoffs: RfmCutoffs, as_of: date):

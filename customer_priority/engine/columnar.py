@@ -148,7 +148,7 @@ def standings(
 	risks = risks or {}
 	ranking_value = pop.ranking_values(settings)[0]
 	memo = memo or DecisionMemo(settings)
-	count = int(np.count_nonzero(decided.rank))
+	count = decided.ranked_count
 	out = []
 	for row in rows:
 		agg = aggregate_of(pop, row)

@@ -1,9 +1,8 @@
-"""Every customer decided at once: the population the engine decides as arrays, its new stored values, and which
-customers changed."""
+"""The customers of one part decided at once: the population the engine decides as arrays, its new stored values,
+and which customers changed."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,16 +13,17 @@ from frappe.utils import cint, flt
 from customer_priority.engine.bulk import Decided, Population, decide_population
 from customer_priority.engine.history import average_order_value, margin_percent
 from customer_priority.engine.keyaccount import PotentialProfile, potential_score
-from customer_priority.standing.predictions import Predicted, predict_customers
+from customer_priority.standing.figures import Part
+from customer_priority.standing.predictions import Predicted
 from customer_priority.standing.stored import (
 	COMPARED,
 	DAY_COLUMNS,
 	DECIMAL_COLUMNS,
+	ordinal,
 	read_stored,
 	stored_profiles,
 	stored_risks,
 )
-from customer_priority.standing.totals import fresh_totals
 
 
 def potentials(names: list[str], profiles: dict[str, PotentialProfile], settings) -> np.ndarray:
@@ -141,8 +141,8 @@ def changed_mask(
 
 @dataclass
 class Everyone:
-	"""One run's view of every customer: what is stored, the fresh totals, the population the engine decided and
-	its decisions, with the profiles and risk reasons the reasons are made of."""
+	"""One part of a run's customers: what is stored, the fresh totals, the population the engine decided and its
+	decisions, with the profiles and risk reasons the reasons are made of."""
 
 	stored: dict[str, list]
 	totals: dict
@@ -151,27 +151,25 @@ class Everyone:
 	profiles: dict[str, PotentialProfile]
 	risks: dict[str, list]
 	predicted: Predicted
-	population_record: dict[str, str]
-	"""The RFM cut-offs and ranking totals this run decided with, for Settings (written once every customer is)."""
 
 
-def decide_everyone(as_of: date, settings, regroup_all: bool = False) -> Everyone:
-	"""Every customer decided with the columnar path, with the RFM cut-offs and the ranking totals to store."""
-	stored = read_stored()
-	totals = fresh_totals(stored, as_of, settings, regroup_all)
+def decide_part(part: Part, as_of: date, settings) -> Everyone:
+	"""The customers of one part decided with the columnar path, against the population-wide figures the first
+	pass took (``figures.take_figures``): the same decisions as deciding everyone at once. Their stored rows are
+	read now; a customer made since the first pass waits for the next run, one removed since is left out."""
+	stored = read_stored(span=part.span)
+	position = {name: row for row, name in enumerate(part.names)}
+	keep = [row for row, name in enumerate(stored["name"]) if name in position]
+	if len(keep) != len(stored["name"]):
+		stored = {column: [values[row] for row in keep] for column, values in stored.items()}
+	rows = np.array([position[name] for name in stored["name"]], dtype=np.intp)
+	if len(rows) != len(part.names) or (rows != np.arange(len(rows))).any():
+		part = part.rows(rows)
+	totals = dict(part.totals)
+	totals["stored_days"] = {
+		column: np.array([ordinal(day) for day in stored[column]], dtype=np.int64) for column in DAY_COLUMNS
+	}
 	profiles = stored_profiles(stored)
-	predicted = predict_customers(stored["name"], as_of, settings)
-	pop = population(stored, totals, profiles, settings, predicted)
-	decided = decide_population(pop, as_of, settings)
-	ranked_by = totals["window_profit"] if settings.rank_by == "Gross Profit" else totals["window"]
-	bought = (decided.rank > 0) & (ranked_by > 0)
-	ranking_totals = {
-		"total": float(ranked_by[bought].sum()),
-		"count": int(bought.sum()),
-		"class_a": int((bought & (decided.abc == "A")).sum()),
-	}
-	record = {
-		"rfm_cutoffs": json.dumps(decided.cutoffs.to_dict()),
-		"ranking_totals": json.dumps(ranking_totals),
-	}
-	return Everyone(stored, totals, pop, decided, profiles, stored_risks(stored), predicted, record)
+	pop = population(stored, totals, profiles, settings, part.predicted)
+	decided = decide_population(pop, as_of, settings, part.ranking)
+	return Everyone(stored, totals, pop, decided, profiles, stored_risks(stored), part.predicted)

@@ -161,7 +161,7 @@ def changed_rows(
 	privileges in use) nothing here reads the database."""
 	stored, decided = everyone.stored, everyone.decided
 	new = stored_form(values, rows)
-	count = int((decided.rank > 0).sum())
+	count = decided.ranked_count
 	first = np.array([not stored["cp_priority_tier"][row] for row in rows.tolist()], dtype=bool)
 	if grants:
 		first[:] = False

@@ -3,7 +3,7 @@ how likely it is still buying, and the orders and value expected over the horizo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 
 import numpy as np
@@ -11,7 +11,7 @@ import numpy as np
 from frappe import _
 
 from customer_priority.data import purchases
-from customer_priority.engine.clv import TooLittleHistory, predict, summarise
+from customer_priority.engine.clv import RepeatSummary, TooLittleHistory, predict, summarise
 
 
 @dataclass
@@ -24,17 +24,46 @@ class Predicted:
 	state: str
 	"""What the fit found, or why there is no fit, for the Settings page."""
 
+	def part(self, rows) -> Predicted:
+		return Predicted(
+			self.p_alive[rows], self.expected_orders[rows], self.expected_value[rows], self.state
+		)
+
 
 def predict_customers(names: list[str], as_of: date, settings) -> Predicted:
-	n = len(names)
-	# Nothing predicted (NaN) until the fit says otherwise.
-	out = Predicted(np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan), "")
-	buyers, owner, day, value = purchases.purchase_histories(purchases.current())
-	row_of = {name: row for row, name in enumerate(names)}
+	return predict_from(summarise_part(names, 0, as_of), len(names), as_of, settings)
+
+
+def summarise_part(
+	names: list[str],
+	offset: int,
+	as_of: date,
+	counted: purchases.Purchases | None = None,
+	span: tuple[str, str] | None = None,
+) -> RepeatSummary:
+	"""The purchase summaries (``clv.summarise``) of the customers ``names`` (those whose names lie in ``span``,
+	when given), each customer's row being ``offset`` plus its place in ``names``: the parts of a population,
+	summarised one after the other and joined (``join_summaries``), give the population's summary."""
+	buyers, owner, day, value = purchases.purchase_histories(counted or purchases.current(), span)
+	row_of = {name: offset + row for row, name in enumerate(names)}
 	known = np.array([row_of.get(name, -1) for name in buyers], dtype=np.intp)
 	owner_row = known[owner] if len(owner) else owner
 	keep = owner_row >= 0
-	summary = summarise(owner_row[keep], day[keep], value[keep], as_of.toordinal())
+	return summarise(owner_row[keep], day[keep], value[keep], as_of.toordinal())
+
+
+def join_summaries(parts: list[RepeatSummary]) -> RepeatSummary:
+	if len(parts) == 1:
+		return parts[0]
+	return RepeatSummary(
+		*(np.concatenate([getattr(part, field.name) for part in parts]) for field in fields(RepeatSummary))
+	)
+
+
+def predict_from(summary: RepeatSummary, n: int, as_of: date, settings) -> Predicted:
+	"""The models fitted on every customer's summary and each of the ``n`` customers' predictions."""
+	# Nothing predicted (NaN) until the fit says otherwise.
+	out = Predicted(np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan), "")
 	try:
 		prediction = predict(summary, settings.prediction_horizon_days)
 	except TooLittleHistory as exc:

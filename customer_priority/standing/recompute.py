@@ -1,84 +1,82 @@
-"""The full recompute: every customer's standing from all submitted orders, in a few set-based statements.
+"""The full recompute: every customer's standing from all submitted orders, one part of the customers at a time.
 
-1. One GROUP BY over submitted orders (served by the app's covering index). The Reborn day and gross profit are
-   looked up again only for the customers whose orders or invoices moved since the last run.
-2. The engine decides for the whole population as arrays (``bulk.decide_population``, proved equal to the
-   per-customer engine), and the results are compared with what is stored.
-3. Only the customers that changed are written back, in chunks: each chunk is bulk-inserted into a temporary
-   table and applied with one UPDATE ... JOIN, with its log rows, and committed. A job killed half-way leaves
-   every customer either fully old or fully new; running it again finishes the work.
+1. A first pass (``figures.take_figures``) reads every customer's totals, a part at a time (one GROUP BY over
+   the part's orders on the app's covering index; the Reborn day and gross profit looked up again only for the
+   customers whose orders or invoices moved since the last run), and takes from those numbers what any decision
+   needs of the whole population: the ranking, the RFM cut-offs, the purchase models' fit.
+2. Then each part in turn: its stored rows are read, the engine decides its customers as arrays
+   (``bulk.decide_population`` against the population's figures, proved equal to the per-customer engine), and
+   only the customers that changed are written back, in chunks: each chunk is bulk-inserted into a temporary
+   table and applied with one UPDATE ... JOIN, with its log rows, and committed. The part is then dropped, so
+   memory follows the size of a part, not of the population. A job killed half-way leaves every customer either
+   fully old or fully new; running it again finishes the work.
+3. Above the size set in Settings ("Fan out above"), the parts are written by the workers of the ``long`` queue
+   in parallel instead (``fanout``), each part a job of its own, retried alone when it fails.
 """
 
 from __future__ import annotations
 
-import json
-from concurrent.futures import ThreadPoolExecutor
-from contextvars import copy_context
 from datetime import date
-
-import numpy as np
 
 import frappe
 from frappe import _
-from frappe.utils import cint, flt, getdate, now_datetime
+from frappe.utils import cint, getdate, now_datetime
 
-from customer_priority.data.settings import (
-	DOCTYPE as SETTINGS,
+from customer_priority.data.settings import DOCTYPE as SETTINGS
+from customer_priority.data.settings import get_engine_settings
+from customer_priority.standing import fanout, repair
+from customer_priority.standing.decide import decide_part
+from customer_priority.standing.figures import take_figures
+from customer_priority.standing.steps import (
+	LOCK,
+	lock_is_free,
+	lock_name,
+	make_temporary_tables,
+	publish_progress,
+	record_run,
+	write_part,
 )
-from customer_priority.data.settings import (
-	get_engine_settings,
-)
-from customer_priority.engine.memory import paused_gc
-from customer_priority.engine.pipeline import DecisionMemo
-from customer_priority.standing import privileges, repair
-from customer_priority.standing.decide import changed_mask, decide_everyone, new_values
-from customer_priority.standing.explain import changed_rows
-from customer_priority.standing.log import write_log
-from customer_priority.standing.write import (
-	TEMPORARY_TABLES,
-	drop_temporary_tables,
-	result_statements,
-	write_results,
-)
+from customer_priority.standing.write import drop_temporary_tables
+
+__all__ = ["CHUNK", "JOB_ID", "LOCK", "lock_is_free", "lock_name", "recompute_all"]
 
 JOB_ID = "customer_priority_recompute"
-LOCK = "customer_priority_recompute"
-"""MariaDB's named locks are server-wide: each site's lock is named after its database (``lock_name``), so a
-recompute on one site never makes another site's skip."""
 CHUNK = 5000
 
 
-def lock_is_free() -> bool:
-	return bool(frappe.db.sql("select is_free_lock(%s)", lock_name())[0][0])
-
-
-def lock_name() -> str:
-	return f"{LOCK}:{frappe.conf.db_name}"
-
-
-def publish_progress(done: int, total: int, description: str) -> None:
-	"""Frappe's progress bar, on the Settings form of whoever has it open."""
-	frappe.publish_progress(
-		done * 100 / total,
-		title=_("Recomputing customer priority"),
-		doctype=SETTINGS,
-		docname=SETTINGS,
-		description=description,
-	)
+def fan_out_wanted() -> bool:
+	"""Whether the site has more customers than Settings' "Fan out above" (0: never fan out)."""
+	above = cint(frappe.db.get_single_value(SETTINGS, "fan_out_above"))
+	return above > 0 and frappe.db.count("Customer") > above
 
 
 def recompute_all(
 	source: str = "Scheduler",
 	as_of: date | None = None,
 	fail_after_chunks: int | None = None,
+	fan_out: bool | None = None,
+	part_size: int | None = None,
 ) -> dict:
-	"""Recompute every customer. ``fail_after_chunks`` simulates a job killed mid-way (tests only)."""
+	"""Recompute every customer. ``fan_out``: write the parts on the ``long`` queue's workers (None: when the site
+	has more customers than Settings say). A fanned-out run still going is not started again: its failed parts,
+	and those whose job was lost, are queued again, alone. ``fail_after_chunks`` simulates a job killed mid-way
+	and ``part_size`` sets how many customers make a part (tests and benchmarks only)."""
 	if not frappe.db.sql("select get_lock(%s, 0)", lock_name())[0][0]:
 		return {"skipped": _("Another recompute holds the lock")}
 	try:
+		as_of = getdate(as_of) if as_of else getdate()
+		going = fanout.unfinished()
+		if going and going["as_of"] == str(as_of):
+			return fanout.resume(going)
+		if going:
+			fanout.discard(going)  # left unfinished on an earlier day: this run takes every customer again
 		started = now_datetime()
-		result = _recompute(source, as_of or getdate(), fail_after_chunks)
-		if not as_of or getdate(as_of) == getdate():
+		settings = get_engine_settings()
+		figures = take_figures(as_of, settings, regroup_all=source == "Manual", size=part_size)
+		if (fan_out_wanted() if fan_out is None else fan_out) and figures.parts > 1:
+			return fanout.start(figures, source, as_of, started, settings)
+		result = _recompute(figures, source, as_of, started, settings, fail_after_chunks)
+		if as_of == getdate():
 			# An order submitted or cancelled while this ran may have been overwritten by the totals read at the
 			# start: those customers are rebuilt from their orders before the lock is let go.
 			repair.rebuild_customers(repair.out_of_step_since(started), source)
@@ -87,105 +85,27 @@ def recompute_all(
 		frappe.db.sql("select release_lock(%s)", lock_name())
 
 
-def _recompute(source: str, as_of: date, fail_after_chunks) -> dict:
-	settings = get_engine_settings()
-	started = now_datetime()
-	with paused_gc():
-		everyone = decide_everyone(as_of, settings, regroup_all=source == "Manual")
-		stored, totals, decided = everyone.stored, everyone.totals, everyone.decided
-		values = new_values(stored, totals, decided, everyone.predicted)
-		changed = np.flatnonzero(changed_mask(stored, totals["stored_days"], values))
-	total, changed_count, written = len(stored["name"]), 0, 0
+def _recompute(figures, source: str, as_of: date, started, settings, fail_after_chunks) -> dict:
+	make_temporary_tables()
+	written = changes = 0
+	chunks = [0]
+	for number in range(figures.parts):
+		everyone = decide_part(figures.part(number), as_of, settings)
+		done = write_part(everyone, settings, as_of, source, started, CHUNK, chunks, fail_after_chunks)
+		written, changes = written + done[0], changes + done[1]
+		del everyone
+		publish_progress(
+			number + 1, figures.parts, _("{0} of {1} parts written").format(number + 1, figures.parts)
+		)
 	drop_temporary_tables()
-	for table, definition in TEMPORARY_TABLES.items():
-		frappe.db.sql(f"create temporary table {table} ({definition})")
-	memo = DecisionMemo(settings)
-	grants = privileges.in_use(settings)
-
-	def write_chunk(statements: list[str], log: list[dict], done: int, seen: dict[str, tuple]) -> None:
-		# A customer an order hook (or an override) moved since this run read it keeps what that change wrote,
-		# and its log is not written twice: the finishing pass rebuilds those whose orders moved.
-		moved = moved_since_read(seen)
-		if moved:
-			skip = "delete from cp_recompute where name in %(moved)s"
-			statements = [*statements[:-1], frappe.db.mogrify(skip, {"moved": tuple(moved)}), statements[-1]]
-			log = [entry for entry in log if entry.get("party") not in moved]
-		write_results(statements)
-		write_log(log)
-		frappe.db.commit()  # each chunk whole: a job killed later leaves these customers fully new
-		publish_progress(done, len(changed), _("{0} of {1} changed customers").format(done, len(changed)))
-
-	# While the database writes one chunk, the next is built. Building reads no database unless levels grant
-	# privileges (then each chunk is written before the next is built); one chunk is in flight at a time, in order,
-	# and the job's connection is used by one thread at a time.
-	with ThreadPoolExecutor(max_workers=1) as writer:
-		in_flight = None
-		try:
-			for chunk_no, start in enumerate(range(0, len(changed), CHUNK)):
-				if fail_after_chunks is not None and chunk_no >= fail_after_chunks:
-					raise RuntimeError("recompute interrupted (simulated)")
-				chunk = changed[start : start + CHUNK]
-				with paused_gc():
-					rows, log = changed_rows(chunk, everyone, values, settings, as_of, source, memo, grants)
-					statements = result_statements(rows, started) if rows else []
-					seen = as_read(stored, chunk)
-				if in_flight:
-					in_flight.result()
-				done = min(start + CHUNK, len(changed))
-				if grants:
-					write_chunk(statements, log, done, seen)
-				else:
-					in_flight = writer.submit(copy_context().run, write_chunk, statements, log, done, seen)
-				written += len(rows)
-				changed_count += len(log)
-		finally:
-			if in_flight:
-				in_flight.result()  # a failure stops the job only once the chunk being written is whole
-	drop_temporary_tables()
-	with_orders = int((totals["count"] > 0).sum())
-	summary = _("{0} customers ranked from {1} with orders; {2} updated, {3} changes logged").format(
-		total, with_orders, written, changed_count
+	return record_run(
+		figures.customers,
+		figures.with_orders,
+		written,
+		changes,
+		started,
+		figures.record,
+		settings.lapse_days,
+		figures.plan.state,
+		figures.predicted.state,
 	)
-	# What the stored values were computed with (the population's cut-offs and totals too) is recorded only now that
-	# every customer holds them: a job killed half-way leaves the last run's record whole, so the hooks keep deciding
-	# against it and the next run takes again every customer this one did not finish.
-	frappe.db.set_single_value(
-		SETTINGS,
-		{
-			**everyone.population_record,
-			"last_recompute_on": started,
-			"last_recompute_summary": summary,
-			"reborn_lapse_days": settings.lapse_days,
-			"profit_state": json.dumps(totals["profit_state"]),
-			"purchase_prediction_state": everyone.predicted.state,
-		},
-	)
-	frappe.db.commit()
-	publish_progress(1, 1, summary)
-	frappe.get_doc(SETTINGS).notify_update()  # an open Settings form shows the new summary
-	return {"customers": total, "with_orders": with_orders, "updated": written, "changes": changed_count}
-
-
-WATCHED = ("cp_order_count", "cp_lifetime_value", "cp_priority_tier", "cp_level", "cp_key_account")
-"""What every order hook, override or mark by hand changes on a customer: if any moved, someone else wrote it."""
-
-
-def watched_form(values) -> tuple:
-	count, lifetime, tier, level, key = values
-	return (cint(count), round(flt(lifetime), 6), tier or "", level or "", cint(key))
-
-
-def as_read(stored: dict, rows) -> dict[str, tuple]:
-	return {stored["name"][r]: watched_form([stored[c][r] for c in WATCHED]) for r in rows.tolist()}
-
-
-def moved_since_read(seen: dict[str, tuple]) -> set[str]:
-	"""The chunk's customers whose watched values are no longer what the run read, their rows locked until the
-	chunk commits (so no hook can move them between this look and the write)."""
-	if not seen:
-		return set()
-	now = frappe.db.sql(
-		f"select name, {', '.join(WATCHED)} from `tabCustomer` where name in %(names)s for update",
-		{"names": tuple(seen)},
-	)
-	return {row[0] for row in now if watched_form(row[1:]) != seen.get(row[0])}

@@ -194,26 +194,35 @@ PARSERS = {
 }
 
 
-def read_stored(fields: tuple[str, ...] = STORED) -> dict[str, list]:
-	"""Every customer's stored state (``fields`` of it, ``name`` always), column by column (a list per field), in
-	name order.
+def read_stored(
+	columns=STORED,
+	span: tuple[str, str] | None = None,
+	after: str | None = None,
+	limit: int | None = None,
+) -> dict[str, list]:
+	"""Customers' stored state (``columns`` of it, ``name`` always), column by column (a list per field), in name order: every customer, or those whose
+	names lie in ``span`` (both ends included), or the first ``limit`` after the name ``after``.
 
 	Each row comes as one string and is split here: pymysql decodes a field at a time in Python, a cost that
 	grows with rows times fields. Values are parsed by their column's SQL type; NULL stays None."""
-	columns = list(dict.fromkeys(("name", *fields)))
-	kinds = dict(
-		frappe.db.sql(
-			"""select column_name, data_type from information_schema.columns
-			where table_schema = database() and table_name = 'tabCustomer'"""
-		)
-	)
+	columns = list(dict.fromkeys(("name", *columns)))
+	kinds = column_kinds()
+	conditions, params = [], {}
+	if span is not None:
+		conditions.append("name between %(first)s and %(last)s")
+		params["first"], params["last"] = span
+	if after is not None:
+		conditions.append("name > %(after)s")
+		params["after"] = after
+	where = f"where {' and '.join(conditions)}" if conditions else ""
+	tail = f"{where} order by name{f' limit {int(limit)}' if limit else ''}"
 	joined = ", ".join(f"coalesce(`{c}`, char(30))" for c in columns)
-	rows = frappe.db.sql(f"select concat_ws(char(31), {joined}) from `tabCustomer` order by name")
+	rows = frappe.db.sql(f"select concat_ws(char(31), {joined}) from `tabCustomer` {tail}", params)
 	rows = [r[0].split(SEPARATOR) for r in rows]
 	if any(len(r) != len(columns) for r in rows):  # a value holding the separator: read field by field
 		return by_column(
 			columns,
-			frappe.db.sql(f"select {', '.join(f'`{c}`' for c in columns)} from `tabCustomer` order by name"),
+			frappe.db.sql(f"select {', '.join(f'`{c}`' for c in columns)} from `tabCustomer` {tail}", params),
 		)
 	stored = by_column(columns, rows)
 	for column, values in stored.items():
@@ -223,6 +232,26 @@ def read_stored(fields: tuple[str, ...] = STORED) -> dict[str, list]:
 		elif parse:
 			stored[column] = list(map(parse, values))
 	return stored
+
+
+KINDS = "cp_customer_column_kinds"
+
+
+def forget_column_kinds() -> None:
+	frappe.local.cache.pop(KINDS, None)
+
+
+def column_kinds() -> dict[str, str]:
+	"""The SQL type of each column of tabCustomer, looked up once per run (a run reads its rows part by part)."""
+	key = KINDS
+	if key not in frappe.local.cache:
+		frappe.local.cache[key] = dict(
+			frappe.db.sql(
+				"""select column_name, data_type from information_schema.columns
+				where table_schema = database() and table_name = 'tabCustomer'"""
+			)
+		)
+	return frappe.local.cache[key]
 
 
 def by_column(columns: list[str], rows) -> dict[str, list]:

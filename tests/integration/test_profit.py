@@ -178,9 +178,9 @@ def grouped_again(no_commit, monkeypatch):
 	asked = []
 	summed = purchases.customer_profits
 
-	def spy(window, companies=(), customers=None):
+	def spy(window, counted, customers=None, span=None):
 		asked.append(None if customers is None else sorted(customers))
-		return summed(window, companies, customers)
+		return summed(window, counted, customers, span=span)
 
 	monkeypatch.setattr(purchases, "customer_profits", spy)
 	# The site holds other tests' invoices too: however many of their customers a pass finds moved, it groups

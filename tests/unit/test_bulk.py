@@ -1,5 +1,6 @@
 """The columnar bulk path decides exactly what the per-customer reference decides, field by field."""
 
+from dataclasses import fields
 from datetime import date, timedelta
 
 import numpy as np
@@ -11,6 +12,7 @@ from customer_priority.engine.bulk import (
 	_distinct_rows,
 	decide_population,
 	rank_columns,
+	rank_population,
 	reborn_days,
 )
 from customer_priority.engine.history import Aggregate, reborn_day
@@ -227,3 +229,36 @@ def test_distinct_rows_are_numpys_distinct_rows(columns):
 	)
 	assert np.array_equal(rows, expected)
 	assert np.array_equal(inverse, expected_inverse.reshape(-1))
+
+
+def part_of(pop: Population, start: int, end: int) -> Population:
+	"""Rows ``start`` to ``end`` of a population, as a population of their own."""
+	columns = {}
+	for field in fields(Population):
+		value = getattr(pop, field.name)
+		columns[field.name] = value[start:end]
+	return Population(**columns)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+	st.dictionaries(st.sampled_from([f"C{i:02d}" for i in range(40)]), customers(), max_size=30),
+	st.sampled_from(SETTINGS),
+	st.integers(1, 7),
+)
+def test_parts_decided_against_the_population_ranking_decide_as_everyone_at_once(rows, config, size):
+	"""The recompute decides a part at a time against ``rank_population`` of everyone (the names may sort as
+	bytes): every row's decisions, and the rank count its reasons name, equal deciding everyone at once."""
+	pop = population(dict(sorted(rows.items())), config)
+	whole = decide_population(pop, AS_OF, config)
+	keyed = Population(**{**{f.name: getattr(pop, f.name) for f in fields(Population)}})
+	keyed.names = np.array([name.encode() for name in pop.names]) if len(pop) else pop.names
+	ranking = rank_population(keyed, AS_OF, config)
+	assert ranking.count == whole.ranked_count
+	for start in range(0, len(pop), size):
+		end = min(start + size, len(pop))
+		part = decide_population(part_of(pop, start, end), AS_OF, config, ranking.part(start, end))
+		assert part.ranked_count == whole.ranked_count
+		assert part.cutoffs == whole.cutoffs
+		for field in FIELDS:
+			assert list(getattr(part, field)) == list(getattr(whole, field)[start:end]), field
