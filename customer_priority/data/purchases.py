@@ -274,6 +274,29 @@ def customers_buying_since(purchases: Purchases, since, visible: str = "") -> in
 	)[0][0]
 
 
+def profit_out_of_step(counted: Purchases, since) -> list[str]:
+	"""Customers with a Sales Invoice changed since ``since`` (read on ``CHANGED_INDEX`` alone) whose stored
+	lifetime gross profit no longer matches their invoices: the few an invoice's hook and a recompute's older
+	totals left behind."""
+	touched = frappe.db.sql(
+		"""select distinct customer from `tabSales Invoice`
+		where modified >= %(since)s and customer is not null""",
+		{"since": since},
+		pluck=True,
+	)
+	if not touched:
+		return []
+	today = getdate()
+	grouped = {
+		name: flt(lifetime) for name, lifetime, *_ in customer_profits((today, today), counted, touched)
+	}
+	stored = frappe.db.sql(
+		"select name, cp_lifetime_profit from `tabCustomer` where name in %(touched)s",
+		{"touched": tuple(touched)},
+	)
+	return [name for name, profit in stored if round(grouped.get(name, 0.0), 2) != round(flt(profit), 2)]
+
+
 def out_of_step(purchases: Purchases, since) -> list[str]:
 	"""Customers with a document of this kind changed since ``since`` whose stored totals (orders, value, last
 	day) no longer match their orders: the few a concurrent submit and a recompute's older totals left behind.

@@ -28,6 +28,7 @@ from customer_priority.engine.ranking import RfmCutoffs
 from customer_priority.standing.predictions import Predicted, join_summaries, predict_from, summarise_part
 from customer_priority.standing.stored import forget_column_kinds, read_stored
 from customer_priority.standing.totals import TOTALS_READ, ProfitPlan, fresh_totals, profit_plan
+from customer_priority.utils.replica import reads_on_replica
 
 PART = 10_000
 """Customers in one part: what one step of the recompute holds in memory, and one job of a fanned-out one."""
@@ -170,7 +171,14 @@ class Figures:
 
 
 def take_figures(as_of: date, settings, regroup_all: bool = False, size: int | None = None) -> Figures:
-	"""Every customer's totals, one part of ``size`` customers at a time, and the population-wide figures."""
+	"""Every customer's totals, one part of ``size`` customers at a time, and the population-wide figures: all
+	reads, on the site's read replica when it has one (caught up with the primary first; what moves after is
+	what the finishing pass puts right, as on the primary)."""
+	with reads_on_replica():
+		return read_figures(as_of, settings, regroup_all, size)
+
+
+def read_figures(as_of: date, settings, regroup_all: bool, size: int | None) -> Figures:
 	size = size or PART
 	forget_column_kinds()  # the columns as they are now, read once for the run
 	expected = frappe.db.count("Customer")

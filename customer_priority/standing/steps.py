@@ -163,13 +163,30 @@ def record_run(
 	return {"customers": customers, "with_orders": with_orders, "updated": written, "changes": changes}
 
 
-WATCHED = ("cp_order_count", "cp_lifetime_value", "cp_priority_tier", "cp_level", "cp_key_account")
-"""What every order hook, override or mark by hand changes on a customer: if any moved, someone else wrote it."""
+WATCHED = (
+	"cp_order_count",
+	"cp_lifetime_value",
+	"cp_priority_tier",
+	"cp_level",
+	"cp_key_account",
+	"cp_lifetime_profit",
+	"cp_window_invoiced",
+)
+"""What every order or invoice hook, override or mark by hand changes on a customer: if any moved, someone else
+wrote it (an invoice moves its profit and invoiced amount, and may move nothing else)."""
 
 
 def watched_form(values) -> tuple:
-	count, lifetime, tier, level, key = values
-	return (cint(count), round(flt(lifetime), 6), tier or "", level or "", cint(key))
+	count, lifetime, tier, level, key, profit, invoiced = values
+	return (
+		cint(count),
+		round(flt(lifetime), 6),
+		tier or "",
+		level or "",
+		cint(key),
+		round(flt(profit), 6),
+		round(flt(invoiced), 6),
+	)
 
 
 def as_read(stored: dict, rows) -> dict[str, tuple]:

@@ -59,14 +59,14 @@ def reads_on_replica() -> Iterator[bool]:
 			"select master_gtid_wait(%s, %s)", (position, CATCH_UP_SECONDS)
 		)[0][0] in (0, "0")
 	except Exception:
-		frappe.log_error(title="Customer Priority: the read replica did not answer; read the primary")
+		# The site's log, not an Error Log: a record written here would sit in the caller's transaction.
+		frappe.logger("customer_priority").warning("the read replica did not answer; reading the primary")
 		yield False
 		return
 	if not caught_up:
 		replica.close()
-		frappe.log_error(
-			title="Customer Priority: the read replica is behind the primary; read the primary",
-			message=f"It had not applied {position} within {CATCH_UP_SECONDS} s.",
+		frappe.logger("customer_priority").warning(
+			f"the read replica had not applied {position} within {CATCH_UP_SECONDS} s; reading the primary"
 		)
 		yield False
 		return

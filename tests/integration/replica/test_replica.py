@@ -116,3 +116,60 @@ def test_the_apps_reading_methods_read_the_replica():
 		frappe.clear_messages()
 	as_a_new_request()
 	assert buying_roles(customer) == []
+
+
+@contextmanager
+def replica_statements():
+	"""What the site's user asks of the replica while the block runs (its general log, kept in a table)."""
+	root_sql(
+		"replica", "TRUNCATE mysql.general_log; SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 1"
+	)
+	seen: list[str] = []
+	try:
+		yield seen
+	finally:
+		root_sql("replica", "SET GLOBAL general_log = 0")
+		seen.extend(
+			root_sql(
+				"replica",
+				"SELECT replace(replace(convert(argument using utf8mb4), '\\n', ' '), '\\t', ' ') "
+				f"FROM mysql.general_log WHERE user_host LIKE '{frappe.conf.db_name}%' AND command_type = 'Query'",
+			).splitlines()
+		)
+
+
+def totals_of(customer: str) -> tuple:
+	row = frappe.db.get_value("Customer", customer, ["cp_order_count", "cp_lifetime_value"], as_dict=True)
+	return (row.cp_order_count, float(row.cp_lifetime_value))
+
+
+def test_the_recompute_reads_the_population_on_the_replica_and_writes_the_primary():
+	customer = make_customer(unique("CP Replica Sums"))
+	make_order(customer, 300)
+	make_order(customer, 200)
+	frappe.db.set_value("Customer", customer, {"cp_order_count": 0, "cp_lifetime_value": 0})  # out of step
+	frappe.db.commit()
+	with replica_statements() as seen:
+		recompute.recompute_all(source="Manual")
+	grouped = [s for s in seen if "tabSales Order" in s and "group by customer" in s.lower()]
+	assert grouped, "the orders were grouped on the replica"
+	assert not [s for s in seen if s.lower().lstrip().startswith(("update", "insert", "delete"))]
+	frappe.db.rollback()
+	assert totals_of(customer) == (2, 500.0), "and the totals written on the primary"
+
+
+def test_a_replica_left_behind_is_passed_over_and_the_primary_read(monkeypatch):
+	from customer_priority.utils import replica
+
+	monkeypatch.setattr(replica, "CATCH_UP_SECONDS", 1)
+	customer = make_customer(unique("CP Replica Behind"))
+	frappe.db.commit()
+	with replica_held_back():
+		make_order(customer, 400)
+		frappe.db.commit()
+		with replica_statements() as seen:
+			recompute.recompute_all(source="Manual")
+		frappe.db.rollback()
+		assert totals_of(customer) == (1, 400.0)
+	assert any("master_gtid_wait" in s.lower() for s in seen), "the replica was asked to catch up"
+	assert not [s for s in seen if "group by customer" in s.lower()], "and, behind, was read no further"
