@@ -20,7 +20,7 @@ from customer_priority.standing.preview import preview
 
 @frappe.whitelist(methods=["POST"])
 @frappe.read_only()  # reads only: on the site's read replica when it has one
-def preview_settings(doc) -> dict:
+def preview_settings(doc=None) -> dict:
 	"""The moves between tiers, levels, classes, key accounts, lifecycles and relationship levels the edited (unsaved)
 	Settings would make, checked by the Settings' own validation. Only who may change the Settings may ask."""
 	if not frappe.has_permission(SETTINGS, "write"):

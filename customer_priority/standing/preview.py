@@ -44,7 +44,7 @@ from customer_priority.standing.stored import (
 	stored_profiles,
 	stored_risks,
 )
-from customer_priority.standing.totals import fresh_totals
+from customer_priority.standing.totals import fresh_totals, profit_plan
 from customer_priority.utils import reasons
 
 READ = {
@@ -138,7 +138,9 @@ def preview(settings: Settings, saved: Settings, as_of: date, sample: int = SAMP
 	"""The moves saving ``settings`` (in place of ``saved``) and recomputing as of ``as_of`` would make."""
 	stored = read()
 	if (settings.lookback_days, settings.lapse_days) != (saved.lookback_days, saved.lapse_days):
-		totals = fresh_totals(with_dates(stored), as_of, settings)
+		# Every invoice grouped again for the new window, as the recompute after saving would.
+		plan = profit_plan(len(stored["name"]), as_of, settings, regroup_all=True)
+		totals = fresh_totals(with_dates(stored), as_of, settings, plan)
 	else:
 		totals = stored_totals(stored)
 	if settings.prediction_horizon_days != saved.prediction_horizon_days:
