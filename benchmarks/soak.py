@@ -168,9 +168,9 @@ class Load:
 		group = "app" if self.turn % 2 else "bare"
 		self.hooks.set(group == "app")
 		try:
-			# Any day of the last 400 (the years prepare() gave a series row): orders piled on a few days would
-			# make each customer one purchase of several orders a day, a history no real customer has.
-			day = add_days(getdate(), -self.rng.randrange(0, 401))
+			# Any day of the last 40: orders piled on a few days would make each customer one purchase of several
+			# orders a day, a history no real customer has (and the purchase models cannot fit).
+			day = add_days(getdate(), -self.rng.randrange(0, 41))
 			customer = self.rng.choice(self.plan[group])
 			doc = make_order(customer, self.rng.choice([120, 480.5, 2500]), day, submit=False)
 			frappe.db.commit()
