@@ -41,7 +41,6 @@ OFFLINE = {
 	"NO_PROXY": "127.0.0.1,localhost",
 }
 PREFIX = "SOAK"
-ITEM = "SOAK Service"
 APP = "customer_priority."
 # The operations of one worker and their weights (a Sales Order submit half of the time).
 OPERATIONS = {
@@ -77,20 +76,9 @@ def named(doctype: str, field: str, name: str) -> str:
 def prepare(customers: int) -> dict:
 	"""Customers (with the app, and apart for the submits without it), the items, a competitor, a Lead inbox; each
 	year's Sales Order series and every other operation's given their row first (see warm_up)."""
-	from tests.integration.helpers import make_order
+	from tests.integration.helpers import ensure_item, make_order
 
-	if not frappe.db.exists("Item", ITEM):
-		frappe.get_doc(
-			{
-				"doctype": "Item",
-				"item_code": ITEM,
-				"item_name": ITEM,
-				"item_group": "All Item Groups",
-				"stock_uom": "Nos",
-				"is_stock_item": 0,
-				"is_sales_item": 1,
-			}
-		).insert(ignore_permissions=True)
+	ensure_item()  # the test helpers' service item, which their orders sell too
 	names = {"app": [], "bare": []}
 	for group in names:
 		for i in range(customers if group == "app" else max(2, customers // 4)):
@@ -188,6 +176,8 @@ class Load:
 			frappe.get_doc("Sales Order", self.orders.pop(self.rng.randrange(len(self.orders)))).cancel()
 
 	def invoice(self) -> None:
+		from tests.integration.helpers import ITEM
+
 		doc = frappe.get_doc(
 			{
 				"doctype": "Sales Invoice",
