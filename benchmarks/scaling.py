@@ -53,6 +53,7 @@ SHAPE = option("--shape") or "sales"
 BASELINE = option("--baseline")
 WORKERS = [int(n) for n in (option("--workers") or "").split(",") if n]
 SITES = os.path.join(os.environ["FRAPPE_BENCH_PATH"], "sites")
+DAILY_TURNS = 3
 
 RECOMPUTE = """
 import json, resource, sys, time
@@ -196,23 +197,28 @@ def parts_and_fan_out() -> None:
 	)
 	print(lines[-1], flush=True)
 	before = {}
-	runs = [("first", "Manual"), ("daily", "Scheduler")]
-	for kind, source in runs:
-		for label, checkout, kwargs in (
-			("before", BASELINE, {}),
-			("now, one part at a time", str(CHECKOUT), {"fan_out": False}),
-		):
-			if not checkout:
-				continue
-			if kind == "first":
-				dataset.forget_standing()
-			settle()
-			done = in_process(RECOMPUTE, checkout, source, json.dumps(kwargs))
+	versions = [
+		("before", BASELINE, {}),
+		("now, one part at a time", str(CHECKOUT), {"fan_out": False}),
+	]
+	for label, checkout, kwargs in versions:
+		if not checkout:
+			continue
+		# Each version's daily runs follow its own first run, as on a site: after the other version's they would
+		# rewrite whatever the two decide differently. The daily runs, a few seconds each, best of DAILY_TURNS.
+		dataset.forget_standing()
+		for kind, source, turns in (("first", "Manual", 1), ("daily", "Scheduler", DAILY_TURNS)):
+			runs = []
+			for _turn in range(turns):
+				settle()
+				runs.append(in_process(RECOMPUTE, checkout, source, json.dumps(kwargs)))
+			done = min(runs, key=lambda run: run["seconds"])
 			before.setdefault(kind, done["seconds"])
 			ratio = f"{done['seconds'] / before[kind]:.2f}×" if BASELINE else ""
+			best = f", best of {turns}" if turns > 1 else ""
 			lines.append(
-				f"| {kind}, {label} ({done['result'].get('updated')} written) | {done['seconds']:.2f} s | "
-				f"{done['seconds'] / base:.1f}× | {ratio} | {done['memory']:.0f} MB |"
+				f"| {kind}, {label} ({done['result'].get('updated')} written{best}) | {done['seconds']:.2f} s | "
+				f"{done['seconds'] / base:.1f}× | {ratio} | {max(run['memory'] for run in runs):.0f} MB |"
 			)
 			print(lines[-1], flush=True)
 	for workers in WORKERS:

@@ -138,7 +138,9 @@ def reborn_dates(
 	"""The engine's Reborn rule over every customer's (or the named customers') purchase days: each customer's
 	latest purchase after a gap longer than ``lapse_days`` (``engine.bulk.reborn_days``, proved equal to
 	``engine.history.reborn_day``). The days come in one GROUP BY on the covering index, as one list per customer,
-	where a window function over the orders needs a temporary table of every order."""
+	where a window function over the orders needs a temporary table of every order. Each day once, however many
+	orders fell on it (a gap between two orders of one day is none): what is read grows with a customer's buying
+	days, not with its orders."""
 	where, params = purchases.where()
 	field = purchases.date_field
 	if customers is not None:
@@ -147,8 +149,10 @@ def reborn_dates(
 	where += within(span, "customer", params)
 	frappe.db.sql("set session group_concat_max_len = 4294967295")  # never cut a long history short
 	rows = frappe.db.sql(
-		f"""select customer, count(*), group_concat(to_days(`{field}`) - 365 order by `{field}` separator ',')
-		from {purchases.table} where {where} group by customer""",
+		f"""select customer, count(*), group_concat(buying_day order by buying_day separator ',')
+		from (select customer, to_days(`{field}`) - 365 as buying_day from {purchases.table} where {where}
+			group by customer, `{field}`) as buying_days
+		group by customer""",
 		params,
 	)
 	if not rows:
@@ -558,17 +562,21 @@ def purchase_histories(
 	purchases: Purchases, span: tuple[str, str] | None = None
 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
 	"""Every buying customer's purchases for the purchase models: (customers, each purchase's customer as its
-	position among them, its day as an ordinal, its value in the value currency). One GROUP BY on the covering
-	index, each customer's (day, value) pairs as one string split here by numpy, in no particular order (the models
-	sort them), as ``reborn_dates`` reads days. ``span``: only the customers whose names lie in it."""
+	position among them, its day as an ordinal, its value in the value currency). A purchase is a customer's
+	day, at the sum of that day's orders (the models count days, ``clv.summarise``), so what is read grows with
+	buying days, not with orders: a customer of a million orders over three years is a thousand pairs. One GROUP
+	BY on the covering index, each customer's (day, value) pairs as one string split here by numpy, in no
+	particular order (the models sort them), as ``reborn_dates`` reads days. ``span``: only the customers whose
+	names lie in it."""
 	where, params = purchases.where()
 	field = purchases.date_field
 	where += within(span, "customer", params)
 	frappe.db.sql("set session group_concat_max_len = 4294967295")
 	rows = frappe.db.sql(
-		f"""select customer, count(*),
-			group_concat(to_days(`{field}`) - 365, ' ', {purchases.value_sql()} separator ' ')
-		from {purchases.table} where {where} group by customer""",
+		f"""select customer, count(*), group_concat(buying_day, ' ', day_value separator ' ')
+		from (select customer, to_days(`{field}`) - 365 as buying_day, sum({purchases.value_sql()}) as day_value
+			from {purchases.table} where {where} group by customer, `{field}`) as buying_days
+		group by customer""",
 		params,
 	)
 	if not rows:

@@ -117,17 +117,24 @@ def new_values(
 	}
 
 
+SAME_WITHIN = 5e-7
+"""How far a decimal may move and still count as unchanged. Rounding the stored and the new value to six places
+each would not do: a value stored as 0.0021625 (its nine places end in 500) and decided again as
+0.00216250016 rounds to 0.002162 and 0.002163, so the customer would be written again on every run."""
+
+
 def changed_mask(
 	stored: dict, stored_days: dict[str, np.ndarray], values: dict[str, np.ndarray]
 ) -> np.ndarray:
-	"""Which customers' stored results differ from the new ones: decimals to 6 places, days as ordinals, an empty
-	string equal to NULL; column by column over the whole population."""
+	"""Which customers' stored results differ from the new ones: decimals by half a unit in the sixth place or
+	more (``SAME_WITHIN``), days as ordinals, an empty string equal to NULL; column by column over the whole
+	population."""
 	changed = np.zeros(len(stored["name"]), dtype=bool)
 	for column in COMPARED:
 		new = values[column]
 		if column in DECIMAL_COLUMNS:
-			old = np.round(np.array([flt(v) for v in stored[column]]), 6)
-			changed |= old != np.round(new.astype(float), 6)
+			old = np.array([flt(v) for v in stored[column]])
+			changed |= np.abs(old - new.astype(float)) >= SAME_WITHIN
 		elif column in DAY_COLUMNS:
 			changed |= stored_days[column] != new
 		elif column in ("cp_rank", "cp_order_count", "cp_window_order_count", "cp_key_account", "cp_at_risk"):

@@ -289,3 +289,28 @@ def test_first_standings_get_the_reasons_the_per_customer_engine_gives(no_commit
 	frappe.db.sql("update `tabCustomer` set cp_points = cp_points + 1, cp_tier_reason = null")
 	recompute.recompute_all(source="Manual")
 	assert stored_reasons() == first
+
+
+def test_a_decimal_stored_on_a_rounding_edge_is_not_written_again_every_day():
+	"""A value stored as 0.0021625 (nine places ending in 500) and decided again as 0.00216250016 is the same
+	value: rounded to six places each they differ, and the customer was written again on every run."""
+	import numpy as np
+
+	from customer_priority.standing.decide import changed_mask
+	from customer_priority.standing.stored import COMPARED, DAY_COLUMNS, DECIMAL_COLUMNS
+
+	whole = ("cp_rank", "cp_order_count", "cp_window_order_count", "cp_key_account", "cp_at_risk")
+	stored = {"name": ["edge", "moved"]}
+	values = {}
+	for column in COMPARED:
+		if column in DECIMAL_COLUMNS:
+			stored[column], values[column] = ["1.5", "1.5"], np.array([1.5, 1.5])
+		elif column in DAY_COLUMNS or column in whole:
+			stored[column], values[column] = [3, 3], np.array([3, 3], dtype=np.int64)
+		else:
+			stored[column], values[column] = ["A", "A"], np.array(["A", "A"], dtype=object)
+	days = {column: np.array([3, 3], dtype=np.int64) for column in DAY_COLUMNS}
+	stored["cp_expected_orders"] = ["0.0021625", "0.0021625"]
+	values["cp_expected_orders"] = np.array([0.002162500156367539, 0.0021635])
+
+	assert changed_mask(stored, days, values).tolist() == [False, True]
