@@ -291,31 +291,39 @@ def rank_columns(names, value: np.ndarray, lifetime: np.ndarray, settings: Setti
 	if not count:
 		return rank, percentile, share, cumulative, abc
 	order = np.lexsort((_name_keys(names), -lifetime, -value))
+	# A million customers' columns: each made once, reused in place where the arithmetic stays the same, and let go
+	# once used, so the ranking holds a few columns at a time besides its results.
 	ordered = value[order]
+	starts = np.empty(count, dtype=bool)  # where a new value begins: rows of one value share a rank
+	starts[0] = True
+	np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
 	positive = np.maximum(ordered, 0.0)
+	del ordered
+	tie_ranks = np.flatnonzero(starts) + 1  # each value's first position: the rank its ties share, ascending
+	tie_of = np.cumsum(starts)  # each row's value among them, from 1
+	tie_of -= 1
+	del starts
+	rank[order] = np.arange(1, count + 1)
 	running = np.cumsum(positive)
 	total = float(running[-1])
-	before_running = np.concatenate(([0.0], running[:-1]))
-	positions = np.arange(1, count + 1)
-	starts = np.concatenate(([True], ordered[1:] != ordered[:-1]))
-	del ordered  # a million customers' columns: each let go once used
-	tie_rank = np.maximum.accumulate(np.where(starts, positions, 0))
-	del starts
-	rank[order] = positions
-	del positions
 	if total:
 		share[order] = 100.0 * positive / total
 		cumulative[order] = 100.0 * running / total
-		del running
-		before = 100.0 * before_running / total
+		before = running  # the running total before each row, in the same buffer
+		before[1:] = running[:-1]
+		before[0] = 0.0
+		np.multiply(before, 100.0, out=before)
+		np.divide(before, total, out=before)
 	else:
+		del running
 		before = np.full(count, 100.0)
-	del before_running
 	classes = np.where(
 		before < settings.abc_a_cutoff, "A", np.where(before < settings.abc_b_cutoff, "B", "C")
 	)
+	del before
 	abc[order] = np.where(positive <= 0, "C", classes)
-	return rank, _exact_percentiles(percentile, count, tie_rank, order), share, cumulative, abc
+	del classes, positive
+	return rank, _exact_percentiles(percentile, count, tie_ranks, tie_of, order), share, cumulative, abc
 
 
 def _name_keys(names) -> np.ndarray:
@@ -327,16 +335,17 @@ def _name_keys(names) -> np.ndarray:
 
 
 def _exact_percentiles(
-	percentile: np.ndarray, count: int, tie_rank: np.ndarray, order: np.ndarray
+	percentile: np.ndarray, count: int, tie_ranks: np.ndarray, tie_of: np.ndarray, order: np.ndarray
 ) -> np.ndarray:
-	"""Python's ``round`` on each distinct tie rank (numpy rounds through a scaled product and may differ)."""
-	distinct, each = np.unique(tie_rank, return_inverse=True)
-	exact = np.empty(len(distinct))
-	for start in range(0, len(distinct), PYTHON_BATCH):  # a batch of Python floats at a time, not a million
+	"""Python's ``round`` on each distinct tie rank (numpy rounds through a scaled product and may differ):
+	``tie_ranks`` ascending, ``tie_of`` each row's place among them, rows in ranking ``order``."""
+	exact = np.empty(len(tie_ranks))
+	for start in range(0, len(tie_ranks), PYTHON_BATCH):  # a batch of Python floats at a time, not a million
 		exact[start : start + PYTHON_BATCH] = [
-			round(100.0 * (count - t + 1) / count, 4) for t in distinct[start : start + PYTHON_BATCH].tolist()
+			round(100.0 * (count - t + 1) / count, 4)
+			for t in tie_ranks[start : start + PYTHON_BATCH].tolist()
 		]
-	percentile[order] = exact[each]
+	percentile[order] = exact[tie_of]
 	return percentile
 
 

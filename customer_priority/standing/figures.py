@@ -253,7 +253,7 @@ class Columns:
 		self.names = np.zeros(rows, dtype=f"S{width}")
 		self.internal = np.zeros(rows, dtype=bool)
 		self.totals = {
-			column: np.zeros(rows, dtype=np.int64 if column in INTEGERS else float) for column in TOTALS
+			column: np.zeros(rows, dtype=np.int32 if column in INTEGERS else float) for column in TOTALS
 		}
 
 	def fill(self, start: int, names: list[str], totals: dict, internal: list[bool]) -> None:
@@ -285,3 +285,5 @@ class Columns:
 
 
 INTEGERS = ("count", "window_count", "first", "last", "reborn")
+"""Counts and days (ordinals, some 740,000 today) held in 32 bits: a million customers' five columns in 20 MB
+instead of 40."""
