@@ -3,7 +3,7 @@ each against the database's floor measured at that size, and the time per custom
 
     cd /opt/frappe-bench/sites && FRAPPE_BENCH_PATH=/opt/frappe-bench PYTHONPATH=/path/to/checkout \\
         ../env/bin/python /path/to/checkout/benchmarks/scaling.py SITE 10000:100000 100000:1000000 [...] \\
-        [--keep] [--out FILE] [--shape even|sales|skewed] [--baseline CHECKOUT] [--workers 1,2]
+        [--keep] [--out FILE] [--shape even|sales|skewed] [--baseline CHECKOUT] [--workers 1,2] [--turns N]
 
 Sizes are CUSTOMERS:ORDERS, ascending; the data set grows from one size to the next (``dataset.grow``, its orders
 drawn by ``--shape``, ``sales`` unless told), and is removed at the end unless ``--keep`` (for a site that is
@@ -13,7 +13,8 @@ FILE).
 
 With ``--baseline CHECKOUT`` (another checkout of the app: the code before a change) or ``--workers``, every
 recompute runs in a process of its own, so that its peak memory is its own: the recompute of CHECKOUT and of this
-checkout, first and daily, each against the floor; and with ``--workers 1,2`` the first recompute fanned out over
+checkout, first and daily (each version's daily runs after its own first run, the best of ``--turns``, 3 unless
+told; 0 for none), each against the floor; and with ``--workers 1,2`` the first recompute fanned out over
 that many RQ workers of the ``long`` queue, started here on the site (``rq`` workers, as ``bench worker`` runs
 them; their process ids printed) and stopped after. A fanned-out run is timed from its start until the last part
 is recorded; its memory is the peak of the process that starts it and of each worker. Writes the section "Parts
@@ -43,7 +44,7 @@ def option(name: str) -> str | None:
 	return sys.argv[sys.argv.index(name) + 1] if name in sys.argv else None
 
 
-VALUED = {"--out", "--shape", "--baseline", "--workers"}
+VALUED = {"--out", "--shape", "--baseline", "--workers", "--turns"}
 args = [a for i, a in enumerate(sys.argv[1:], 1) if not a.startswith("--") and sys.argv[i - 1] not in VALUED]
 SITE = args[0]
 SIZES = [tuple(int(n) for n in size.split(":")) for size in args[1:] if ":" in size]
@@ -53,7 +54,9 @@ SHAPE = option("--shape") or "sales"
 BASELINE = option("--baseline")
 WORKERS = [int(n) for n in (option("--workers") or "").split(",") if n]
 SITES = os.path.join(os.environ["FRAPPE_BENCH_PATH"], "sites")
-DAILY_TURNS = 3
+DAILY_TURNS = int(option("--turns") or 3)
+"""Daily runs of each version, the best one counted; 0 leaves them out (a first run at a million customers is
+minutes long)."""
 
 RECOMPUTE = """
 import json, resource, sys, time
@@ -174,7 +177,8 @@ def parts_and_fan_out() -> None:
 		f"Command: `cd /opt/frappe-bench/sites && FRAPPE_BENCH_PATH=/opt/frappe-bench PYTHONPATH=<checkout> "
 		f"../env/bin/python <checkout>/benchmarks/scaling.py {SITE} {' '.join(f'{c}:{o}' for c, o in SIZES)}"
 		f" --shape {SHAPE}{' --baseline <checkout before>' if BASELINE else ''}"
-		f"{' --workers ' + ','.join(map(str, WORKERS)) if WORKERS else ''}{' --keep' if KEEP else ''}` "
+		f"{' --workers ' + ','.join(map(str, WORKERS)) if WORKERS else ''}"
+		f"{f' --turns {DAILY_TURNS}' if option('--turns') else ''}{' --keep' if KEEP else ''}` "
 		f"({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start).",
 		"",
 	]
@@ -208,6 +212,8 @@ def parts_and_fan_out() -> None:
 		# rewrite whatever the two decide differently. The daily runs, a few seconds each, best of DAILY_TURNS.
 		dataset.forget_standing()
 		for kind, source, turns in (("first", "Manual", 1), ("daily", "Scheduler", DAILY_TURNS)):
+			if not turns:
+				continue
 			runs = []
 			for _turn in range(turns):
 				settle()
