@@ -558,36 +558,80 @@ def item_groups_by_customer_group(groups: list[str], window: tuple[date, date]) 
 	return out
 
 
-def purchase_histories(
-	purchases: Purchases, span: tuple[str, str] | None = None
-) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-	"""Every buying customer's purchases for the purchase models: (customers, each purchase's customer as its
-	position among them, its day as an ordinal, its value in the value currency). A purchase is a customer's
-	day, at the sum of that day's orders (the models count days, ``clv.summarise``), so what is read grows with
-	buying days, not with orders: a customer of a million orders over three years is a thousand pairs. One GROUP
-	BY on the covering index, each customer's (day, value) pairs as one string split here by numpy, in no
-	particular order (the models sort them), as ``reborn_dates`` reads days. ``span``: only the customers whose
-	names lie in it."""
+@dataclass
+class Histories:
+	"""Buying customers' totals and buying days, from one GROUP BY (``histories``): a customer's totals at
+	``customers``' place in each column, and its days one after the other (``day_counts`` of them, ascending)."""
+
+	customers: list[str]
+	lifetime: np.ndarray
+	count: np.ndarray
+	window: np.ndarray
+	window_count: np.ndarray
+	first: np.ndarray
+	last: np.ndarray
+	day_counts: np.ndarray
+	days: np.ndarray
+	values: np.ndarray
+	"""Each buying day's value: the sum of that day's orders in the value currency."""
+
+	def reborn(self, lapse_days: int) -> np.ndarray:
+		"""Each customer's Reborn day (``reborn_dates``), ``NO_DAY`` when none."""
+		return reborn_days(self.days, self.day_counts, lapse_days)
+
+	def owners(self) -> np.ndarray:
+		"""Each buying day's customer, as its place among ``customers``."""
+		return np.repeat(np.arange(len(self.customers)), self.day_counts)
+
+
+def histories(
+	purchases: Purchases, window: tuple[date, date], span: tuple[str, str] | None = None
+) -> Histories:
+	"""What ``customer_totals``, ``reborn_dates`` and ``purchase_histories`` read, in one GROUP BY on the covering
+	index for every buying customer (those whose names lie in ``span``, when given): the orders are summed per day
+	first, then per customer, so the sums stay the database's exact decimals and what is read grows with buying
+	days, not orders."""
 	where, params = purchases.where()
 	field = purchases.date_field
 	where += within(span, "customer", params)
 	frappe.db.sql("set session group_concat_max_len = 4294967295")
 	rows = frappe.db.sql(
-		f"""select customer, count(*), group_concat(buying_day, ' ', day_value separator ' ')
-		from (select customer, to_days(`{field}`) - 365 as buying_day, sum({purchases.value_sql()}) as day_value
+		f"""select customer, sum(day_value), sum(day_orders),
+			sum(if(buying_date between %(start)s and %(end)s, day_value, 0)),
+			sum(if(buying_date between %(start)s and %(end)s, day_orders, 0)),
+			min(buying_day), max(buying_day), count(*),
+			group_concat(buying_day, ' ', day_value order by buying_day separator ' ')
+		from (select customer, `{field}` as buying_date, to_days(`{field}`) - 365 as buying_day,
+				sum({purchases.value_sql()}) as day_value, count(*) as day_orders
 			from {purchases.table} where {where} group by customer, `{field}`) as buying_days
 		group by customer""",
-		params,
+		{**params, "start": window[0], "end": window[1]},
 	)
-	if not rows:
-		return [], np.zeros(0, np.intp), np.zeros(0, np.int64), np.zeros(0)
-	counts = np.array([row[1] for row in rows], dtype=np.int64)
-	pairs = parsed([row[2] for row in rows], " ", float)
-	if len(pairs) != 2 * counts.sum():
+	day_counts = np.array([row[7] for row in rows], dtype=np.int64)
+	pairs = parsed([row[8] for row in rows], " ", float)
+	if len(pairs) != 2 * day_counts.sum():
 		frappe.throw(_("The purchase history could not be read whole; nothing was changed"))
-	return (
+	return Histories(
 		[row[0] for row in rows],
-		np.repeat(np.arange(len(rows)), counts),
+		np.array([flt(row[1]) for row in rows]),
+		np.array([cint(row[2]) for row in rows], dtype=np.int64),
+		np.array([flt(row[3]) for row in rows]),
+		np.array([cint(row[4]) for row in rows], dtype=np.int64),
+		np.array([cint(row[5]) for row in rows], dtype=np.int64),
+		np.array([cint(row[6]) for row in rows], dtype=np.int64),
+		day_counts,
 		pairs[0::2].astype(np.int64),
 		pairs[1::2],
 	)
+
+
+def purchase_histories(
+	purchases: Purchases, span: tuple[str, str] | None = None
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+	"""Every buying customer's purchases for the purchase models: (customers, each purchase's customer as its
+	position among them, its day as an ordinal, its value in the value currency). A purchase is a customer's
+	day, at the sum of that day's orders (the models count days, ``clv.summarise``), as ``histories`` reads them.
+	``span``: only the customers whose names lie in it."""
+	today = getdate()
+	found = histories(purchases, (today, today), span)  # the window's sums are not needed here
+	return found.customers, found.owners(), found.days, found.values

@@ -194,13 +194,14 @@ def read_figures(as_of: date, settings, regroup_all: bool, size: int | None) -> 
 		if not names:
 			break
 		span = (names[0], names[-1])
-		totals = fresh_totals(stored, as_of, settings, plan, span, counted)
+		history = purchases.histories(counted, plan.window, span)  # the part's orders, read once
+		totals = fresh_totals(stored, as_of, settings, plan, span, counted, history)
 		internal = [bool(cint(v)) for v in stored["is_internal_customer"]]
 		columns.fill(starts[-1], names, totals, internal)
-		summaries.append(summarise_part(names, starts[-1], as_of, counted, span))
+		summaries.append(summarise_part(names, starts[-1], as_of, counted, span, history))
 		starts.append(starts[-1] + len(names))
 		after = names[-1]
-		del stored, totals
+		del stored, totals, history
 		if len(names) < size:
 			break
 	n = starts[-1]

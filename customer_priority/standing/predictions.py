@@ -40,11 +40,16 @@ def summarise_part(
 	as_of: date,
 	counted: purchases.Purchases | None = None,
 	span: tuple[str, str] | None = None,
+	history: purchases.Histories | None = None,
 ) -> RepeatSummary:
 	"""The purchase summaries (``clv.summarise``) of the customers ``names`` (those whose names lie in ``span``,
 	when given), each customer's row being ``offset`` plus its place in ``names``: the parts of a population,
-	summarised one after the other and joined (``join_summaries``), give the population's summary."""
-	buyers, owner, day, value = purchases.purchase_histories(counted or purchases.current(), span)
+	summarised one after the other and joined (``join_summaries``), give the population's summary. ``history``:
+	the part's buying days when already read (``purchases.histories``)."""
+	if history is None:
+		buyers, owner, day, value = purchases.purchase_histories(counted or purchases.current(), span)
+	else:
+		buyers, owner, day, value = history.customers, history.owners(), history.days, history.values
 	row_of = {name: offset + row for row, name in enumerate(names)}
 	known = np.array([row_of.get(name, -1) for name in buyers], dtype=np.intp)
 	owner_row = known[owner] if len(owner) else owner

@@ -35,7 +35,6 @@ from customer_priority.standing.explain import override_reason
 from customer_priority.standing.predictions import Predicted, predict_customers
 from customer_priority.standing.stored import (
 	DAY,
-	DAY_COLUMNS,
 	NUMBER,
 	PROFILE_FIELDS,
 	TEXT,
@@ -128,19 +127,13 @@ def read() -> dict:
 	return read_columns(READ)
 
 
-def with_dates(stored: dict) -> dict:
-	"""The columns with the stored days as dates, as ``fresh_totals`` reads them."""
-	days = {c: [date.fromordinal(int(v)) if v else None for v in stored[c].tolist()] for c in DAY_COLUMNS}
-	return {**stored, **days}
-
-
 def preview(settings: Settings, saved: Settings, as_of: date, sample: int = SAMPLE) -> dict:
 	"""The moves saving ``settings`` (in place of ``saved``) and recomputing as of ``as_of`` would make."""
 	stored = read()
 	if (settings.lookback_days, settings.lapse_days) != (saved.lookback_days, saved.lapse_days):
 		# Every invoice grouped again for the new window, as the recompute after saving would.
 		plan = profit_plan(len(stored["name"]), as_of, settings, regroup_all=True)
-		totals = fresh_totals(with_dates(stored), as_of, settings, plan)
+		totals = fresh_totals(stored, as_of, settings, plan)
 	else:
 		totals = stored_totals(stored)
 	if settings.prediction_horizon_days != saved.prediction_horizon_days:

@@ -1,5 +1,5 @@
-"""Fresh totals from the purchase history, aligned with the stored rows: order totals, the Reborn day (looked up
-again only where orders moved) and gross profit (grouped again only for customers whose invoices moved)."""
+"""Fresh totals from the purchase history, aligned with the stored rows: order totals and the Reborn day (one
+GROUP BY over the buying days) and gross profit (grouped again only for customers whose invoices moved)."""
 
 from __future__ import annotations
 
@@ -10,13 +10,11 @@ from datetime import date, timedelta
 import numpy as np
 
 import frappe
-from frappe.utils import cint, flt, get_datetime, getdate, now_datetime
+from frappe.utils import flt, get_datetime, getdate, now_datetime
 
 from customer_priority.data import purchases
 from customer_priority.data.settings import DOCTYPE as SETTINGS
-from customer_priority.engine.bulk import NO_DAY
 from customer_priority.engine.history import Aggregate, crossed_days, window_start
-from customer_priority.standing.stored import AGGREGATE_FIELDS, DAY_COLUMNS, ordinal
 
 
 def order_aggregates(as_of: date, settings, customers: list[str] | None = None) -> dict[str, Aggregate]:
@@ -40,56 +38,39 @@ def fresh_totals(
 	plan: ProfitPlan,
 	span: tuple[str, str] | None = None,
 	counted: purchases.Purchases | None = None,
+	history: purchases.Histories | None = None,
 ) -> dict[str, np.ndarray]:
-	"""The per-customer GROUP BY, aligned with the stored rows (every customer's, or one part's: those whose names
-	lie in ``span``); the Reborn day is looked up in the order history only for customers whose orders changed
-	since it was stored (and for everyone when the lapse period did). ``stored`` needs ``TOTALS_READ``."""
+	"""The per-customer totals and Reborn days from the order history, aligned with the stored rows (every
+	customer's, or one part's: those whose names lie in ``span``), and gross profit as ``plan`` says. ``history``:
+	the part's histories when already read (``purchases.histories``). ``stored`` needs ``TOTALS_READ``."""
 	names = stored["name"]
 	index = {name: row for row, name in enumerate(names)}
 	n = len(names)
-	totals = {
-		"lifetime": np.zeros(n),
-		"count": np.zeros(n, dtype=np.int64),
-		"window": np.zeros(n),
-		"window_count": np.zeros(n, dtype=np.int64),
-		"first": np.zeros(n, dtype=np.int64),
-		"last": np.zeros(n, dtype=np.int64),
-	}
-	counted = counted or purchases.current()
-	for name, lifetime, count, window, window_count, first, last in purchases.customer_totals(
-		counted, (window_start(as_of, settings), as_of), span=span
+	if history is None:
+		history = purchases.histories(
+			counted or purchases.current(), (window_start(as_of, settings), as_of), span
+		)
+	rows = np.array([index.get(name, -1) for name in history.customers], dtype=np.intp)
+	known = rows >= 0  # a customer made since the stored rows were read waits for the next run
+	totals = {}
+	for column, values in (
+		("lifetime", history.lifetime),
+		("count", history.count),
+		("window", history.window),
+		("window_count", history.window_count),
+		("first", history.first),
+		("last", history.last),
+		("reborn", history.reborn(settings.lapse_days)),
 	):
-		row = index.get(name)
-		if row is None:
-			continue
-		totals["lifetime"][row], totals["count"][row] = flt(lifetime), cint(count)
-		totals["window"][row], totals["window_count"][row] = flt(window), cint(window_count)
-		totals["first"][row], totals["last"][row] = cint(first), cint(last)
-	stored_days = {c: np.array([ordinal(d) for d in stored[c]], dtype=np.int64) for c in DAY_COLUMNS}
-	same_orders = (
-		(totals["count"] == np.array([cint(v) for v in stored["cp_order_count"]], dtype=np.int64))
-		& (np.round(totals["lifetime"], 6) == np.round([flt(v) for v in stored["cp_lifetime_value"]], 6))
-		& (totals["first"] == stored_days["cp_first_order_date"])
-		& (totals["last"] == stored_days["cp_last_order_date"])
-	)
-	lapse_unchanged = plan.lapse_days == settings.lapse_days
-	reborn = np.where(same_orders & lapse_unchanged, stored_days["cp_reborn_on"], NO_DAY)
-	recheck = [names[row] for row in np.flatnonzero(~(same_orders & lapse_unchanged) & (totals["count"] > 0))]
-	if recheck:
-		everyone = len(recheck) > n // 2
-		found = purchases.reborn_dates(counted, settings.lapse_days, None if everyone else recheck, span)
-		for name, day in found.items():
-			row = index.get(name)
-			if row is not None:
-				reborn[row] = day.toordinal()
-	totals["reborn"] = reborn
+		totals[column] = np.zeros(n, dtype=values.dtype)
+		totals[column][rows[known]] = values[known]
 	totals.update(profit_totals(stored, index, plan, span))
-	totals["stored_days"] = stored_days  # the comparison with what is stored needs them too
 	return totals
 
 
-TOTALS_READ = ("name", *AGGREGATE_FIELDS, "is_internal_customer")
-"""What ``fresh_totals`` and the ranking read of a customer's stored row."""
+TOTALS_READ = ("name", "cp_lifetime_profit", "cp_window_profit", "cp_window_invoiced", "is_internal_customer")
+"""What ``fresh_totals`` and the ranking read of a customer's stored row: the gross profit kept between passes
+over the invoices, and whether it is ranked at all."""
 
 
 PROFIT_TOTALS = {
@@ -111,15 +92,14 @@ last pass read finds one that was still being submitted then."""
 @dataclass
 class ProfitPlan:
 	"""How a run takes each customer's gross profit, decided once for all its parts: group every invoice again
-	(``regroup`` None) or only those of the customers in ``regroup``; the state to store once the run is
-	written; and the lapse period the stored Reborn days were found with."""
+	(``regroup`` None) or only those of the customers in ``regroup``; and the state to store once the run is
+	written."""
 
 	window: tuple[date, date]
 	counted: purchases.Purchases
 	"""The companies counted, and their rates into the value currency."""
 	regroup: frozenset[str] | None
 	state: dict
-	lapse_days: int
 
 
 def profit_plan(customers: int, as_of: date, settings, regroup_all: bool = False) -> ProfitPlan:
@@ -148,8 +128,7 @@ def profit_plan(customers: int, as_of: date, settings, regroup_all: bool = False
 		)
 		if len(regroup) > REGROUP_ALL_ABOVE * customers:
 			regroup = None
-	lapse_days = cint(frappe.db.get_single_value(SETTINGS, "reborn_lapse_days"))
-	return ProfitPlan(window, counted, None if regroup is None else frozenset(regroup), state, lapse_days)
+	return ProfitPlan(window, counted, None if regroup is None else frozenset(regroup), state)
 
 
 def profit_totals(
