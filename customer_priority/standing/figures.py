@@ -2,10 +2,10 @@
 customers at a time.
 
 The customers are taken in name order, ``PART`` at a time. Of each part only its totals are kept, as numbers:
-the GROUP BY over its orders (the Reborn day and gross profit looked up again only where they moved), whether it
-is internal, and its purchase summary. Once every part is read, the population-wide figures are taken from those
+one GROUP BY over its orders' buying days (totals, Reborn days and the purchase summary from the same rows), its
+gross profit (grouped again only where invoices moved), and whether it is internal. Once every part is read, the population-wide figures are taken from those
 numbers alone: the ranking (rank, percentile, shares, ABC class), the RFM quintile cut-offs, the ranking totals,
-and the purchase models fitted on every summary. A million customers hold some 150 bytes each here; their stored
+and the purchase models fitted on every summary. A million customers hold some 140 bytes each here; their stored
 rows, reasons and logs are read and written later, one part at a time (``decide.decide_part``).
 """
 

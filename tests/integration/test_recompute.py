@@ -314,3 +314,36 @@ def test_a_decimal_stored_on_a_rounding_edge_is_not_written_again_every_day():
 	values["cp_expected_orders"] = np.array([0.002162500156367539, 0.0021635])
 
 	assert changed_mask(stored, days, values).tolist() == [False, True]
+
+
+def test_histories_read_each_buying_day_once_with_the_totals_of_every_order():
+	"""Three orders on one day and one on another are two buying days (the day's value their sum) for the Reborn
+	day and the purchase models, and still four orders in the totals, equal to the per-order GROUP BY."""
+	from customer_priority.data import purchases
+	from customer_priority.data.settings import get_engine_settings
+	from customer_priority.engine.history import window_start
+
+	customer = make_customer()
+	for amount in (100, 200, 300):
+		make_order(customer, amount, add_days(getdate(), -40))
+	make_order(customer, 50, add_days(getdate(), -400))
+	counted, settings = purchases.current(), get_engine_settings()
+	window = (window_start(getdate(), settings), getdate())
+	found = purchases.histories(counted, window, (customer, customer))
+
+	assert found.customers == [customer]
+	assert found.day_counts.tolist() == [2]
+	assert found.days.tolist() == [
+		add_days(getdate(), -400).toordinal(),
+		add_days(getdate(), -40).toordinal(),
+	]
+	assert [round(v, 2) for v in found.values.tolist()] == [50.0, 600.0]
+	(by_order,) = purchases.customer_totals(counted, window, [customer])
+	assert (found.lifetime[0], found.count[0], found.window[0], found.window_count[0]) == (
+		flt(by_order[1]),
+		by_order[2],
+		flt(by_order[3]),
+		by_order[4],
+	)
+	assert (found.first[0], found.last[0]) == (by_order[5], by_order[6])
+	frappe.db.rollback()
