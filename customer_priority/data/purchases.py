@@ -15,7 +15,7 @@ everything at the day's rate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 import numpy as np
@@ -583,17 +583,48 @@ class Histories:
 		"""Each buying day's customer, as its place among ``customers``."""
 		return np.repeat(np.arange(len(self.customers)), self.day_counts)
 
+	@classmethod
+	def joined(cls, parts: list[Histories]) -> Histories:
+		if len(parts) == 1:
+			return parts[0]
+		columns = [field.name for field in fields(cls) if field.name != "customers"]
+		return cls(
+			[name for part in parts for name in part.customers],
+			*(np.concatenate([getattr(part, column) for part in parts]) for column in columns),
+		)
+
+
+HISTORY_PART = 10_000
+"""Customers whose histories one GROUP BY reads: grouping a million customers' buying days at once makes the
+database write every (customer, day) to a temporary table on disk (4.5 s against 1.0 s for the bare totals at
+100,000 customers); a part's fits in memory."""
+
+
+def histories_of(purchases: Purchases, window: tuple[date, date], customers: list[str]) -> Histories:
+	"""``histories`` of any number of ``customers``, ``HISTORY_PART`` at a time."""
+	parts = [
+		histories(purchases, window, customers=customers[start : start + HISTORY_PART])
+		for start in range(0, len(customers), HISTORY_PART)
+	]
+	return Histories.joined(parts or [histories(purchases, window, customers=[])])
+
 
 def histories(
-	purchases: Purchases, window: tuple[date, date], span: tuple[str, str] | None = None
+	purchases: Purchases,
+	window: tuple[date, date],
+	span: tuple[str, str] | None = None,
+	customers: list[str] | None = None,
 ) -> Histories:
-	"""What ``customer_totals``, ``reborn_dates`` and ``purchase_histories`` read, in one GROUP BY on the covering
-	index for every buying customer (those whose names lie in ``span``, when given): the orders are summed per day
-	first, then per customer, so the sums stay the database's exact decimals and what is read grows with buying
-	days, not orders."""
+	"""What ``customer_totals`` and ``reborn_dates`` read, and the purchase models' days, in one GROUP BY on the
+	covering index for the buying customers whose names lie in ``span`` (or of ``customers``): the orders are
+	summed per day first, then per customer, so the sums stay the database's exact decimals and what is read grows
+	with buying days, not orders. For more customers than a part, ``histories_of``."""
 	where, params = purchases.where()
 	field = purchases.date_field
 	where += within(span, "customer", params)
+	if customers is not None:
+		where += " and customer in %(cp_customers)s"
+		params["cp_customers"] = tuple(customers) or ("",)
 	frappe.db.sql("set session group_concat_max_len = 4294967295")
 	rows = frappe.db.sql(
 		f"""select customer, sum(day_value), sum(day_orders),
@@ -623,15 +654,3 @@ def histories(
 		pairs[0::2].astype(np.int64),
 		pairs[1::2],
 	)
-
-
-def purchase_histories(
-	purchases: Purchases, span: tuple[str, str] | None = None
-) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-	"""Every buying customer's purchases for the purchase models: (customers, each purchase's customer as its
-	position among them, its day as an ordinal, its value in the value currency). A purchase is a customer's
-	day, at the sum of that day's orders (the models count days, ``clv.summarise``), as ``histories`` reads them.
-	``span``: only the customers whose names lie in it."""
-	today = getdate()
-	found = histories(purchases, (today, today), span)  # the window's sums are not needed here
-	return found.customers, found.owners(), found.days, found.values

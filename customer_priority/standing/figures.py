@@ -198,7 +198,7 @@ def read_figures(as_of: date, settings, regroup_all: bool, size: int | None) -> 
 		totals = fresh_totals(stored, as_of, settings, plan, span, counted, history)
 		internal = [bool(cint(v)) for v in stored["is_internal_customer"]]
 		columns.fill(starts[-1], names, totals, internal)
-		summaries.append(summarise_part(names, starts[-1], as_of, counted, span, history))
+		summaries.append(summarise_part(names, starts[-1], as_of, history))
 		starts.append(starts[-1] + len(names))
 		after = names[-1]
 		del stored, totals, history

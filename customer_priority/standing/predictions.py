@@ -38,23 +38,20 @@ def summarise_part(
 	names: list[str],
 	offset: int,
 	as_of: date,
-	counted: purchases.Purchases | None = None,
-	span: tuple[str, str] | None = None,
 	history: purchases.Histories | None = None,
+	counted: purchases.Purchases | None = None,
 ) -> RepeatSummary:
-	"""The purchase summaries (``clv.summarise``) of the customers ``names`` (those whose names lie in ``span``,
-	when given), each customer's row being ``offset`` plus its place in ``names``: the parts of a population,
-	summarised one after the other and joined (``join_summaries``), give the population's summary. ``history``:
-	the part's buying days when already read (``purchases.histories``)."""
+	"""The purchase summaries (``clv.summarise``) of the customers ``names``, each customer's row being ``offset``
+	plus its place in ``names``: the parts of a population, summarised one after the other and joined
+	(``join_summaries``), give the population's summary. ``history``: their buying days when already read
+	(``purchases.histories``); a customer in it but not in ``names`` is left out."""
 	if history is None:
-		buyers, owner, day, value = purchases.purchase_histories(counted or purchases.current(), span)
-	else:
-		buyers, owner, day, value = history.customers, history.owners(), history.days, history.values
+		history = purchases.histories_of(counted or purchases.current(), (as_of, as_of), names)
 	row_of = {name: offset + row for row, name in enumerate(names)}
-	known = np.array([row_of.get(name, -1) for name in buyers], dtype=np.intp)
-	owner_row = known[owner] if len(owner) else owner
+	known = np.array([row_of.get(name, -1) for name in history.customers], dtype=np.intp)
+	owner_row = known[history.owners()] if len(history.days) else np.zeros(0, dtype=np.intp)
 	keep = owner_row >= 0
-	return summarise(owner_row[keep], day[keep], value[keep], as_of.toordinal())
+	return summarise(owner_row[keep], history.days[keep], history.values[keep], as_of.toordinal())
 
 
 def join_summaries(parts: list[RepeatSummary]) -> RepeatSummary:

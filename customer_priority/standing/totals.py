@@ -47,8 +47,12 @@ def fresh_totals(
 	index = {name: row for row, name in enumerate(names)}
 	n = len(names)
 	if history is None:
-		history = purchases.histories(
-			counted or purchases.current(), (window_start(as_of, settings), as_of), span
+		window = (window_start(as_of, settings), as_of)
+		counted = counted or purchases.current()
+		history = (
+			purchases.histories(counted, window, span)
+			if span is not None
+			else purchases.histories_of(counted, window, names)
 		)
 	rows = np.array([index.get(name, -1) for name in history.customers], dtype=np.intp)
 	known = rows >= 0  # a customer made since the stored rows were read waits for the next run

@@ -347,3 +347,26 @@ def test_histories_read_each_buying_day_once_with_the_totals_of_every_order():
 	)
 	assert (found.first[0], found.last[0]) == (by_order[5], by_order[6])
 	frappe.db.rollback()
+
+
+def test_histories_read_in_parts_equal_one_read(monkeypatch):
+	"""Many customers' histories are read a part at a time (one GROUP BY of a million customers' days spills to
+	disk): joined, the parts are the one read."""
+	from customer_priority.data import purchases
+
+	names = [make_customer() for _ in range(3)]
+	for day, (name, amount) in enumerate(zip(names, (100, 200, 300), strict=True)):
+		make_order(name, amount, add_days(getdate(), -10 - day))
+		make_order(name, amount, add_days(getdate(), -200 - day))
+	counted, window = purchases.current(), (add_days(getdate(), -90), getdate())
+	whole = purchases.histories(counted, window, customers=names)
+	monkeypatch.setattr(purchases, "HISTORY_PART", 1)
+	parts = purchases.histories_of(counted, window, names)
+
+	assert sorted(parts.customers) == sorted(whole.customers) == sorted(names)
+	order = [parts.customers.index(name) for name in whole.customers]
+	assert parts.lifetime[order].tolist() == whole.lifetime.tolist()
+	assert parts.window_count[order].tolist() == whole.window_count.tolist() == [1, 1, 1]
+	assert sorted(parts.days.tolist()) == sorted(whole.days.tolist())
+	assert len(parts.days) == int(parts.day_counts.sum()) == 6
+	frappe.db.rollback()
