@@ -583,6 +583,19 @@ class Histories:
 		"""Each buying day's customer, as its place among ``customers``."""
 		return np.repeat(np.arange(len(self.customers)), self.day_counts)
 
+	def only(self, wanted: set[str]) -> Histories:
+		"""The histories of the customers in ``wanted``."""
+		keep = np.array([name in wanted for name in self.customers], dtype=bool)
+		if keep.all():
+			return self
+		days = np.repeat(keep, self.day_counts)
+		return Histories(
+			[name for name, kept in zip(self.customers, keep.tolist(), strict=True) if kept],
+			*(getattr(self, column)[keep] for column in PER_CUSTOMER),
+			self.days[days],
+			self.values[days],
+		)
+
 	@classmethod
 	def joined(cls, parts: list[Histories]) -> Histories:
 		if len(parts) == 1:
@@ -594,6 +607,10 @@ class Histories:
 		)
 
 
+PER_CUSTOMER = ("lifetime", "count", "window", "window_count", "first", "last", "day_counts")
+"""The columns of ``Histories`` with one value per customer, in its order (``days`` and ``values`` follow)."""
+
+
 HISTORY_PART = 10_000
 """Customers whose histories one GROUP BY reads: grouping a million customers' buying days at once makes the
 database write every (customer, day) to a temporary table on disk (4.5 s against 1.0 s for the bare totals at
@@ -601,12 +618,16 @@ database write every (customer, day) to a temporary table on disk (4.5 s against
 
 
 def histories_of(purchases: Purchases, window: tuple[date, date], customers: list[str]) -> Histories:
-	"""``histories`` of any number of ``customers``, ``HISTORY_PART`` at a time."""
+	"""``histories`` of any number of ``customers``: a few named at once, many read a part of the customers at a
+	time, in the database's order of names (a list of ten thousand names to look up is slower than a range)."""
+	if len(customers) <= HISTORY_PART:
+		return histories(purchases, window, customers=customers)
+	names = frappe.db.sql_list("select name from `tabCustomer` order by name")
 	parts = [
-		histories(purchases, window, customers=customers[start : start + HISTORY_PART])
-		for start in range(0, len(customers), HISTORY_PART)
+		histories(purchases, window, (names[start], names[min(start + HISTORY_PART, len(names)) - 1]))
+		for start in range(0, len(names), HISTORY_PART)
 	]
-	return Histories.joined(parts or [histories(purchases, window, customers=[])])
+	return Histories.joined(parts).only(set(customers))
 
 
 def histories(
