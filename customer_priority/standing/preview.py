@@ -43,7 +43,7 @@ from customer_priority.standing.stored import (
 	stored_profiles,
 	stored_risks,
 )
-from customer_priority.standing.totals import fresh_totals, profit_plan
+from customer_priority.standing.totals import fresh_totals, profit_plan, window_totals
 from customer_priority.utils import reasons
 
 READ = {
@@ -130,10 +130,15 @@ def read() -> dict:
 def preview(settings: Settings, saved: Settings, as_of: date, sample: int = SAMPLE) -> dict:
 	"""The moves saving ``settings`` (in place of ``saved``) and recomputing as of ``as_of`` would make."""
 	stored = read()
-	if (settings.lookback_days, settings.lapse_days) != (saved.lookback_days, saved.lapse_days):
-		# Every invoice grouped again for the new window, as the recompute after saving would.
+	if settings.lapse_days != saved.lapse_days:
+		# Every customer's buying days read again for the Reborn rule, and every invoice grouped again for the
+		# window, as the recompute after saving would.
 		plan = profit_plan(len(stored["name"]), as_of, settings, regroup_all=True)
 		totals = fresh_totals(stored, as_of, settings, plan)
+	elif settings.lookback_days != saved.lookback_days:
+		# The window's sums only: the Reborn days do not move with the window.
+		plan = profit_plan(len(stored["name"]), as_of, settings, regroup_all=True)
+		totals = window_totals(stored, stored["cp_reborn_on"], plan)
 	else:
 		totals = stored_totals(stored)
 	if settings.prediction_horizon_days != saved.prediction_horizon_days:

@@ -72,6 +72,30 @@ def fresh_totals(
 	return totals
 
 
+def window_totals(stored: dict, reborn: np.ndarray, plan: ProfitPlan) -> dict[str, np.ndarray]:
+	"""``fresh_totals`` for a new look-back window when the lapse period stays: the order totals from one plain
+	GROUP BY over the orders, the Reborn days ``reborn`` as stored (they do not depend on the window, and the order
+	hooks keep them), gross profit as ``plan`` says. ``stored`` needs ``TOTALS_READ``."""
+	names = stored["name"]
+	index = {name: row for row, name in enumerate(names)}
+	n = len(names)
+	totals = {column: np.zeros(n) for column in ("lifetime", "window")}
+	totals.update(
+		{column: np.zeros(n, dtype=np.int64) for column in ("count", "window_count", "first", "last")}
+	)
+	for name, lifetime, count, window, window_count, first, last in purchases.customer_totals(
+		plan.counted, plan.window
+	):
+		row = index.get(name)
+		if row is not None:
+			totals["lifetime"][row], totals["count"][row] = flt(lifetime), int(count)
+			totals["window"][row], totals["window_count"][row] = flt(window), int(window_count)
+			totals["first"][row], totals["last"][row] = int(first), int(last)
+	totals["reborn"] = np.where(totals["count"] > 0, reborn, 0)
+	totals.update(profit_totals(stored, index, plan))
+	return totals
+
+
 TOTALS_READ = ("name", "cp_lifetime_profit", "cp_window_profit", "cp_window_invoiced", "is_internal_customer")
 """What ``fresh_totals`` and the ranking read of a customer's stored row: the gross profit kept between passes
 over the invoices, and whether it is ranked at all."""

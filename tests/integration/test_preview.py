@@ -25,6 +25,7 @@ CHANGES = [
 		id="classes-keys-roles",
 	),
 	pytest.param({"lookback_days": 90, "lapse_days": 100, "reborn_window_days": 400}, id="window-and-lapse"),
+	pytest.param({"lookback_days": 200}, id="window"),
 	pytest.param({"levels": [("Bronze", 0), ("Gold", 40)]}, id="levels"),
 ]
 
