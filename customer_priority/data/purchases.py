@@ -130,39 +130,16 @@ def date_bounds(purchases: Purchases, customer: str) -> tuple[date | None, date 
 
 
 def reborn_dates(
-	purchases: Purchases,
-	lapse_days: int,
-	customers: list[str] | None = None,
-	span: tuple[str, str] | None = None,
+	purchases: Purchases, lapse_days: int, customers: list[str] | None = None
 ) -> dict[str, date]:
-	"""The engine's Reborn rule over every customer's (or the named customers') purchase days: each customer's
-	latest purchase after a gap longer than ``lapse_days`` (``engine.bulk.reborn_days``, proved equal to
-	``engine.history.reborn_day``). The days come in one GROUP BY on the covering index, as one list per customer,
-	where a window function over the orders needs a temporary table of every order. Each day once, however many
-	orders fell on it (a gap between two orders of one day is none): what is read grows with a customer's buying
-	days, not with its orders."""
-	where, params = purchases.where()
-	field = purchases.date_field
-	if customers is not None:
-		where += " and customer in %(customers)s"
-		params["customers"] = tuple(customers) or ("",)
-	where += within(span, "customer", params)
-	frappe.db.sql("set session group_concat_max_len = 4294967295")  # never cut a long history short
-	rows = frappe.db.sql(
-		f"""select customer, count(*), group_concat(buying_day order by buying_day separator ',')
-		from (select customer, to_days(`{field}`) - 365 as buying_day from {purchases.table} where {where}
-			group by customer, `{field}`) as buying_days
-		group by customer""",
-		params,
-	)
-	if not rows:
-		return {}
-	counts = np.array([count for _customer, count, _days in rows], dtype=np.int64)
-	days = parsed([days for _customer, _count, days in rows], ",", np.int64)
-	if len(days) != counts.sum():
-		frappe.throw(_("The purchase history could not be read whole; nothing was changed"))
-	found = reborn_days(days, counts, lapse_days)
-	return {rows[i][0]: date.fromordinal(int(found[i])) for i in np.flatnonzero(found).tolist()}
+	"""The engine's Reborn rule over every customer's (or the named customers') buying days (``histories``): each
+	customer's latest purchase after a gap longer than ``lapse_days`` (``engine.bulk.reborn_days``, proved equal
+	to ``engine.history.reborn_day``), where a window function over the orders needs a temporary table of every
+	order."""
+	today = getdate()
+	found = histories(purchases, (today, today), customers=customers)
+	reborn = found.reborn(lapse_days).tolist()
+	return {name: date.fromordinal(day) for name, day in zip(found.customers, reborn, strict=True) if day}
 
 
 def customer_aggregates(
@@ -171,20 +148,23 @@ def customer_aggregates(
 	lapse_days: int,
 	customers: list[str] | None = None,
 ) -> dict[str, Aggregate]:
-	"""Every customer's (or the named customers') aggregate: ``customer_totals``, then the Reborn pass. ``window``
-	is the look-back window, both ends included."""
-	out = {
+	"""Every customer's (or the named customers') aggregate, totals and Reborn day from one GROUP BY over their
+	buying days (``histories``). ``window`` is the look-back window, both ends included."""
+	found = histories(purchases, window, customers=customers)
+	reborn = found.reborn(lapse_days).tolist()
+	return {
 		name: Aggregate(
-			name, flt(lifetime), cint(count), flt(value), cint(window_count), day(first), day(last)
+			name,
+			float(found.lifetime[row]),
+			int(found.count[row]),
+			float(found.window[row]),
+			int(found.window_count[row]),
+			day(found.first[row]),
+			day(found.last[row]),
+			day(reborn[row]),
 		)
-		for name, lifetime, count, value, window_count, first, last in customer_totals(
-			purchases, window, customers
-		)
+		for row, name in enumerate(found.customers)
 	}
-	for customer, reborn in reborn_dates(purchases, lapse_days, customers).items():
-		if customer in out:
-			out[customer].reborn_on = reborn
-	return out
 
 
 def parsed(texts: list[str], separator: str, dtype) -> np.ndarray:
@@ -210,20 +190,15 @@ def day(ordinal) -> date | None:
 
 
 def customer_totals(
-	purchases: Purchases,
-	window: tuple[date, date],
-	customers: list[str] | None = None,
-	span: tuple[str, str] | None = None,
+	purchases: Purchases, window: tuple[date, date], customers: list[str] | None = None
 ) -> list[tuple]:
-	"""Every buying customer's (or the named customers', or those whose names lie in ``span``) (name, lifetime
-	value, orders, window value, window orders, first day, last day), days as ordinals: one GROUP BY on the
-	covering index."""
+	"""Every buying customer's (or the named customers') (name, lifetime value, orders, window value, window
+	orders, first day, last day), days as ordinals: one GROUP BY on the covering index."""
 	where, params = purchases.where()
 	field = purchases.date_field
 	if customers is not None:
 		where += " and customer in %(customers)s"
 		params["customers"] = tuple(customers) or ("",)
-	where += within(span, "customer", params)
 	return frappe.db.sql(
 		f"""select customer, sum({purchases.value_sql()}), count(*),
 			sum(if(`{field}` between %(start)s and %(end)s, {purchases.value_sql()}, 0)),
