@@ -24,6 +24,7 @@ from customer_priority.standing.stored import (
 	stored_profiles,
 	stored_risks,
 )
+from customer_priority.standing.totals import totals_population
 
 
 def potentials(names: list[str], profiles: dict[str, PotentialProfile], settings) -> np.ndarray:
@@ -43,16 +44,10 @@ def population(
 	settings,
 	predicted: Predicted | None = None,
 ) -> Population:
-	return Population(
-		names=stored["name"],
-		window_value=totals["window"],
-		lifetime_value=totals["lifetime"],
-		order_count=totals["count"],
-		window_order_count=totals["window_count"],
-		first_order=totals["first"],
-		last_order=totals["last"],
-		reborn_on=totals["reborn"],
-		internal=np.array([bool(cint(v)) for v in stored["is_internal_customer"]], dtype=bool),
+	return totals_population(
+		stored["name"],
+		totals,
+		np.array([bool(cint(v)) for v in stored["is_internal_customer"]], dtype=bool),
 		previous_level=[v or None for v in stored["cp_level"]],
 		potential=potentials(stored["name"], profiles, settings),
 		marked_key=np.array(
@@ -62,9 +57,6 @@ def population(
 			],
 			dtype=bool,
 		),
-		window_profit=totals["window_profit"],
-		lifetime_profit=totals["lifetime_profit"],
-		window_invoiced=totals["window_invoiced"],
 		at_risk=np.array([bool(data) for data in stored["cp_at_risk_data"]], dtype=bool),
 		p_alive=predicted.p_alive if predicted else None,
 		expected_value=predicted.expected_value if predicted else None,

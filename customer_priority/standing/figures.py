@@ -22,12 +22,18 @@ import frappe
 from frappe.utils import cint
 
 from customer_priority.data import purchases
-from customer_priority.engine.bulk import Population, Ranking, rank_population
+from customer_priority.engine.bulk import Ranking, rank_population
 from customer_priority.engine.clv import summarise
 from customer_priority.engine.ranking import RfmCutoffs
 from customer_priority.standing.predictions import Predicted, join_summaries, predict_from, summarise_part
 from customer_priority.standing.stored import forget_column_kinds, read_stored
-from customer_priority.standing.totals import TOTALS_READ, ProfitPlan, fresh_totals, profit_plan
+from customer_priority.standing.totals import (
+	TOTALS_READ,
+	ProfitPlan,
+	fresh_totals,
+	profit_plan,
+	totals_population,
+)
 from customer_priority.utils.replica import reads_on_replica
 
 PART = 10_000
@@ -183,7 +189,7 @@ def read_figures(as_of: date, settings, regroup_all: bool, size: int | None) -> 
 	forget_column_kinds()  # the columns as they are now, read once for the run
 	expected = frappe.db.count("Customer")
 	plan = profit_plan(expected, as_of, settings, regroup_all)
-	counted = purchases.current()
+	counted = plan.counted
 	# The columns are made once, for as many customers as there are, and each part fills its rows.
 	width = cint(frappe.db.sql("select max(length(name)) from `tabCustomer`")[0][0]) or 1
 	columns = Columns(expected, width)
@@ -212,22 +218,13 @@ def read_figures(as_of: date, settings, regroup_all: bool, size: int | None) -> 
 	summaries.clear()
 	predicted = predict_from(summary, n, as_of, settings)
 	del summary
-	pop = Population(
-		names=names,
-		window_value=joined["window"],
-		lifetime_value=joined["lifetime"],
-		order_count=joined["count"],
-		window_order_count=joined["window_count"],
-		first_order=joined["first"],
-		last_order=joined["last"],
-		reborn_on=joined["reborn"],
-		internal=internal,
+	pop = totals_population(
+		names,
+		joined,
+		internal,
 		previous_level=[],
 		potential=np.zeros(0),
 		marked_key=np.zeros(0, dtype=bool),
-		window_profit=joined["window_profit"],
-		lifetime_profit=joined["lifetime_profit"],
-		window_invoiced=joined["window_invoiced"],
 		at_risk=np.zeros(0, dtype=bool),
 		p_alive=np.zeros(0),
 		expected_value=np.zeros(0),

@@ -14,6 +14,7 @@ from frappe.utils import flt, get_datetime, getdate, now_datetime
 
 from customer_priority.data import purchases
 from customer_priority.data.settings import DOCTYPE as SETTINGS
+from customer_priority.engine.bulk import Population
 from customer_priority.engine.history import Aggregate, crossed_days, window_start
 
 
@@ -94,6 +95,26 @@ def window_totals(stored: dict, reborn: np.ndarray, plan: ProfitPlan) -> dict[st
 	totals["reborn"] = np.where(totals["count"] > 0, reborn, 0)
 	totals.update(profit_totals(stored, index, plan))
 	return totals
+
+
+def totals_population(names, totals: dict, internal: np.ndarray, **columns) -> Population:
+	"""A ``Population`` of the fresh totals (``fresh_totals``' columns) and whether each customer is internal;
+	``columns``: its other fields (levels, potential, marks, predictions)."""
+	return Population(
+		names=names,
+		window_value=totals["window"],
+		lifetime_value=totals["lifetime"],
+		order_count=totals["count"],
+		window_order_count=totals["window_count"],
+		first_order=totals["first"],
+		last_order=totals["last"],
+		reborn_on=totals["reborn"],
+		window_profit=totals["window_profit"],
+		lifetime_profit=totals["lifetime_profit"],
+		window_invoiced=totals["window_invoiced"],
+		internal=internal,
+		**columns,
+	)
 
 
 TOTALS_READ = ("name", "cp_lifetime_profit", "cp_window_profit", "cp_window_invoiced", "is_internal_customer")
