@@ -209,6 +209,18 @@ def customer_totals(
 	)
 
 
+def window_sums(purchases: Purchases, window: tuple[date, date]) -> list[tuple]:
+	"""(name, value, orders) of every customer who bought within ``window`` (both ends included): the sums a new
+	look-back window moves, one GROUP BY over a range of the covering index."""
+	where, params = purchases.where()
+	field = purchases.date_field
+	return frappe.db.sql(
+		f"""select customer, sum({purchases.value_sql()}), count(*) from {purchases.table}
+		where {where} and `{field}` between %(start)s and %(end)s group by customer""",
+		{**params, "start": window[0], "end": window[1]},
+	)
+
+
 def period_totals(
 	purchases: Purchases,
 	period: tuple[date, date],

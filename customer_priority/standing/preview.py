@@ -136,9 +136,9 @@ def preview(settings: Settings, saved: Settings, as_of: date, sample: int = SAMP
 		plan = profit_plan(len(stored["name"]), as_of, settings, regroup_all=True)
 		totals = fresh_totals(stored, as_of, settings, plan)
 	elif settings.lookback_days != saved.lookback_days:
-		# The window's sums only: the Reborn days do not move with the window.
+		# The window's sums only: the lifetime totals and the Reborn days do not move with the window.
 		plan = profit_plan(len(stored["name"]), as_of, settings, regroup_all=True)
-		totals = window_totals(stored, stored["cp_reborn_on"], plan)
+		totals = window_totals(stored_totals(stored), stored, plan)
 	else:
 		totals = stored_totals(stored)
 	if settings.prediction_horizon_days != saved.prediction_horizon_days:

@@ -73,26 +73,22 @@ def fresh_totals(
 	return totals
 
 
-def window_totals(stored: dict, reborn: np.ndarray, plan: ProfitPlan) -> dict[str, np.ndarray]:
-	"""``fresh_totals`` for a new look-back window when the lapse period stays: the order totals from one plain
-	GROUP BY over the orders, the Reborn days ``reborn`` as stored (they do not depend on the window, and the order
-	hooks keep them), gross profit as ``plan`` says. ``stored`` needs ``TOTALS_READ``."""
+def window_totals(stored_totals: dict, stored: dict, plan: ProfitPlan) -> dict[str, np.ndarray]:
+	"""``fresh_totals`` for a new look-back window when the lapse period stays: what the window does not move (the
+	lifetime totals, first and last days, Reborn days) as stored in ``stored_totals``, which the order hooks keep;
+	the window's sums from one GROUP BY over the orders inside it; gross profit as ``plan`` says. ``stored`` needs
+	``TOTALS_READ``."""
 	names = stored["name"]
 	index = {name: row for row, name in enumerate(names)}
-	n = len(names)
-	totals = {column: np.zeros(n) for column in ("lifetime", "window")}
-	totals.update(
-		{column: np.zeros(n, dtype=np.int64) for column in ("count", "window_count", "first", "last")}
-	)
-	for name, lifetime, count, window, window_count, first, last in purchases.customer_totals(
-		plan.counted, plan.window
-	):
-		row = index.get(name)
-		if row is not None:
-			totals["lifetime"][row], totals["count"][row] = flt(lifetime), int(count)
-			totals["window"][row], totals["window_count"][row] = flt(window), int(window_count)
-			totals["first"][row], totals["last"][row] = int(first), int(last)
-	totals["reborn"] = np.where(totals["count"] > 0, reborn, 0)
+	totals = dict(stored_totals)
+	totals["window"], totals["window_count"] = np.zeros(len(names)), np.zeros(len(names), dtype=np.int64)
+	sums = purchases.window_sums(plan.counted, plan.window)
+	if sums:
+		buyers, values, counts = zip(*sums, strict=True)
+		rows = np.array([index.get(name, -1) for name in buyers], dtype=np.intp)
+		known = rows >= 0  # a customer made since the stored rows were read waits for the next run
+		totals["window"][rows[known]] = np.array(values, dtype=float)[known]
+		totals["window_count"][rows[known]] = np.array(counts, dtype=np.int64)[known]
 	totals.update(profit_totals(stored, index, plan))
 	return totals
 
