@@ -111,6 +111,34 @@ def test_killed_recompute_leaves_customers_whole_and_a_rerun_finishes(committed_
 	assert population_record() != last_run  # the three new buyers moved them
 
 
+def test_a_customer_moved_after_the_run_read_it_keeps_what_moved_it(committed_customers, monkeypatch):
+	"""A customer marked a key account by hand after the run read it, before its chunk is written: the run leaves
+	that customer as the mark left it and writes the others of the chunk."""
+	from customer_priority.standing import steps
+
+	marked, other = make_customer(), make_customer()
+	committed_customers.extend([marked, other])
+	make_order(marked, 300)
+	make_order(other, 200)
+	frappe.db.commit()
+	frappe.db.sql("update tabCustomer set cp_rank = 0 where name in %s", [(marked, other)])
+	frappe.db.commit()
+	by_hand = 1 - customer_row(marked, "cp_key_account").cp_key_account
+	write_results = steps.write_results
+
+	def marked_in_between(statements):
+		write_results(statements)
+		in_chunk = frappe.db.sql("select count(*) from cp_recompute where name = %s", marked)[0][0]
+		if in_chunk and customer_row(marked, "cp_key_account").cp_key_account != by_hand:
+			frappe.db.sql("update tabCustomer set cp_key_account = %s where name = %s", (by_hand, marked))
+
+	monkeypatch.setattr(steps, "write_results", marked_in_between)
+	recompute.recompute_all(source="Manual")
+	frappe.db.rollback()
+	assert customer_row(marked, "cp_key_account", "cp_rank") == {"cp_key_account": by_hand, "cp_rank": 0}
+	assert customer_row(other, "cp_rank").cp_rank > 0
+
+
 def population_record() -> dict:
 	frappe.db.rollback()
 	return dict(
