@@ -124,15 +124,14 @@ def test_a_customer_moved_after_the_run_read_it_keeps_what_moved_it(committed_cu
 	frappe.db.sql("update tabCustomer set cp_rank = 0 where name in %s", [(marked, other)])
 	frappe.db.commit()
 	by_hand = 1 - customer_row(marked, "cp_key_account").cp_key_account
-	write_results = steps.write_results
+	moved_since_read = steps.moved_since_read
 
-	def marked_in_between(statements):
-		write_results(statements)
-		in_chunk = frappe.db.sql("select count(*) from cp_recompute where name = %s", marked)[0][0]
-		if in_chunk and customer_row(marked, "cp_key_account").cp_key_account != by_hand:
+	def marked_in_between(seen):
+		if marked in seen and customer_row(marked, "cp_key_account").cp_key_account != by_hand:
 			frappe.db.sql("update tabCustomer set cp_key_account = %s where name = %s", (by_hand, marked))
+		return moved_since_read(seen)
 
-	monkeypatch.setattr(steps, "write_results", marked_in_between)
+	monkeypatch.setattr(steps, "moved_since_read", marked_in_between)
 	recompute.recompute_all(source="Manual")
 	frappe.db.rollback()
 	assert customer_row(marked, "cp_key_account", "cp_rank") == {"cp_key_account": by_hand, "cp_rank": 0}
