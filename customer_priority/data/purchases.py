@@ -189,26 +189,6 @@ def day(ordinal) -> date | None:
 	return date.fromordinal(int(ordinal)) if ordinal else None
 
 
-def customer_totals(
-	purchases: Purchases, window: tuple[date, date], customers: list[str] | None = None
-) -> list[tuple]:
-	"""Every buying customer's (or the named customers') (name, lifetime value, orders, window value, window
-	orders, first day, last day), days as ordinals: one GROUP BY on the covering index."""
-	where, params = purchases.where()
-	field = purchases.date_field
-	if customers is not None:
-		where += " and customer in %(customers)s"
-		params["customers"] = tuple(customers) or ("",)
-	return frappe.db.sql(
-		f"""select customer, sum({purchases.value_sql()}), count(*),
-			sum(if(`{field}` between %(start)s and %(end)s, {purchases.value_sql()}, 0)),
-			sum(if(`{field}` between %(start)s and %(end)s, 1, 0)),
-			to_days(min(`{field}`)) - 365, to_days(max(`{field}`)) - 365
-		from {purchases.table} where {where} group by customer""",
-		{**params, "start": window[0], "end": window[1]},
-	)
-
-
 def window_sums(purchases: Purchases, window: tuple[date, date]) -> list[tuple]:
 	"""(name, value, orders) of every customer who bought within ``window`` (both ends included): the sums a new
 	look-back window moves, one GROUP BY over a range of the covering index."""
@@ -623,7 +603,7 @@ def histories(
 	span: tuple[str, str] | None = None,
 	customers: list[str] | None = None,
 ) -> Histories:
-	"""What ``customer_totals`` and ``reborn_dates`` read, and the purchase models' days, in one GROUP BY on the
+	"""Every customer's totals, the days ``reborn_dates`` reads and the purchase models' days, in one GROUP BY on the
 	covering index for the buying customers whose names lie in ``span`` (or of ``customers``): the orders are
 	summed per day first, then per customer, so the sums stay the database's exact decimals and what is read grows
 	with buying days, not orders. For more customers than a part, ``histories_of``."""

@@ -93,10 +93,10 @@ def set_companies(*names: str) -> None:
 def by_the_recompute(customer: str) -> float:
 	"""The customer's lifetime value as the recompute's GROUP BY counts it."""
 	settings = get_engine_settings()
-	totals = purchases.customer_totals(
+	found = purchases.histories_of(
 		purchases.current(), (window_start(getdate(), settings), getdate()), [customer]
 	)
-	return round(flt(totals[0][1]), 2) if totals else 0.0
+	return round(flt(found.lifetime[0]), 2) if found.customers else 0.0
 
 
 def in_the_report(customer: str, **filters) -> float | None:

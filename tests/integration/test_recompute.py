@@ -365,14 +365,21 @@ def test_histories_read_each_buying_day_once_with_the_totals_of_every_order():
 		add_days(getdate(), -40).toordinal(),
 	]
 	assert [round(v, 2) for v in found.values.tolist()] == [50.0, 600.0]
-	(by_order,) = purchases.customer_totals(counted, window, [customer])
-	assert (found.lifetime[0], found.count[0], found.window[0], found.window_count[0]) == (
-		flt(by_order[1]),
-		by_order[2],
-		flt(by_order[3]),
-		by_order[4],
+	# Against the totals of every single order, summed with no day in between.
+	(by_order,) = frappe.db.sql(
+		"""select sum(base_net_total), count(*), sum(if(transaction_date between %(start)s and %(end)s,
+			base_net_total, 0)), sum(transaction_date between %(start)s and %(end)s),
+			to_days(min(transaction_date)) - 365, to_days(max(transaction_date)) - 365
+		from `tabSales Order` where docstatus = 1 and customer = %(customer)s""",
+		{"customer": customer, "start": window[0], "end": window[1]},
 	)
-	assert (found.first[0], found.last[0]) == (by_order[5], by_order[6])
+	assert (found.lifetime[0], found.count[0], found.window[0], found.window_count[0]) == (
+		flt(by_order[0]),
+		by_order[1],
+		flt(by_order[2]),
+		by_order[3],
+	)
+	assert (found.first[0], found.last[0]) == (by_order[4], by_order[5])
 	frappe.db.rollback()
 
 
