@@ -130,17 +130,17 @@ def read() -> dict:
 def preview(settings: Settings, saved: Settings, as_of: date, sample: int = SAMPLE) -> dict:
 	"""The moves saving ``settings`` (in place of ``saved``) and recomputing as of ``as_of`` would make."""
 	stored = read()
-	if settings.lapse_days != saved.lapse_days:
-		# Every customer's buying days read again for the Reborn rule, and every invoice grouped again for the
-		# window, as the recompute after saving would.
-		plan = profit_plan(len(stored["name"]), as_of, settings, regroup_all=True)
-		totals = fresh_totals(stored, as_of, settings, plan)
-	elif settings.lookback_days != saved.lookback_days:
-		# The window's sums only: the lifetime totals and the Reborn days do not move with the window.
-		plan = profit_plan(len(stored["name"]), as_of, settings, regroup_all=True)
-		totals = window_totals(stored_totals(stored), stored, plan)
-	else:
+	if (settings.lookback_days, settings.lapse_days) == (saved.lookback_days, saved.lapse_days):
 		totals = stored_totals(stored)
+	else:
+		# Every invoice grouped again for the window, as the recompute after saving would; a new lapse period
+		# reads every customer's buying days again for the Reborn rule, a new window only the window's sums (the
+		# lifetime totals and the Reborn days do not move with it).
+		plan = profit_plan(len(stored["name"]), as_of, settings, regroup_all=True)
+		if settings.lapse_days != saved.lapse_days:
+			totals = fresh_totals(stored, as_of, settings, plan)
+		else:
+			totals = window_totals(stored_totals(stored), stored, plan)
 	if settings.prediction_horizon_days != saved.prediction_horizon_days:
 		predicted = predict_customers(stored["name"], as_of, settings)
 	else:

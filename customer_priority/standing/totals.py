@@ -55,8 +55,7 @@ def fresh_totals(
 			if span is not None
 			else purchases.histories_of(counted, window, names)
 		)
-	rows = np.array([index.get(name, -1) for name in history.customers], dtype=np.intp)
-	known = rows >= 0  # a customer made since the stored rows were read waits for the next run
+	rows, known = stored_rows(index, history.customers)
 	totals = {}
 	for column, values in (
 		("lifetime", history.lifetime),
@@ -73,6 +72,13 @@ def fresh_totals(
 	return totals
 
 
+def stored_rows(index: dict[str, int], names) -> tuple[np.ndarray, np.ndarray]:
+	"""Each of ``names``' row among the stored rows (``index``), and which have one: a customer made since the
+	stored rows were read waits for the next run."""
+	rows = np.array([index.get(name, -1) for name in names], dtype=np.intp)
+	return rows, rows >= 0
+
+
 def window_totals(stored_totals: dict, stored: dict, plan: ProfitPlan) -> dict[str, np.ndarray]:
 	"""``fresh_totals`` for a new look-back window when the lapse period stays: what the window does not move (the
 	lifetime totals, first and last days, Reborn days) as stored in ``stored_totals``, which the order hooks keep;
@@ -85,8 +91,7 @@ def window_totals(stored_totals: dict, stored: dict, plan: ProfitPlan) -> dict[s
 	sums = purchases.window_sums(plan.counted, plan.window)
 	if sums:
 		buyers, values, counts = zip(*sums, strict=True)
-		rows = np.array([index.get(name, -1) for name in buyers], dtype=np.intp)
-		known = rows >= 0  # a customer made since the stored rows were read waits for the next run
+		rows, known = stored_rows(index, buyers)
 		totals["window"][rows[known]] = np.array(values, dtype=float)[known]
 		totals["window_count"][rows[known]] = np.array(counts, dtype=np.int64)[known]
 	totals.update(profit_totals(stored, index, plan))
