@@ -22,9 +22,12 @@ from customer_priority.standing.decide import Everyone, changed_mask, new_values
 from customer_priority.standing.explain import changed_rows
 from customer_priority.standing.log import write_log
 from customer_priority.standing.write import (
+	CHUNK_TABLE_BYTES,
 	TEMPORARY_TABLES,
+	WATCHED,
 	drop_temporary_tables,
 	result_statements,
+	update_statement,
 	write_results,
 )
 
@@ -55,8 +58,9 @@ def publish_progress(done: int, total: int, description: str) -> None:
 
 def make_temporary_tables() -> None:
 	drop_temporary_tables()
+	frappe.db.sql(f"set session max_heap_table_size = {CHUNK_TABLE_BYTES}")
 	for table, definition in TEMPORARY_TABLES.items():
-		frappe.db.sql(f"create temporary table {table} ({definition})")
+		frappe.db.sql(f"create temporary table {table} {definition}")
 
 
 class Interrupted(RuntimeError):
@@ -86,15 +90,13 @@ def write_part(
 	chunks = chunks if chunks is not None else [0]
 	written = changes = 0
 
-	def write_chunk(statements: list[str], log: list[dict], seen: dict[str, tuple]) -> None:
+	def write_chunk(statements: list[str], log: list[dict], read: dict[str, tuple], count: int) -> None:
 		# A customer an order hook (or an override) moved since this run read it keeps what that change wrote,
 		# and its log is not written twice: the finishing pass rebuilds those whose orders moved.
-		moved = moved_since_read(seen)
-		if moved:
-			skip = "delete from cp_recompute where name in %(moved)s"
-			statements = [*statements[:-1], frappe.db.mogrify(skip, {"moved": tuple(moved)}), statements[-1]]
-			log = [entry for entry in log if entry.get("party") not in moved]
 		write_results(statements)
+		if count and frappe.db.sql("select row_count()")[0][0] < count:
+			moved = left_by_the_write(read, started)
+			log = [entry for entry in log if entry.get("party") not in moved]
 		write_log(log)
 		frappe.db.commit()  # each chunk whole: a job killed later leaves these customers fully new
 
@@ -112,14 +114,16 @@ def write_part(
 					rows, log = changed_rows(
 						rows_of_chunk, everyone, values, settings, as_of, source, memo, grants
 					)
-					statements = result_statements(rows, started) if rows else []
-					seen = as_read(stored, rows_of_chunk)
+					read = as_read(stored, rows_of_chunk)
+					statements = result_statements(rows, read, started) if rows else []
 				if in_flight:
 					in_flight.result()
 				if grants:
-					write_chunk(statements, log, seen)
+					write_chunk(statements, log, read, len(rows))
 				else:
-					in_flight = writer.submit(copy_context().run, write_chunk, statements, log, seen)
+					in_flight = writer.submit(
+						copy_context().run, write_chunk, statements, log, read, len(rows)
+					)
 				chunks[0] += 1
 				written += len(rows)
 				changes += len(log)
@@ -163,19 +167,6 @@ def record_run(
 	return {"customers": customers, "with_orders": with_orders, "updated": written, "changes": changes}
 
 
-WATCHED = (
-	"cp_order_count",
-	"cp_lifetime_value",
-	"cp_priority_tier",
-	"cp_level",
-	"cp_key_account",
-	"cp_lifetime_profit",
-	"cp_window_invoiced",
-)
-"""What every order or invoice hook, override or mark by hand changes on a customer: if any moved, someone else
-wrote it (an invoice moves its profit and invoiced amount, and may move nothing else)."""
-
-
 def watched_form(values) -> tuple:
 	count, lifetime, tier, level, key, profit, invoiced = values
 	return (
@@ -190,16 +181,29 @@ def watched_form(values) -> tuple:
 
 
 def as_read(stored: dict, rows) -> dict[str, tuple]:
-	return {stored["name"][r]: watched_form([stored[c][r] for c in WATCHED]) for r in rows.tolist()}
+	"""The ``WATCHED`` values of the given rows as the run read them, by customer."""
+	picked = rows.tolist()
+	columns = [[stored[column][r] for r in picked] for column in WATCHED]
+	return dict(zip([stored["name"][r] for r in picked], zip(*columns, strict=True), strict=True))
 
 
-def moved_since_read(seen: dict[str, tuple]) -> set[str]:
-	"""The chunk's customers whose watched values are no longer what the run read, their rows locked until the
-	chunk commits (so no hook can move them between this look and the write)."""
-	if not seen:
+def left_by_the_write(read: dict[str, tuple], ranked_on: datetime) -> set[str]:
+	"""When a chunk's UPDATE wrote fewer customers than it holds: those it left because someone else moved them (or
+	deleted them) since the run read them, checked again as the run compares values (``watched_form``), their rows
+	locked until the chunk commits. Any the database's comparison left that did not move (a float it compares
+	otherwise) is written now."""
+	left = frappe.db.sql_list(
+		"""select n.name from cp_recompute n left join `tabCustomer` c on c.name = n.name
+		where c.name is null or not c.cp_ranked_on <=> %(ranked_on)s""",
+		{"ranked_on": ranked_on},
+	)
+	if not left:
 		return set()
 	now = frappe.db.sql(
 		f"select name, {', '.join(WATCHED)} from `tabCustomer` where name in %(names)s for update",
-		{"names": tuple(seen)},
+		{"names": tuple(left)},
 	)
-	return {row[0] for row in now if watched_form(row[1:]) != seen.get(row[0])}
+	unmoved = {row[0] for row in now if watched_form(row[1:]) == watched_form(read[row[0]])}
+	if unmoved:
+		frappe.db.sql(update_statement(ranked_on, "n.name in %(names)s"), {"names": tuple(unmoved)})
+	return set(left) - unmoved

@@ -115,6 +115,7 @@ def test_a_customer_moved_after_the_run_read_it_keeps_what_moved_it(committed_cu
 	"""A customer marked a key account by hand after the run read it, before its chunk is written: the run leaves
 	that customer as the mark left it and writes the others of the chunk."""
 	from customer_priority.standing import steps
+	from customer_priority.utils.sql import literal
 
 	marked, other = make_customer(), make_customer()
 	committed_customers.extend([marked, other])
@@ -124,18 +125,39 @@ def test_a_customer_moved_after_the_run_read_it_keeps_what_moved_it(committed_cu
 	frappe.db.sql("update tabCustomer set cp_rank = 0 where name in %s", [(marked, other)])
 	frappe.db.commit()
 	by_hand = 1 - customer_row(marked, "cp_key_account").cp_key_account
-	moved_since_read = steps.moved_since_read
+	write_results = steps.write_results
 
-	def marked_in_between(seen):
-		if marked in seen and customer_row(marked, "cp_key_account").cp_key_account != by_hand:
+	def marked_in_between(statements):
+		if any(literal(marked) in statement for statement in statements):  # the chunk that holds it
 			frappe.db.sql("update tabCustomer set cp_key_account = %s where name = %s", (by_hand, marked))
-		return moved_since_read(seen)
+		write_results(statements)
 
-	monkeypatch.setattr(steps, "moved_since_read", marked_in_between)
+	monkeypatch.setattr(steps, "write_results", marked_in_between)
 	recompute.recompute_all(source="Manual")
 	frappe.db.rollback()
 	assert customer_row(marked, "cp_key_account", "cp_rank") == {"cp_key_account": by_hand, "cp_rank": 0}
 	assert customer_row(other, "cp_rank").cp_rank > 0
+
+
+def test_customers_the_databases_comparison_leaves_but_no_one_moved_are_written(
+	committed_customers, monkeypatch
+):
+	"""A chunk's UPDATE writes only the customers whose watched values it finds as the run read them; any it leaves
+	is checked again as the run compares values, and written when no one moved it: with the database's comparison
+	failing for every customer, the run still writes each one."""
+	from customer_priority.standing import write
+
+	names = [make_customer(), make_customer()]
+	committed_customers.extend(names)
+	for name, amount in zip(names, (300, 200), strict=True):
+		make_order(name, amount)
+	frappe.db.commit()
+	frappe.db.sql("update tabCustomer set cp_rank = 0 where name in %s", [tuple(names)])
+	frappe.db.commit()
+	monkeypatch.setattr(write, "unmoved", lambda: "1 = 0")
+	recompute.recompute_all(source="Manual")
+	frappe.db.rollback()
+	assert all(customer_row(name, "cp_rank").cp_rank > 0 for name in names)
 
 
 def population_record() -> dict:
@@ -438,3 +460,26 @@ def test_reborn_days_from_the_buying_days_alone_equal_the_histories(monkeypatch)
 		names[1]: add_days(getdate(), -20),
 	}
 	frappe.db.rollback()
+
+
+def test_a_run_no_one_moves_writes_each_chunk_with_its_one_update(committed_customers, monkeypatch):
+	"""No customer moved under the run, customers with no standing yet among them (their columns as after install):
+	each chunk's UPDATE writes every customer it holds, and no customer is looked at again."""
+	from customer_priority.standing import steps
+	from customer_priority.standing.stored import RESULT_COLUMNS
+
+	names = [make_customer(), make_customer()]
+	committed_customers.extend(names)
+	make_order(names[0], 300)
+	frappe.db.commit()
+	defaults = ", ".join(f"`{column}` = default(`{column}`)" for column in RESULT_COLUMNS)
+	frappe.db.sql(f"update tabCustomer set {defaults} where name in %s", [tuple(names)])  # as after install
+	frappe.db.commit()
+	looked_again = []
+	monkeypatch.setattr(
+		steps, "left_by_the_write", lambda read, ranked_on: looked_again.append(read) or set()
+	)
+	recompute.recompute_all(source="Manual")
+	frappe.db.rollback()
+	assert looked_again == []
+	assert customer_row(names[0], "cp_rank").cp_rank > 0
