@@ -1,12 +1,14 @@
-"""Where a first recompute holds its memory: the process's resident memory sampled every 10 ms, the peak of each
-stage (reading the parts, their totals, the purchase summaries, the models' fit, the ranking, deciding and writing
-each part), as growth over what the process held once Frappe and the app were imported.
+"""Where a first recompute holds its memory and spends its time: the process's resident memory sampled every 10 ms,
+the peak of each stage (reading the parts, their totals, the purchase summaries, the models' fit, the ranking,
+deciding and writing each part), as growth over what the process held once Frappe and the app were imported; and
+the seconds spent in each stage, summed over its calls (stages nest: the first pass holds the reading of the
+parts; writing a part holds the writer thread's statements, which run while the next chunk is built).
 
     cd /opt/frappe-bench/sites && FRAPPE_BENCH_PATH=/opt/frappe-bench PYTHONPATH=/path/to/checkout \\
         ../env/bin/python /path/to/checkout/benchmarks/memory_stages.py SITE [--forget]
 
 ``--forget``: the data set's standing forgotten first (``dataset.forget_standing``), so the run is a first one.
-Prints one JSON line: the run's time, its result and the peak growth by stage, in MB.
+Prints one JSON line: the run's time, its result, the peak growth by stage, in MB, and the seconds by stage.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class Stages:
 	def __init__(self):
 		self.now = ["outside the stages"]
 		self.peaks: dict[str, float] = {}
+		self.seconds: dict[str, float] = {}
 
 	def sample(self) -> None:
 		while True:
@@ -50,14 +53,29 @@ class Stages:
 	def wrap(self, module, name: str) -> None:
 		function = getattr(module, name)
 
+		label = f"{module.__name__.rsplit('.', 1)[-1]}.{name}"
+
 		def staged(*args, **kwargs):
-			self.now.append(name)
+			self.now.append(label)
 			try:
-				return function(*args, **kwargs)
+				return self.timed(label, function, args, kwargs)
 			finally:
 				self.now.pop()
 
 		setattr(module, name, staged)
+
+	def wrap_timed(self, module, name: str) -> None:
+		"""Timed only: for what runs in the writer thread, which the main thread's stage stack does not follow."""
+		function = getattr(module, name)
+		label = f"{module.__name__.rsplit('.', 1)[-1]}.{name}"
+		setattr(module, name, lambda *args, **kwargs: self.timed(label, function, args, kwargs))
+
+	def timed(self, label: str, function, args, kwargs):
+		started = time.perf_counter()
+		try:
+			return function(*args, **kwargs)
+		finally:
+			self.seconds[label] = self.seconds.get(label, 0.0) + time.perf_counter() - started
 
 
 def main() -> None:
@@ -65,13 +83,15 @@ def main() -> None:
 	frappe.init(site=site, sites_path=os.path.join(os.environ["FRAPPE_BENCH_PATH"], "sites"))
 	frappe.connect()
 	frappe.set_user("Administrator")
-	from customer_priority.standing import figures, recompute
+	from customer_priority.data import purchases
+	from customer_priority.standing import decide, figures, recompute, steps
 
 	if "--forget" in sys.argv:
 		dataset.forget_standing()
 	stages = Stages()
 	for module, name in (
 		(figures, "read_stored"),
+		(purchases, "histories"),
 		(figures, "fresh_totals"),
 		(figures, "summarise_part"),
 		(figures, "join_summaries"),
@@ -80,8 +100,13 @@ def main() -> None:
 		(recompute, "take_figures"),
 		(recompute, "decide_part"),
 		(recompute, "write_part"),
+		(decide, "read_stored"),
+		(decide, "decide_population"),
+		(steps, "changed_rows"),
+		(steps, "result_statements"),
 	):
 		stages.wrap(module, name)
+	stages.wrap_timed(steps, "write_results")
 	base = resident_mb()
 	threading.Thread(target=stages.sample, daemon=True).start()
 	started = time.perf_counter()
@@ -89,7 +114,13 @@ def main() -> None:
 	took = time.perf_counter() - started
 	time.sleep(0.05)
 	growth = {stage: round(peak - base) for stage, peak in stages.peaks.items()}
-	print(json.dumps({"seconds": round(took, 1), "result": result, "growth_mb": growth}, default=str))
+	seconds = {stage: round(spent, 3) for stage, spent in stages.seconds.items()}
+	print(
+		json.dumps(
+			{"seconds": round(took, 1), "result": result, "growth_mb": growth, "seconds_by_stage": seconds},
+			default=str,
+		)
+	)
 	frappe.destroy()
 
 

@@ -57,3 +57,24 @@ def test_a_benchmark_runs_on_a_tiny_data_set(script, args, expected):
 	assert not frappe.db.count(
 		"Customer", {"name": ("like", "BENCH-CP-%")}
 	), "the data set is removed afterwards"
+
+
+def test_the_stages_of_a_first_recompute_are_timed_and_weighed():
+	"""``memory_stages.py`` on a tiny data set made a first standing again: each stage's peak memory and seconds,
+	the writer thread's statements among them."""
+	import json
+
+	import frappe
+
+	from benchmarks import dataset
+
+	dataset.make(30, 200)
+	frappe.db.commit()
+	found = json.loads(run("memory_stages.py", "--forget").strip().splitlines()[-1])
+
+	assert found["result"]["updated"] >= 30
+	timed = found["seconds_by_stage"]
+	for stage in ("purchases.histories", "decide.read_stored", "steps.write_results"):
+		assert stage in timed, stage
+	assert 0 < timed["recompute.take_figures"] <= found["seconds"] + 0.05  # the whole run, rounded to 0.1 s
+	assert "recompute.write_part" in found["growth_mb"]
