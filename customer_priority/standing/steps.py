@@ -12,7 +12,6 @@ import numpy as np
 
 import frappe
 from frappe import _
-from frappe.utils import cint, flt
 
 from customer_priority.data.settings import DOCTYPE as SETTINGS
 from customer_priority.engine.memory import paused_gc
@@ -28,6 +27,7 @@ from customer_priority.standing.write import (
 	drop_temporary_tables,
 	result_statements,
 	update_statement,
+	watched_form,
 	write_results,
 )
 
@@ -165,19 +165,6 @@ def record_run(
 	publish_progress(1, 1, summary)
 	frappe.get_doc(SETTINGS).notify_update()  # an open Settings form shows the new summary
 	return {"customers": customers, "with_orders": with_orders, "updated": written, "changes": changes}
-
-
-def watched_form(values) -> tuple:
-	count, lifetime, tier, level, key, profit, invoiced = values
-	return (
-		cint(count),
-		round(flt(lifetime), 6),
-		tier or "",
-		level or "",
-		cint(key),
-		round(flt(profit), 6),
-		round(flt(invoiced), 6),
-	)
 
 
 def as_read(stored: dict, rows) -> dict[str, tuple]:

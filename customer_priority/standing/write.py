@@ -8,6 +8,7 @@ from datetime import datetime
 import numpy as np
 
 import frappe
+from frappe.utils import cint, flt
 
 from customer_priority.data import purchases
 from customer_priority.standing.stored import DAY_COLUMNS, RESULT_COLUMNS
@@ -39,17 +40,33 @@ WATCHED = (
 """What every order or invoice hook, override or mark by hand changes on a customer: if any moved since the run read
 it, someone else wrote it (an invoice moves its profit and invoiced amount, and may move nothing else)."""
 WATCHED_TEXT = ("cp_priority_tier", "cp_level")
+READ_COLUMNS = tuple(f"read_{column}" for column in WATCHED)
+"""The chunk's row holds each watched value as the run read it under these names."""
 
 
-def unmoved(customer: str = "c", chunk: str = "n") -> str:
-	"""The condition that a customer's watched values are still those the run read (held by the chunk's row): NULL
-	as 0 or "" on either side, as ``watched_form`` takes it; text compared byte for byte, numbers as the floats the
-	run holds."""
+def unmoved() -> str:
+	"""The condition that a customer's (``c``) watched values are still those the run read, which the chunk's row
+	(``n``) holds: ``watched_form`` in SQL, NULL as 0 or "" on either side, text compared byte for byte, numbers as
+	the floats the run holds."""
 	return " and ".join(
-		f"binary coalesce({customer}.`{column}`, '') = binary coalesce({chunk}.`read_{column}`, '')"
+		f"binary coalesce(c.`{column}`, '') = binary coalesce(n.`{read}`, '')"
 		if column in WATCHED_TEXT
-		else f"coalesce({customer}.`{column}`, 0) = coalesce({chunk}.`read_{column}`, 0)"
-		for column in WATCHED
+		else f"coalesce(c.`{column}`, 0) = coalesce(n.`{read}`, 0)"
+		for column, read in zip(WATCHED, READ_COLUMNS, strict=True)
+	)
+
+
+def watched_form(values) -> tuple:
+	"""Watched values as the run compares them in Python (``unmoved`` in SQL)."""
+	count, lifetime, tier, level, key, profit, invoiced = values
+	return (
+		cint(count),
+		round(flt(lifetime), 6),
+		tier or "",
+		level or "",
+		cint(key),
+		round(flt(profit), 6),
+		round(flt(invoiced), 6),
 	)
 
 
@@ -83,14 +100,14 @@ def update_statement(ranked_on: datetime, condition: str) -> str:
 	where {condition}"""
 
 
-READ_COLUMNS = tuple(f"read_{column}" for column in WATCHED)
 TEMPORARY_TABLES = {
 	# A chunk's rows are written once, read once and deleted: kept in memory they need no undo or redo log (the
 	# reasons' text columns need a table on disk).
 	"cp_recompute": "(name varchar(140) primary key, {}, {}, reason int) engine=memory".format(
 		", ".join(f"`{column}` {RESULT_COLUMNS[column]}" for column in WRITTEN),
 		", ".join(
-			f"`read_{column}` {'varchar(140)' if column in WATCHED_TEXT else 'double'}" for column in WATCHED
+			f"`{read}` {'varchar(140)' if column in WATCHED_TEXT else 'double'}"
+			for column, read in zip(WATCHED, READ_COLUMNS, strict=True)
 		),
 	),
 	"cp_recompute_reason": "(number int primary key, text text, data longtext)",
