@@ -45,10 +45,13 @@ class Stages:
 
 	def sample(self) -> None:
 		while True:
-			mb, stage = resident_mb(), self.now[-1]
-			if mb > self.peaks.get(stage, 0.0):
-				self.peaks[stage] = mb
+			self.note(self.now[-1])
 			time.sleep(0.01)
+
+	def note(self, stage: str) -> None:
+		mb = resident_mb()
+		if mb > self.peaks.get(stage, 0.0):
+			self.peaks[stage] = mb
 
 	def wrap(self, module, name: str) -> None:
 		function = getattr(module, name)
@@ -60,6 +63,7 @@ class Stages:
 			try:
 				return self.timed(label, function, args, kwargs)
 			finally:
+				self.note(label)  # a stage shorter than the sampling interval is weighed once as it ends
 				self.now.pop()
 
 		setattr(module, name, staged)
