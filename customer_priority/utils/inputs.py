@@ -56,12 +56,16 @@ def text(label: str, value, limit: int = TEXT_LENGTH) -> str:
 def existing(label: str, doctype: str, value) -> str:
 	name(label, value)
 	if not frappe.db.exists(doctype, value):
-		frappe.throw(
-			_("{0} {1} does not exist").format(_(doctype), shown(value)),
-			frappe.DoesNotExistError,
-			title=_("Not Found"),
-		)
+		not_found(doctype, value)
 	return value
+
+
+def not_found(doctype: str, value) -> None:
+	frappe.throw(
+		_("{0} {1} does not exist").format(_(doctype), shown(value)),
+		frappe.DoesNotExistError,
+		title=_("Not Found"),
+	)
 
 
 def choice(label: str, value, options: Iterable[str]) -> str:

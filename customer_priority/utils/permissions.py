@@ -38,6 +38,19 @@ def readable(doctype: str, column: str, user: str | None = None, in_query: bool 
 	return f"{column} in (select `tab{doctype}`.`name` from `tab{doctype}` where {conditions})"
 
 
+def installed_party_doctypes() -> list[str]:
+	"""The party doctypes this site has: Frappe CRM's and Helpdesk's only when installed."""
+	return [d for d in PARTY_DOCTYPES if frappe.db.table_exists(d)]
+
+
+def may_read(doctype: str, name: str, user: str | None = None) -> bool:
+	"""Whether the record exists and the user may read it. To a reader who may not, a record is as absent as a name
+	that never existed: a message must not tell the two apart."""
+	return bool(frappe.db.exists(doctype, name)) and frappe.has_permission(
+		doctype, "read", doc=name, user=user or frappe.session.user
+	)
+
+
 def readable_parties(
 	type_column: str, name_column: str, user: str | None = None, in_query: bool = False
 ) -> list[str]:
@@ -46,7 +59,7 @@ def readable_parties(
 	user = user or frappe.session.user
 	if user == "Administrator":
 		return []
-	present = [d for d in PARTY_DOCTYPES if frappe.db.table_exists(d)]  # Frappe CRM, Helpdesk: when installed
+	present = installed_party_doctypes()
 	conditions = [f"{type_column} in ({', '.join(frappe.db.escape(d) for d in present)})"]
 	for doctype in present:
 		if visible := readable(doctype, name_column, user, in_query):

@@ -182,6 +182,21 @@ def test_tier_changes(reader):
 	assert_hidden(output, reader.other)
 
 
+def test_tier_changes_answers_alike_for_a_hidden_party_and_a_missing_one(reader):
+	"""Filtered by a party the reader may not see, the report refuses with the same message as for a name that never
+	existed: neither whether it exists nor its rows reach them."""
+	as_reader(reader)
+	messages = []
+	for name in (reader.other, unique("CP Never")):
+		for party_type in ("Customer", None):
+			with pytest.raises(frappe.DoesNotExistError):
+				tier_changes.execute({"party_type": party_type, "party": name})
+			messages.append(frappe.local.message_log[-1]["message"].replace(name, "NAME"))
+			frappe.clear_messages()
+	assert len(set(messages)) == 1, messages
+	assert tier_changes.execute({"party_type": "Customer", "party": reader.mine})[1] is not None
+
+
 def test_priority_queue(reader):
 	seen, hidden = reader.lead(True), reader.lead(False)
 	for lead in (seen, hidden):

@@ -6,6 +6,7 @@ from frappe.utils import add_to_date
 
 from customer_priority.api.party import set_key_account
 from customer_priority.customer_priority.report.priority_queue import priority_queue
+from customer_priority.customer_priority.report.tier_changes import tier_changes
 from customer_priority.requests.escalation import run_escalations
 from customer_priority.utils import reasons
 from tests.integration.helpers import make_contact, make_customer, make_order, make_user, unique
@@ -113,6 +114,18 @@ def test_the_priority_queue_lists_crm_leads_and_deals():
 	assert shown[("CRM Lead", lead.name)]["tier"] == "High"
 	positions = [shown[("CRM Deal", deal.name)]["position"], shown[("CRM Lead", lead.name)]["position"]]
 	assert positions == sorted(positions), "First before High"
+
+
+def test_tier_changes_are_filtered_by_a_crm_lead():
+	from customer_priority.api.party import set_tier_override
+
+	lead = crm_lead(status="New")
+	set_tier_override("CRM Lead", lead.name, "First", "They signed a letter of intent")
+	for party_type in ("CRM Lead", None):  # named, or found among the installed party types
+		_columns, rows, *_rest = tier_changes.execute({"party_type": party_type, "party": lead.name})
+		assert ("CRM Lead", lead.name, "Override") in [
+			(r["party_type"], r["party"], r["field"]) for r in rows
+		]
 
 
 def test_computed_fields_stay_the_apps_and_a_manager_overrides():

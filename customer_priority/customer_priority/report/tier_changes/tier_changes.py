@@ -7,8 +7,8 @@ from frappe.utils import add_days, getdate
 from customer_priority.engine.settings import TIERS
 from customer_priority.standing.log import LOG_FIELDS
 from customer_priority.utils import reasons
-from customer_priority.utils.inputs import existing, report_filters
-from customer_priority.utils.permissions import readable_parties
+from customer_priority.utils.inputs import not_found, report_filters
+from customer_priority.utils.permissions import installed_party_doctypes, may_read, readable_parties
 
 FIELDS = (
 	"Tier",
@@ -21,7 +21,6 @@ FIELDS = (
 	"Routing",
 )
 SOURCES = ("Hook", "Scheduler", "Manual")
-PARTY_TYPES = ("Customer", "Lead", "Opportunity", "Issue")
 
 
 def direction(row) -> str:
@@ -35,7 +34,7 @@ FILTERS = {
 	"to_date": ("Date", "To Date", None),
 	"field": ("Select", "What Changed", FIELDS),
 	"source": ("Select", "Source", SOURCES),
-	"party_type": ("Select", "Party Type", PARTY_TYPES),
+	"party_type": ("Select", "Party Type", installed_party_doctypes),
 	"party": ("Name", "Party", None),
 }
 
@@ -43,9 +42,11 @@ FILTERS = {
 def execute(filters=None):
 	filters = report_filters(filters, FILTERS)
 	if filters.party:
-		types = [filters.party_type] if filters.party_type else PARTY_TYPES
-		if not any(frappe.db.exists(t, filters.party) for t in types):
-			existing("Party", types[0], filters.party)  # refused with the usual "does not exist"
+		types = [filters.party_type] if filters.party_type else installed_party_doctypes()
+		if not any(may_read(t, filters.party) for t in types):
+			not_found(
+				types[0], filters.party
+			)  # the same answer whether it is missing or hidden from the reader
 	to_date = getdate(filters.to_date) if filters.to_date else getdate()
 	from_date = getdate(filters.from_date) if filters.from_date else add_days(to_date, -90)
 	if from_date > to_date:
