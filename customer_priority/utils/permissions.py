@@ -81,9 +81,9 @@ def party_row_permission(doc, ptype: str | None = None, user: str | None = None,
 	user = user or frappe.session.user
 	if user == "Administrator" or ptype == "delete" or not doc.get("party_type") or not doc.get("party"):
 		return None
-	if doc.party_type not in PARTY_DOCTYPES or not frappe.db.exists(doc.party_type, doc.party):
+	if doc.party_type not in PARTY_DOCTYPES or not may_read(doc.party_type, doc.party, user):
 		return False
-	return None if frappe.has_permission(doc.party_type, "read", doc=doc.party, user=user) else False
+	return None
 
 
 MANAGERS = ("Sales Manager", "System Manager")

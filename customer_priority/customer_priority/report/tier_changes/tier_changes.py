@@ -44,9 +44,8 @@ def execute(filters=None):
 	if filters.party:
 		types = [filters.party_type] if filters.party_type else installed_party_doctypes()
 		if not any(may_read(t, filters.party) for t in types):
-			not_found(
-				types[0], filters.party
-			)  # the same answer whether it is missing or hidden from the reader
+			# The same answer whether it is missing or hidden from the reader.
+			not_found(types[0], filters.party)
 	to_date = getdate(filters.to_date) if filters.to_date else getdate()
 	from_date = getdate(filters.from_date) if filters.from_date else add_days(to_date, -90)
 	if from_date > to_date:
