@@ -50,7 +50,10 @@ def set_tier_override(
 	if reason is None or (isinstance(reason, str) and not reason.strip()):
 		frappe.throw(_("Say why the tier is set by hand"), frappe.MandatoryError, title=_("Reason Needed"))
 	reason = why(reason)
-	old = frappe.db.get_value(doctype, name, ["cp_priority_tier", "cp_rule_tier"], as_dict=True)
+	# Read locked: two managers at once log one move after the other, not both from the same tier.
+	old = frappe.db.get_value(
+		doctype, name, ["cp_priority_tier", "cp_rule_tier"], as_dict=True, for_update=True
+	)
 	frappe.db.set_value(
 		doctype,
 		name,
@@ -102,7 +105,7 @@ def may_override(doctype: str | None = None, name: str | None = None) -> dict:
 def clear_tier_override(doctype: str | None = None, name: str | None = None) -> dict:
 	check(doctype, name)
 	row = frappe.db.get_value(
-		doctype, name, ["cp_priority_tier", "cp_rule_tier", "cp_tier_override"], as_dict=True
+		doctype, name, ["cp_priority_tier", "cp_rule_tier", "cp_tier_override"], as_dict=True, for_update=True
 	)
 	if not cint(row.cp_tier_override):
 		return {"tier": row.cp_priority_tier}
@@ -150,7 +153,7 @@ def set_key_account(
 	is_key = inputs.flag("Key Account", is_key)
 	reason = why(reason)
 	old, tier, manager = frappe.db.get_value(
-		"Customer", customer, ["cp_key_account", "cp_priority_tier", "account_manager"]
+		"Customer", customer, ["cp_key_account", "cp_priority_tier", "account_manager"], for_update=True
 	)
 	old = cint(old)
 	frappe.db.set_value(

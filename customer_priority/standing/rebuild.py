@@ -70,6 +70,10 @@ def retier_customer(
 
 	Rank, percentile and ABC class stay as the last recompute left them (they depend on everyone); the value
 	rules for key accounts use the customer's current value.
+
+	The row is read locked, so as another user's submit last committed it, not as this transaction first saw it
+	(a lost opportunity or a saved profile may have read the customer before): what was decided since is never written
+	back over unlogged, and a concurrent submit waits until this transaction ends.
 	"""
 	settings = settings or get_engine_settings()
 	fields = [
@@ -81,7 +85,7 @@ def retier_customer(
 		"cp_p_alive",
 		"cp_expected_value",
 	]
-	row = frappe.db.get_value("Customer", customer, fields, as_dict=True)
+	row = frappe.db.get_value("Customer", customer, fields, as_dict=True, for_update=True)
 	agg = aggregate_from_row(customer, row)
 	ranked = None
 	if not cint(row.is_internal_customer):

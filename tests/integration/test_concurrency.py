@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import frappe
 from frappe.utils import add_days, flt, getdate
 
 from customer_priority.standing import recompute
+from customer_priority.standing.rebuild import retier_customer
 from customer_priority.standing.stored import AGGREGATE_FIELDS
 from tests.integration.helpers import customer_row, ensure_item, make_customer, make_order
 
@@ -161,3 +163,68 @@ def test_eight_processes_submitting_and_cancelling_for_one_customer(customer, re
 	after = stored(customer)
 	assert {f: after[f] for f in AGGREGATE_FIELDS} == {f: by_hooks[f] for f in AGGREGATE_FIELDS}
 	assert_one_log_row_per_real_change(customer)
+
+
+def elsewhere(work, outcome: dict) -> None:
+	"""Do ``work`` on a connection of its own, as another user at the same moment, and commit."""
+	frappe.init(site=SITE, sites_path=str(BENCH / "sites"))
+	try:
+		frappe.connect()
+		frappe.set_user("Administrator")
+		work()
+		frappe.db.commit()
+		outcome["error"] = None
+	except Exception as exc:
+		outcome["error"] = exc
+	finally:
+		frappe.destroy()
+
+
+def run_elsewhere(work) -> None:
+	outcome = {}
+	other = threading.Thread(target=elsewhere, args=(work, outcome))
+	other.start()
+	other.join(120)
+	assert outcome == {"error": None}, outcome
+
+
+def test_a_customer_is_re_decided_from_its_row_as_committed_not_as_the_transaction_first_saw_it(customer):
+	"""A lost opportunity or a saved profile re-decide a customer inside a transaction that may have read
+	it before another user's submit committed. The re-decision reads the row as it is now (and locks it): it never
+	writes back the lifecycle the transaction first saw, which would leave the next order to log the same move
+	again."""
+	make_order(customer, 100)
+	second = make_order(customer, 200, submit=False).name
+	frappe.db.commit()
+	assert customer_row(customer, "cp_lifecycle").cp_lifecycle == "New"  # this transaction's first look
+	run_elsewhere(lambda: frappe.get_doc("Sales Order", second).submit())
+	retier_customer(customer, "Hook")
+	frappe.db.commit()
+	assert (stored(customer).cp_order_count, stored(customer).cp_lifecycle) == (2, "Repeat")
+	make_order(customer, 300)
+	frappe.db.commit()
+	assert_one_log_row_per_real_change(customer)
+
+
+def test_two_managers_overriding_a_tier_at_once_log_one_move_after_the_other(customer):
+	def override(tier: str) -> None:
+		frappe.call(
+			"customer_priority.api.party.set_tier_override",
+			doctype="Customer",
+			name=customer,
+			tier=tier,
+			reason=f"call for {tier}",
+		)
+
+	frappe.db.commit()
+	rule_tier = customer_row(customer, "cp_priority_tier").cp_priority_tier  # this transaction's first look
+	run_elsewhere(lambda: override("First"))
+	override("High")
+	frappe.db.commit()
+	moves = frappe.get_all(
+		"Customer Tier Log",
+		filters={"party": customer, "field": "Override"},
+		fields=["old_value", "new_value"],
+		order_by="creation asc, modified asc",
+	)
+	assert [(m.old_value, m.new_value) for m in moves] == [(rule_tier or "", "First"), ("First", "High")]
