@@ -39,6 +39,6 @@ def rebuild_customers(customers: list[str], source: str = "Hook") -> int:
 def out_of_step_since(started) -> list[str]:
 	"""Customers whose orders changed since a recompute started (less the margin) and whose stored totals no
 	longer match them; the same for their invoices' gross profit (a part leaves a customer an invoice hook moved
-	under it, ``steps.WATCHED``)."""
+	under it, ``write.WATCHED``)."""
 	since, counted = add_to_date(started, minutes=-MARGIN_MINUTES), purchases.current()
 	return sorted({*purchases.out_of_step(counted, since), *purchases.profit_out_of_step(counted, since)})
