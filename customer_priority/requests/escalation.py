@@ -108,13 +108,31 @@ def run_escalations(now: datetime | None = None) -> int:
 		)
 		for row in rows:
 			level = due_level(get_datetime(row.respond_by), response_seconds(row.tier), now)
-			if level > row.level:
-				escalate(doctype, row, level)
+			if level > row.level and escalate(doctype, row, level):
 				made += 1
 	return made
 
 
-def escalate(doctype: str, row, level: int) -> None:
+def level_before(doctype: str, name: str, level: int) -> int | None:
+	"""The request's escalation level as last committed, its row locked until this run commits; None when it is
+	gone or at ``level`` already. Two runs at once (the scheduler's and one by hand, or workers on two hosts) that
+	both read it lower escalate it once, and the log's move starts where the request really was."""
+	found = frappe.db.sql(
+		f"select ifnull(cp_escalation_level, 0) from `tab{doctype}` where name = %s for update", name
+	)
+	if not found or found[0][0] >= level:
+		return None
+	return found[0][0]
+
+
+def escalate(doctype: str, row, level: int) -> bool:
+	"""Escalate one request to ``level``: stored, logged, announced; False when another run escalated it first."""
+	before = level_before(doctype, row.name, level)
+	if before is None:
+		return False
+	frappe.db.set_value(
+		doctype, row.name, {"cp_overdue": 1, "cp_escalation_level": level}, update_modified=False
+	)
 	recipients = escalation_recipients()
 	assignees = frappe.get_all(
 		"ToDo",
@@ -129,16 +147,13 @@ def escalate(doctype: str, row, level: int) -> None:
 		respond_by=str(row.respond_by),
 		level=level,
 	)
-	frappe.db.set_value(
-		doctype, row.name, {"cp_overdue": 1, "cp_escalation_level": level}, update_modified=False
-	)
 	write_log(
 		[
 			{
 				"party_type": doctype,
 				"party": row.name,
 				"field": "Escalation",
-				"old_value": str(row.level or ""),
+				"old_value": str(before or ""),
 				"new_value": str(level),
 				"reasons": [why],
 				"source": "Scheduler",
@@ -155,3 +170,4 @@ def escalate(doctype: str, row, level: int) -> None:
 			subject.format(_(row.tier, lang=lang), row.name, level),
 			reasons.render([why], lang),
 		)
+	return True

@@ -4,6 +4,7 @@ import os
 import random
 import string
 import subprocess
+import threading
 
 import frappe
 from frappe.utils import add_days, getdate
@@ -256,3 +257,31 @@ def make_call_from(customer: str) -> str:
 		.insert(ignore_permissions=True)
 		.name
 	)
+
+
+def on_another_connection(work) -> None:
+	"""Do ``work`` and commit on a connection of its own, as another user at the same moment, and wait for it; its
+	exception, if any, is raised here."""
+	outcome, site = {}, os.environ.get("CP_TEST_SITE", "cp-test.localhost")
+	sites_path = os.path.join(os.environ["FRAPPE_BENCH_PATH"], "sites")
+
+	def run() -> None:
+		frappe.init(site=site, sites_path=sites_path)
+		try:
+			frappe.connect()
+			frappe.set_user("Administrator")
+			work()
+			frappe.db.commit()
+			outcome["error"] = None
+		except Exception as exc:
+			outcome["error"] = exc
+		finally:
+			frappe.destroy()
+
+	other = threading.Thread(target=run)
+	other.start()
+	other.join(120)
+	if "error" not in outcome:
+		raise TimeoutError("the other connection did not finish in 2 minutes")
+	if outcome["error"] is not None:
+		raise outcome["error"]

@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -18,7 +17,13 @@ from frappe.utils import add_days, flt, getdate
 from customer_priority.standing import recompute
 from customer_priority.standing.rebuild import retier_customer
 from customer_priority.standing.stored import AGGREGATE_FIELDS
-from tests.integration.helpers import customer_row, ensure_item, make_customer, make_order
+from tests.integration.helpers import (
+	customer_row,
+	ensure_item,
+	make_customer,
+	make_order,
+	on_another_connection,
+)
 
 BENCH = Path(os.environ["FRAPPE_BENCH_PATH"])
 SITE = os.environ.get("CP_TEST_SITE", "cp-test.localhost")
@@ -165,29 +170,6 @@ def test_eight_processes_submitting_and_cancelling_for_one_customer(customer, re
 	assert_one_log_row_per_real_change(customer)
 
 
-def elsewhere(work, outcome: dict) -> None:
-	"""Do ``work`` on a connection of its own, as another user at the same moment, and commit."""
-	frappe.init(site=SITE, sites_path=str(BENCH / "sites"))
-	try:
-		frappe.connect()
-		frappe.set_user("Administrator")
-		work()
-		frappe.db.commit()
-		outcome["error"] = None
-	except Exception as exc:
-		outcome["error"] = exc
-	finally:
-		frappe.destroy()
-
-
-def run_elsewhere(work) -> None:
-	outcome = {}
-	other = threading.Thread(target=elsewhere, args=(work, outcome))
-	other.start()
-	other.join(120)
-	assert outcome == {"error": None}, outcome
-
-
 def test_a_customer_is_re_decided_from_its_row_as_committed_not_as_the_transaction_first_saw_it(customer):
 	"""A lost opportunity or a saved profile re-decide a customer inside a transaction that may have read
 	it before another user's submit committed. The re-decision reads the row as it is now (and locks it): it never
@@ -197,7 +179,7 @@ def test_a_customer_is_re_decided_from_its_row_as_committed_not_as_the_transacti
 	second = make_order(customer, 200, submit=False).name
 	frappe.db.commit()
 	assert customer_row(customer, "cp_lifecycle").cp_lifecycle == "New"  # this transaction's first look
-	run_elsewhere(lambda: frappe.get_doc("Sales Order", second).submit())
+	on_another_connection(lambda: frappe.get_doc("Sales Order", second).submit())
 	retier_customer(customer, "Hook")
 	frappe.db.commit()
 	assert (stored(customer).cp_order_count, stored(customer).cp_lifecycle) == (2, "Repeat")
@@ -218,7 +200,7 @@ def test_two_managers_overriding_a_tier_at_once_log_one_move_after_the_other(cus
 
 	frappe.db.commit()
 	rule_tier = customer_row(customer, "cp_priority_tier").cp_priority_tier  # this transaction's first look
-	run_elsewhere(lambda: override("First"))
+	on_another_connection(lambda: override("First"))
 	override("High")
 	frappe.db.commit()
 	moves = frappe.get_all(

@@ -9,9 +9,16 @@ from frappe.utils import add_days, add_to_date, get_datetime, getdate, now_datet
 
 from customer_priority.customer_priority.report.priority_queue import priority_queue
 from customer_priority.requests import routing
-from customer_priority.requests.escalation import run_escalations
+from customer_priority.requests.escalation import escalate, run_escalations
 from customer_priority.standing import recompute
-from tests.integration.helpers import customer_row, make_customer, make_order, make_user, unique
+from tests.integration.helpers import (
+	customer_row,
+	make_customer,
+	make_order,
+	make_user,
+	on_another_connection,
+	unique,
+)
 
 MANAGER = "cp-account-manager@example.com"
 ESCALATION = "cp-escalation-manager@example.com"
@@ -279,3 +286,52 @@ def test_respond_by_skips_the_company_holidays():
 	friday = getdate("2026-03-20")
 	assert routing.respond_by(start, 3600, set()) == get_datetime("2026-03-19 11:00:00")
 	assert routing.respond_by(start, 86400, {friday}) == get_datetime("2026-03-21 10:00:00")
+
+
+def test_two_escalation_runs_at_once_escalate_a_request_once():
+	"""The scheduler's run and one by hand (or workers on two hosts) both read an overdue lead at level 0; the one
+	that comes second escalates nothing, notifies no one and logs nothing."""
+	make_user(ESCALATION, ["Sales Manager"])
+	settings(escalate_to_user=ESCALATION, escalate_to_role="")
+	lead = frappe.get_doc(
+		{
+			"doctype": "Lead",
+			"first_name": unique("Overdue Lead"),
+			"status": "Quotation",
+			"cp_at_final_stage": "Yes",
+			"cp_last_request": "Yes",
+		}
+	).insert(ignore_permissions=True)
+	assert lead.cp_priority_tier == "High"
+	frappe.db.set_value("Lead", lead.name, "status", "Lead")  # still waiting for a first answer
+	frappe.db.commit()
+	try:
+		later = add_to_date(lead.cp_respond_by, minutes=5)
+		# What this run read before the other one committed.
+		read = frappe._dict(name=lead.name, tier="High", respond_by=lead.cp_respond_by, level=0)
+		on_another_connection(lambda: run_escalations(now=later))
+		assert frappe.db.get_value("Lead", lead.name, "cp_escalation_level") == 1
+		second = escalate("Lead", read, 1)
+		frappe.db.commit()
+		assert notifications(ESCALATION, "Lead", lead.name) == 1
+		moves = frappe.get_all(
+			"Customer Tier Log", {"party": lead.name, "field": "Escalation"}, ["old_value", "new_value"]
+		)
+		assert [(m.old_value, m.new_value) for m in moves] == [("", "1")]
+		assert second is False
+		# Later, the same stale read due a level higher: the move logged starts where the lead really was.
+		assert escalate("Lead", read, 2) is True
+		assert (
+			frappe.db.get_value(
+				"Customer Tier Log",
+				{"party": lead.name, "field": "Escalation", "new_value": "2"},
+				"old_value",
+			)
+			== "1"
+		)
+	finally:
+		frappe.db.rollback()
+		frappe.db.delete("Customer Tier Log", {"party": lead.name})
+		frappe.db.delete("Notification Log", {"document_name": lead.name})
+		frappe.delete_doc("Lead", lead.name, force=True)
+		frappe.db.commit()
