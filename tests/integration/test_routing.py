@@ -200,19 +200,25 @@ def test_an_important_issue_of_a_key_account_is_routed_timed_and_escalated_once(
 	assert issue.name in {r["name"] for r in mine}, "Only Mine includes what is assigned to me"
 
 
-def test_an_answered_request_is_not_escalated():
+def high_lead_escalating_to_a_manager(first_name: str):
+	"""A High lead (at its final stage, the last request) with a Respond By; escalations go to ESCALATION."""
 	make_user(ESCALATION, ["Sales Manager"])
 	settings(escalate_to_user=ESCALATION, escalate_to_role="")
 	lead = frappe.get_doc(
 		{
 			"doctype": "Lead",
-			"first_name": unique("Answered Lead"),
+			"first_name": unique(first_name),
 			"status": "Quotation",
 			"cp_at_final_stage": "Yes",
 			"cp_last_request": "Yes",
 		}
 	).insert(ignore_permissions=True)
 	assert lead.cp_priority_tier == "High" and lead.cp_respond_by
+	return lead
+
+
+def test_an_answered_request_is_not_escalated():
+	lead = high_lead_escalating_to_a_manager("Answered Lead")
 	frappe.db.set_value("Lead", lead.name, "status", "Replied")
 	run_escalations(now=add_days(lead.cp_respond_by, 3))
 	row = frappe.db.get_value("Lead", lead.name, ["cp_overdue", "cp_escalation_level"], as_dict=True)
@@ -291,18 +297,7 @@ def test_respond_by_skips_the_company_holidays():
 def test_two_escalation_runs_at_once_escalate_a_request_once():
 	"""The scheduler's run and one by hand (or workers on two hosts) both read an overdue lead at level 0; the one
 	that comes second escalates nothing, notifies no one and logs nothing."""
-	make_user(ESCALATION, ["Sales Manager"])
-	settings(escalate_to_user=ESCALATION, escalate_to_role="")
-	lead = frappe.get_doc(
-		{
-			"doctype": "Lead",
-			"first_name": unique("Overdue Lead"),
-			"status": "Quotation",
-			"cp_at_final_stage": "Yes",
-			"cp_last_request": "Yes",
-		}
-	).insert(ignore_permissions=True)
-	assert lead.cp_priority_tier == "High"
+	lead = high_lead_escalating_to_a_manager("Overdue Lead")
 	frappe.db.set_value("Lead", lead.name, "status", "Lead")  # still waiting for a first answer
 	frappe.db.commit()
 	try:
